@@ -1,0 +1,21 @@
+import { Command, CommanderError } from "commander";
+
+/** Builds the `driftwatch` command tree. Each command returns its exit code. */
+export function buildProgram(): Command {
+  const program = new Command("driftwatch")
+    .description("Drift detector for firewall allowlists")
+    .exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    process.stderr.write(`driftwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
