@@ -92,6 +92,8 @@ export const Endpoint = z.strictObject({
   /** Feed whose published ranges must contain the endpoint's IPs (cloudfront / aws-ip-ranges). */
   feed: z.enum(["cloudfront", "aws-ip-ranges"]).optional(),
   provenance: Provenance,
+  /** How a fact was recorded when the document is irregular (its spelling, its case). */
+  notes: z.string().min(1).optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
@@ -111,6 +113,18 @@ export const FeedSource = z.strictObject({
 });
 export type FeedSource = z.infer<typeof FeedSource>;
 
+/**
+ * An address the document names that is not an endpoint of the product (e.g. Google's 8.8.8.8 in
+ * the DNS advice), recorded so that completeness checks can account for every address in the text.
+ */
+export const Mention = z.strictObject({
+  value: z.string().min(1),
+  kind: z.enum(["ipv4", "hostname"]),
+  reason: z.string().min(1),
+  provenance: Provenance,
+});
+export type Mention = z.infer<typeof Mention>;
+
 export const Catalogue = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -127,6 +141,8 @@ export const Catalogue = z
     endpoints: z.array(Endpoint).min(1),
     pools: z.array(Pool),
     feeds: z.array(FeedSource),
+    /** Addresses named by the document that are not endpoints. */
+    mentions: z.array(Mention).optional(),
   })
   .superRefine((catalogue, ctx) => {
     const poolIds = new Set(catalogue.pools.map((p) => p.id));
