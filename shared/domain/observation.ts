@@ -31,6 +31,13 @@ export interface ResolverAnswer {
   aaaa: { ip: string; ttl: number }[];
   /** Human-readable reason for a failure (e.g. `ETIMEOUT after 3 tries`). */
   detail?: string;
+  /**
+   * Outcome of the A and the AAAA query apart (`outcome` combines them): an IP of a family whose
+   * query failed is not counted as absent.
+   */
+  families?: { a: ResolutionOutcome; aaaa: ResolutionOutcome };
+  /** How many queries of this resolver were merged into this answer (round-robin sampling). */
+  samples?: number;
 }
 
 export interface ObservedIp {
@@ -41,6 +48,10 @@ export interface ObservedIp {
   timesSeen: number;
   /** Resolvers that ever returned it. */
   resolvers: string[];
+  /** Successful runs in a row that did not return it (0 when seen in the last run). */
+  absentRuns?: number;
+  /** When it left the observed set (set on `left` and `departed` entries). */
+  leftAt?: string;
 }
 
 export interface SuspiciousAnswer {
@@ -73,4 +84,6 @@ export interface HostObservation {
   suspicious: SuspiciousAnswer[];
   /** Raw evidence of this run, one per resolver. */
   answers: ResolverAnswer[];
+  /** The grace period this run applied (the longest of the hostname's policies). */
+  grace?: { runs: number; hours: number };
 }
