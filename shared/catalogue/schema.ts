@@ -119,7 +119,7 @@ export type FeedSource = z.infer<typeof FeedSource>;
  */
 export const Mention = z.strictObject({
   value: z.string().min(1),
-  kind: z.enum(["ipv4", "hostname"]),
+  kind: z.enum(["ipv4", "ipv4-range", "hostname"]),
   reason: z.string().min(1),
   provenance: Provenance,
 });
