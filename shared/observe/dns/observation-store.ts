@@ -1,0 +1,67 @@
+import type { HostObservation } from "#shared/domain/observation";
+
+/**
+ * The observation store port: where runs and per-hostname observations are kept. The DynamoDB
+ * adapter is `shared/stores/dynamodb/observation-store.ts` (layout in TABLE.md).
+ */
+
+/** One resolution run, as first recorded. */
+export interface DnsRun {
+  runId: string;
+  /** The run's observation time: the first attempt's `now`; a retried attempt keeps it. */
+  observedAt: string;
+  hostnames: string[];
+}
+
+/** Where a run's observation of a hostname sits in its history. */
+export interface RunPosition {
+  observedAt: string;
+  runId: string;
+}
+
+export interface ObservationStore {
+  /**
+   * Records the run, only if it is new. When an earlier invocation already recorded it,
+   * returns that record (`created: false`): its `observedAt` is the one to use.
+   */
+  beginRun(run: DnsRun): Promise<{ created: boolean; run: DnsRun }>;
+  /** Observations this run already saved (by an earlier or concurrent invocation). */
+  savedObservations(run: RunPosition, hostnames: string[]): Promise<Map<string, HostObservation>>;
+  /** Each hostname's state just before `before`: its newest observation older than that run. */
+  previousObservations(
+    hostnames: string[],
+    before: RunPosition,
+  ): Promise<Map<string, HostObservation>>;
+  /**
+   * Saves a run's observation of a hostname, once. When the run already saved one (a repeated
+   * invocation), nothing is written and the stored one is returned (`saved: false`).
+   */
+  saveObservation(
+    observation: HostObservation,
+  ): Promise<{ saved: boolean; observation: HostObservation }>;
+}
+
+/** A hostname that served an IP, from the IP index. */
+export interface IpSighting {
+  ip: string;
+  hostname: string;
+  family: 4 | 6;
+  /** When the IP first entered the hostname's observed set. */
+  firstSeen: string;
+  runId: string;
+}
+
+/** Read side, for the compare step and for auditors. */
+export interface ObservationQueries {
+  /** Each hostname's current state (its newest observation); absent when never observed. */
+  latestObservations(hostnames: string[]): Promise<Map<string, HostObservation>>;
+  /**
+   * The state of a hostname in effect at `at` (ISO instant; a date `YYYY-MM-DD` means the end
+   * of that UTC day): "what did X resolve to on date D". Null before the first observation.
+   */
+  observationAt(hostname: string, at: string): Promise<HostObservation | null>;
+  /** Every observation of a hostname between `from` and `to` (inclusive; ISO instants or dates). */
+  history(hostname: string, range?: { from?: string; to?: string }): Promise<HostObservation[]>;
+  /** Every hostname that ever had the IP in its observed set. */
+  hostsForIp(ip: string): Promise<IpSighting[]>;
+}

@@ -1,0 +1,55 @@
+import type { FeedDiff, FeedPrefix, RangeMatcher } from "#shared/domain/feed";
+import { GLOBAL_REGION } from "./snapshot";
+
+/**
+ * Which parts of a feed matter to the catalogue: services by exact name (`CLOUDFRONT`, `AMAZON`,
+ * `EC2`, `CLOUDFRONT_GLOBAL`, ...) and, optionally, regions. Prefixes whose region is `GLOBAL`
+ * (CloudFront, Global Accelerator, the CloudFront list) pass any region filter: they serve every
+ * region.
+ */
+export interface FeedRelevance {
+  services: string[];
+  /** Omitted: every region. */
+  regions?: string[];
+}
+
+export function isRelevantPrefix(prefix: FeedPrefix, relevance: FeedRelevance): boolean {
+  if (!relevance.services.includes(prefix.service)) return false;
+  if (relevance.regions === undefined || prefix.region === GLOBAL_REGION) return true;
+  return relevance.regions.includes(prefix.region);
+}
+
+/**
+ * The part of a diff that should drive notifications; the snapshot itself is archived whole.
+ * Pure; returns a new diff with the same `from`/`to`.
+ */
+export function relevantPrefixChanges(diff: FeedDiff, relevance: FeedRelevance): FeedDiff {
+  const keep = (prefix: FeedPrefix) => isRelevantPrefix(prefix, relevance);
+  return {
+    ...diff,
+    added: diff.added.filter(keep),
+    removed: diff.removed.filter(keep),
+    ...(diff.pendingRemovals !== undefined
+      ? { pendingRemovals: diff.pendingRemovals.filter(keep) }
+      : {}),
+  };
+}
+
+/**
+ * The regions (other than `GLOBAL`) of the published prefixes that contain the given IPs, e.g.
+ * the regions where catalogued hosts resolve, to build a `FeedRelevance`. Sorted, unique.
+ */
+export function regionsContaining(
+  matcher: RangeMatcher,
+  ips: Iterable<string>,
+  services?: readonly string[],
+): string[] {
+  const regions = new Set<string>();
+  for (const ip of ips) {
+    for (const prefix of matcher.contains(ip)) {
+      if (services !== undefined && !services.includes(prefix.service)) continue;
+      if (prefix.region !== GLOBAL_REGION) regions.add(prefix.region);
+    }
+  }
+  return [...regions].sort();
+}

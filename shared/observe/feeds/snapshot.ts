@@ -1,0 +1,256 @@
+import { createHash } from "node:crypto";
+import type { FeedId, FeedPrefix } from "#shared/domain/feed";
+import { parseFeedCidr } from "./cidr";
+import { FeedRejectedError } from "./errors";
+import type { IpSpaceChangedNotification } from "./schema";
+import { AwsIpRangesDocument, CloudFrontIpListDocument, describeZodIssues } from "./schema";
+
+/** One verified version of a feed, normalised: what gets archived, diffed and matched. */
+export interface FeedSnapshot {
+  feed: FeedId;
+  /** Hex sha256 of the raw bytes: the snapshot's identity and archive key. */
+  sha256: string;
+  /** Hex md5 of the raw bytes, as AmazonIpSpaceChanged carries it. */
+  md5: string;
+  /** ip-ranges.json only. */
+  syncToken?: string;
+  createDate?: string;
+  prefixes: FeedPrefix[];
+  prefixCount: { v4: number; v6: number };
+}
+
+export const CLOUDFRONT_GLOBAL = "CLOUDFRONT_GLOBAL";
+export const CLOUDFRONT_REGIONAL_EDGE = "CLOUDFRONT_REGIONAL_EDGE";
+export const GLOBAL_REGION = "GLOBAL";
+
+/**
+ * Parses and verifies the raw bytes of a feed: UTF-8 JSON (not an HTML error page, not
+ * truncated), the feed's schema, every prefix a valid CIDR with zero host bits, no empty list.
+ * Throws `FeedRejectedError` naming the feed and the reason.
+ */
+export function parseFeedSnapshot(
+  feed: FeedId,
+  bytes: Uint8Array,
+  context: { contentType?: string } = {},
+): FeedSnapshot {
+  const document = decodeJson(feed, bytes, context.contentType);
+  const normalised =
+    feed === "aws-ip-ranges"
+      ? normaliseAwsIpRanges(feed, document)
+      : normaliseCloudFront(feed, document);
+  const prefixes = dedupe(normalised.prefixes);
+  let v4 = 0;
+  for (const prefix of prefixes) if (prefix.family === 4) v4++;
+  return {
+    feed,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    md5: createHash("md5").update(bytes).digest("hex"),
+    ...(normalised.syncToken !== undefined ? { syncToken: normalised.syncToken } : {}),
+    ...(normalised.createDate !== undefined ? { createDate: normalised.createDate } : {}),
+    prefixes,
+    prefixCount: { v4, v6: prefixes.length - v4 },
+  };
+}
+
+function decodeJson(feed: FeedId, bytes: Uint8Array, contentType: string | undefined): unknown {
+  if (bytes.byteLength === 0) throw new FeedRejectedError(feed, "empty body (0 bytes)");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new FeedRejectedError(feed, "body is not UTF-8 text", { cause });
+  }
+  const start = text.trimStart();
+  if (start.startsWith("<") || /html/i.test(contentType ?? "")) {
+    const excerpt = start.slice(0, 40).replace(/\s+/g, " ");
+    throw new FeedRejectedError(
+      feed,
+      `HTML page instead of JSON (content-type ${contentType ?? "unknown"}, starts with ${JSON.stringify(excerpt)})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    if (endsInsideJsonValue(start)) {
+      throw new FeedRejectedError(
+        feed,
+        `truncated body: the JSON ends early after ${bytes.byteLength} bytes`,
+        { cause },
+      );
+    }
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new FeedRejectedError(feed, `not JSON: ${detail}`, { cause });
+  }
+}
+
+/** True when the text is the start of a JSON object or array that is never closed. */
+function endsInsideJsonValue(text: string): boolean {
+  if (!text.startsWith("{") && !text.startsWith("[")) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return inString || depth > 0;
+}
+
+interface Normalised {
+  syncToken?: string;
+  createDate?: string;
+  prefixes: FeedPrefix[];
+}
+
+function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
+  const parsed = AwsIpRangesDocument.safeParse(document);
+  if (!parsed.success) {
+    throw new FeedRejectedError(feed, `schema: ${describeZodIssues(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const { syncToken, createDate, prefixes: v4, ipv6_prefixes: v6 } = parsed.data;
+  if (v4.length === 0) throw new FeedRejectedError(feed, "empty list: prefixes has no entries");
+  if (v6.length === 0) {
+    throw new FeedRejectedError(feed, "empty list: ipv6_prefixes has no entries");
+  }
+  const prefixes: FeedPrefix[] = new Array(v4.length + v6.length);
+  let n = 0;
+  for (let i = 0; i < v4.length; i++) {
+    const entry = v4[i] as (typeof v4)[number];
+    checkCidr(feed, entry.ip_prefix, 4, `prefixes[${i}].ip_prefix`);
+    prefixes[n++] = {
+      prefix: entry.ip_prefix,
+      family: 4,
+      service: entry.service,
+      region: entry.region,
+      networkBorderGroup: entry.network_border_group,
+    };
+  }
+  for (let i = 0; i < v6.length; i++) {
+    const entry = v6[i] as (typeof v6)[number];
+    checkCidr(feed, entry.ipv6_prefix, 6, `ipv6_prefixes[${i}].ipv6_prefix`);
+    prefixes[n++] = {
+      prefix: entry.ipv6_prefix,
+      family: 6,
+      service: entry.service,
+      region: entry.region,
+      networkBorderGroup: entry.network_border_group,
+    };
+  }
+  return { syncToken, createDate, prefixes };
+}
+
+function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
+  const parsed = CloudFrontIpListDocument.safeParse(document);
+  if (!parsed.success) {
+    throw new FeedRejectedError(feed, `schema: ${describeZodIssues(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const lists: [string, string, string[]][] = [
+    ["CLOUDFRONT_GLOBAL_IP_LIST", CLOUDFRONT_GLOBAL, parsed.data.CLOUDFRONT_GLOBAL_IP_LIST],
+    [
+      "CLOUDFRONT_REGIONAL_EDGE_IP_LIST",
+      CLOUDFRONT_REGIONAL_EDGE,
+      parsed.data.CLOUDFRONT_REGIONAL_EDGE_IP_LIST,
+    ],
+  ];
+  const prefixes: FeedPrefix[] = [];
+  for (const [field, service, list] of lists) {
+    if (list.length === 0) throw new FeedRejectedError(feed, `empty list: ${field} has no entries`);
+    list.forEach((prefix, i) => {
+      const family = prefix.includes(":") ? 6 : 4;
+      checkCidr(feed, prefix, family, `${field}[${i}]`);
+      prefixes.push({
+        prefix,
+        family,
+        service,
+        region: GLOBAL_REGION,
+        networkBorderGroup: GLOBAL_REGION,
+      });
+    });
+  }
+  return { prefixes };
+}
+
+function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): void {
+  const check = parseFeedCidr(prefix, family);
+  if (!check.ok) {
+    throw new FeedRejectedError(
+      feed,
+      `invalid CIDR ${JSON.stringify(prefix)} at ${where}: ${check.problem}`,
+    );
+  }
+}
+
+function dedupe(prefixes: FeedPrefix[]): FeedPrefix[] {
+  const seen = new Set<string>();
+  const unique: FeedPrefix[] = [];
+  for (const prefix of prefixes) {
+    const key = feedPrefixKey(prefix);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(prefix);
+  }
+  return unique;
+}
+
+/** The identity of a published prefix: (prefix, service, region, network_border_group), per family. */
+export function feedPrefixKey(prefix: FeedPrefix): string {
+  return `${prefix.family}|${prefix.prefix}|${prefix.service}|${prefix.region}|${prefix.networkBorderGroup}`;
+}
+
+/**
+ * Rejects a snapshot whose prefix count collapsed against the previous accepted one: for each
+ * family the previous snapshot had, the new count must be at least `minRatio` of the old.
+ */
+export function checkPrefixCounts(
+  feed: FeedId,
+  next: { v4: number; v6: number },
+  previous: { v4: number; v6: number } | null,
+  minRatio: number,
+): void {
+  if (previous === null) return;
+  for (const family of ["v4", "v6"] as const) {
+    const before = previous[family];
+    const after = next[family];
+    if (before > 0 && after < before * minRatio) {
+      throw new FeedRejectedError(
+        feed,
+        `prefix count collapsed: ${family} ${before} -> ${after} (below ${Math.round(minRatio * 100)}% of the previous snapshot)`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks the md5 an AmazonIpSpaceChanged notification announced against the raw bytes, when the
+ * notification describes this version (same syncToken). A notification for another version says
+ * nothing about these bytes: `not-applicable`.
+ */
+export function checkNotificationMd5(
+  snapshot: FeedSnapshot,
+  notification: IpSpaceChangedNotification | undefined,
+): "verified" | "not-applicable" {
+  if (notification === undefined || snapshot.feed !== "aws-ip-ranges") return "not-applicable";
+  if (notification.syncToken !== snapshot.syncToken) return "not-applicable";
+  if (notification.md5.toLowerCase() !== snapshot.md5) {
+    throw new FeedRejectedError(
+      snapshot.feed,
+      `md5 mismatch for syncToken ${snapshot.syncToken}: notification says ${notification.md5.toLowerCase()}, body has ${snapshot.md5}`,
+    );
+  }
+  return "verified";
+}
+
+/** Compares two epoch-seconds syncTokens: negative, zero or positive. */
+export function compareSyncTokens(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,365 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+import type { HostObservation } from "#shared/domain/observation";
+import { createLimiter } from "#shared/observe/dns/limiter";
+import { HostObservationSchema } from "#shared/observe/dns/observation-schema";
+import type {
+  DnsRun,
+  IpSighting,
+  ObservationQueries,
+  ObservationStore,
+  RunPosition,
+} from "#shared/observe/dns/observation-store";
+
+/**
+ * DNS observations in the driftwatch table (layout: TABLE.md, "DNS observations"):
+ * - run record `RUN#<runId>` / `RUN`, put once (conditional), so a repeated run is detected;
+ * - one immutable history item per hostname per run, `HOST#<hostname>` /
+ *   `RUN#<observedAt>#<runId>`, carrying the run's answers AND the state carried forward, so the
+ *   current state is the newest item and a steady-state run writes once per hostname;
+ * - IP index `IP#<ip>` / `HOST#<hostname>`, written only when an IP first enters.
+ */
+export interface DynamoObservationStoreOptions {
+  documents: DynamoDBDocumentClient;
+  tableName: string;
+  /** Days a history item and run record are kept (DynamoDB TTL); default 400. */
+  historyRetentionDays?: number;
+  /** Queries in flight at once when reading many hostnames; default 8. */
+  queryConcurrency?: number;
+}
+
+export class ObservationStoreError extends Error {
+  override name = "ObservationStoreError";
+}
+
+export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+const SCHEMA_VERSION = 1;
+const RUN_SK = "RUN";
+/** Sorts after every run id character. */
+const HIGH = "\uffff";
+
+const hostPk = (hostname: string) => `HOST#${hostname}`;
+const runSk = (position: RunPosition) => `RUN#${position.observedAt}#${position.runId}`;
+const ipPk = (ip: string) => `IP#${ip}`;
+
+const RunItem = z.object({
+  runId: z.string(),
+  observedAt: z.string(),
+  hostnames: z.array(z.string()),
+});
+
+const IpSightingItem = z.object({
+  ip: z.string(),
+  hostname: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  firstSeen: z.string(),
+  runId: z.string(),
+});
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+/** An ISO instant, or the start/end of a `YYYY-MM-DD` day, as a sortable ISO string. */
+function instant(value: string, end: boolean): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    return `${value}T${end ? "23:59:59.999" : "00:00:00.000"}Z`;
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RangeError(`${JSON.stringify(value)} is not an ISO date`);
+  return new Date(time).toISOString();
+}
+
+export function createDynamoObservationStore(
+  options: DynamoObservationStoreOptions,
+): ObservationStore & ObservationQueries {
+  const { documents, tableName } = options;
+  const retentionSeconds =
+    (options.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS) * 86_400;
+  const limit = createLimiter(options.queryConcurrency ?? 8);
+
+  const expiresAt = (observedAt: string) =>
+    Math.floor(Date.parse(observedAt) / 1000) + retentionSeconds;
+
+  const parseObservation = (item: Record<string, unknown>): HostObservation => {
+    const parsed = HostObservationSchema.safeParse(item);
+    if (!parsed.success) {
+      throw new ObservationStoreError(
+        `stored observation ${String(item.pk)} ${String(item.sk)} is malformed`,
+        { cause: parsed.error },
+      );
+    }
+    return parsed.data;
+  };
+
+  const send = async <T>(what: string, operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ObservationStoreError || isConditionFailure(error)) throw error;
+      throw new ObservationStoreError(`${what} failed`, { cause: error });
+    }
+  };
+
+  const queryAll = async (input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await send(`query ${String(input.ExpressionAttributeValues?.[":pk"])}`, () =>
+        documents.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  };
+
+  /** The newest observation of a hostname with a sort key at or below (or below) `highSk`. */
+  const newestAtOrBelow = async (
+    hostname: string,
+    highSk: string,
+    inclusive: boolean,
+  ): Promise<HostObservation | null> => {
+    const page = await send(`query ${hostPk(hostname)}`, () =>
+      documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
+          ExpressionAttributeValues: {
+            ":pk": hostPk(hostname),
+            ":low": "RUN#",
+            ":high": highSk,
+          },
+          ScanIndexForward: false,
+          Limit: inclusive ? 1 : 2,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const items = (page.Items ?? []).filter((item) => inclusive || item.sk !== highSk);
+    const [newest] = items;
+    return newest === undefined ? null : parseObservation(newest);
+  };
+
+  const forEachHostname = async (
+    hostnames: string[],
+    read: (hostname: string) => Promise<HostObservation | null>,
+  ): Promise<Map<string, HostObservation>> => {
+    const found = new Map<string, HostObservation>();
+    await Promise.all(
+      [...new Set(hostnames)].map((hostname) =>
+        limit(async () => {
+          const observation = await read(hostname);
+          if (observation !== null) found.set(hostname, observation);
+        }),
+      ),
+    );
+    return found;
+  };
+
+  const getObservation = async (hostname: string, position: RunPosition) => {
+    const { Item } = await send(`get ${hostPk(hostname)}`, () =>
+      documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: hostPk(hostname), sk: runSk(position) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item === undefined ? null : parseObservation(Item);
+  };
+
+  return {
+    async beginRun(run: DnsRun) {
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: `RUN#${run.runId}`,
+              sk: RUN_SK,
+              kind: "dns-run",
+              schemaVersion: SCHEMA_VERSION,
+              runId: run.runId,
+              observedAt: run.observedAt,
+              hostnames: run.hostnames,
+              expiresAt: expiresAt(run.observedAt),
+            },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        return { created: true, run };
+      } catch (error) {
+        if (!isConditionFailure(error)) {
+          throw new ObservationStoreError(`recording run ${run.runId} failed`, { cause: error });
+        }
+      }
+      const { Item } = await send(`get run ${run.runId}`, () =>
+        documents.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { pk: `RUN#${run.runId}`, sk: RUN_SK },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const stored = RunItem.safeParse(Item);
+      if (!stored.success) {
+        throw new ObservationStoreError(`stored run ${run.runId} is malformed`, {
+          cause: stored.error,
+        });
+      }
+      return { created: false, run: stored.data };
+    },
+
+    async savedObservations(run: RunPosition, hostnames: string[]) {
+      const found = new Map<string, HostObservation>();
+      const unique = [...new Set(hostnames)];
+      for (let start = 0; start < unique.length; start += 100) {
+        let keys: Record<string, unknown>[] = unique
+          .slice(start, start + 100)
+          .map((hostname) => ({ pk: hostPk(hostname), sk: runSk(run) }));
+        for (let attempt = 0; keys.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+          if (attempt > 8)
+            throw new ObservationStoreError("batch get kept leaving keys unprocessed");
+          const requested = keys;
+          const response = await send("batch get of saved observations", () =>
+            documents.send(
+              new BatchGetCommand({
+                RequestItems: { [tableName]: { Keys: requested, ConsistentRead: true } },
+              }),
+            ),
+          );
+          for (const item of response.Responses?.[tableName] ?? []) {
+            const observation = parseObservation(item);
+            found.set(observation.hostname, observation);
+          }
+          keys = response.UnprocessedKeys?.[tableName]?.Keys ?? [];
+        }
+      }
+      return found;
+    },
+
+    previousObservations(hostnames: string[], before: RunPosition) {
+      return forEachHostname(hostnames, (hostname) =>
+        newestAtOrBelow(hostname, runSk(before), false),
+      );
+    },
+
+    async saveObservation(observation: HostObservation) {
+      // The index first: if this invocation dies after it, the retry still finds the host item
+      // missing and writes both; the other order could lose the index entry for good.
+      const byIp = new Map(observation.active.map((ip) => [ip.ip, ip]));
+      for (const address of observation.entered) {
+        const ip = byIp.get(address);
+        if (ip === undefined) continue;
+        try {
+          await documents.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: {
+                pk: ipPk(ip.ip),
+                sk: hostPk(observation.hostname),
+                kind: "dns-ip-sighting",
+                ip: ip.ip,
+                hostname: observation.hostname,
+                family: ip.family,
+                firstSeen: ip.firstSeen,
+                runId: observation.runId,
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailure(error)) {
+            throw new ObservationStoreError(`indexing ${ip.ip} for ${observation.hostname}`, {
+              cause: error,
+            });
+          }
+        }
+      }
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...observation,
+              pk: hostPk(observation.hostname),
+              sk: runSk(observation),
+              kind: "dns-observation",
+              schemaVersion: SCHEMA_VERSION,
+              expiresAt: expiresAt(observation.observedAt),
+            },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        return { saved: true, observation };
+      } catch (error) {
+        if (!isConditionFailure(error)) {
+          throw new ObservationStoreError(
+            `saving ${observation.hostname} for run ${observation.runId} failed`,
+            { cause: error },
+          );
+        }
+      }
+      const stored = await getObservation(observation.hostname, observation);
+      if (stored === null) {
+        throw new ObservationStoreError(
+          `${observation.hostname} for run ${observation.runId} exists but cannot be read`,
+        );
+      }
+      return { saved: false, observation: stored };
+    },
+
+    latestObservations(hostnames: string[]) {
+      return forEachHostname(hostnames, (hostname) =>
+        newestAtOrBelow(hostname, `RUN#${HIGH}`, true),
+      );
+    },
+
+    observationAt(hostname: string, at: string) {
+      return newestAtOrBelow(hostname, `RUN#${instant(at, true)}#${HIGH}`, true);
+    },
+
+    async history(hostname: string, range: { from?: string; to?: string } = {}) {
+      const low = range.from === undefined ? "RUN#" : `RUN#${instant(range.from, false)}`;
+      const high =
+        range.to === undefined ? `RUN#${HIGH}` : `RUN#${instant(range.to, true)}#${HIGH}`;
+      const items = await queryAll({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues: { ":pk": hostPk(hostname), ":low": low, ":high": high },
+        ScanIndexForward: true,
+      });
+      return items.map(parseObservation);
+    },
+
+    async hostsForIp(ip: string) {
+      const canonical = ipaddr.isValid(ip) ? ipaddr.parse(ip).toString() : ip;
+      const items = await queryAll({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :host)",
+        ExpressionAttributeValues: { ":pk": ipPk(canonical), ":host": "HOST#" },
+      });
+      return items.map((item): IpSighting => {
+        const parsed = IpSightingItem.safeParse(item);
+        if (!parsed.success) {
+          throw new ObservationStoreError(`stored IP sighting ${String(item.pk)} is malformed`, {
+            cause: parsed.error,
+          });
+        }
+        return parsed.data;
+      });
+    },
+  };
+}
