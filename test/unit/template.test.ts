@@ -341,6 +341,19 @@ function iamViolations(template: Template): string[] {
   return violations;
 }
 
+function bucketsWrittenBy(template: Template, roleId: string): Set<string> {
+  const buckets = new Set<string>();
+  for (const statement of roleStatements(template, roleId)) {
+    if (statement.effect !== "Allow" || !statement.actions.includes("s3:PutObject")) continue;
+    for (const resource of statement.resources) {
+      for (const id of mentions(resource)) {
+        if (template.Resources[id]?.Type === "AWS::S3::Bucket") buckets.add(id);
+      }
+    }
+  }
+  return buckets;
+}
+
 function roleViolations(template: Template): string[] {
   const violations: string[] = [];
   if (template.Resources.IamRoleLambdaExecution) violations.push("a shared default role exists");
@@ -360,6 +373,13 @@ function roleViolations(template: Template): string[] {
     );
     if (trusted.length !== 1 || trusted[0] !== "lambda.amazonaws.com") {
       violations.push(`${roleId}: trusted by something other than Lambda`);
+    }
+    // The object archive writes only changed bytes, checking with HeadObject first: without
+    // ListBucket, S3 answers 403 instead of 404 for a new key and the write fails.
+    for (const bucketId of bucketsWrittenBy(template, roleId)) {
+      if (!roleAllows(template, roleId, "s3:ListBucket", bucketId)) {
+        violations.push(`${roleId}: writes to ${bucketId} without s3:ListBucket (HeadObject 403)`);
+      }
     }
     const logGroupId = id.replace(/LambdaFunction$/, "LogGroup");
     const logTargets = roleStatements(template, roleId)
@@ -796,6 +816,17 @@ describe("the template checks", () => {
           "Fn::GetAtt": ["ResolveHostnamesRole", "Arn"],
         }),
       /shares role ResolveHostnamesRole/,
+    ],
+    [
+      "a bucket writer without s3:ListBucket",
+      (t) => {
+        const statements = firstPolicyStatements(t, "IngestFeedsRole");
+        statements.splice(
+          statements.findIndex((s) => s.Sid === "ObjectExistence"),
+          1,
+        );
+      },
+      /IngestFeedsRole: writes to Bucket without s3:ListBucket/,
     ],
     [
       "an asynchronous function without an on-failure destination",
