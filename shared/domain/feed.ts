@@ -35,6 +35,8 @@ export interface FeedDiff {
   /** After flap damping: a removal counts only after its grace period. */
   added: FeedPrefix[];
   removed: FeedPrefix[];
+  /** Removals still inside their grace period (evidence; they do not count yet). */
+  pendingRemovals?: FeedPrefix[];
 }
 
 /** Answers "which published ranges contain this IP"; built once per snapshot. */
@@ -42,6 +44,12 @@ export interface RangeMatcher {
   readonly feed: FeedId;
   readonly meta: FeedSnapshotMeta;
   contains(ip: string): FeedPrefix[];
+  /**
+   * Every prefix of the snapshot, for the allowlists (which list the published ranges a policy
+   * names). Optional: without it, allowlists of cloudfront / aws-ip-ranges endpoints list the
+   * observed IPs only.
+   */
+  readonly prefixes?: readonly FeedPrefix[];
 }
 
 export type FeedIngestStatus =
@@ -58,5 +66,7 @@ export interface FeedIngestResult {
   reason?: string;
   /** The current accepted snapshot (the last good one when this fetch failed), if any. */
   current: FeedSnapshotMeta | null;
+  /** When `current` was last confirmed current (accepted, or unchanged by ETag/hash). */
+  confirmedAt?: string;
   diff?: FeedDiff;
 }

@@ -106,6 +106,7 @@ async function ingestFeed(
   // 1.
   const pointer = await deps.pointers.get(feed);
   const current = pointer?.meta ?? null;
+  const lastConfirmed = pointer !== null ? { confirmedAt: pointer.confirmedAt } : {};
   const finish = (result: FeedIngestResult): FeedIngestResult => {
     const fields = {
       feed,
@@ -135,6 +136,7 @@ async function ingestFeed(
       status: "stale-ignored",
       reason: `notification syncToken ${notification.syncToken} is not newer than the stored ${storedToken}`,
       current,
+      ...lastConfirmed,
     });
   }
 
@@ -153,10 +155,16 @@ async function ingestFeed(
     });
   } catch (error) {
     if (error instanceof FeedUnreachableError) {
-      return finish({ feed, status: "unreachable", reason: error.message, current });
+      return finish({
+        feed,
+        status: "unreachable",
+        reason: error.message,
+        current,
+        ...lastConfirmed,
+      });
     }
     if (error instanceof FeedRejectedError) {
-      return finish({ feed, status: "rejected", reason: error.message, current });
+      return finish({ feed, status: "rejected", reason: error.message, current, ...lastConfirmed });
     }
     throw error;
   }
@@ -201,6 +209,7 @@ async function ingestFeed(
         status: "stale-ignored",
         reason: `fetched syncToken ${snapshot.syncToken} is not newer than the stored ${storedToken}`,
         current,
+        ...lastConfirmed,
       });
     }
     // 7.
@@ -212,7 +221,7 @@ async function ingestFeed(
     );
   } catch (error) {
     if (error instanceof FeedRejectedError) {
-      return finish({ feed, status: "rejected", reason: error.message, current });
+      return finish({ feed, status: "rejected", reason: error.message, current, ...lastConfirmed });
     }
     throw error;
   }
@@ -249,6 +258,7 @@ async function ingestFeed(
     ...(fetched.etag !== undefined ? { etag: fetched.etag } : {}),
     ...(fetched.lastModified !== undefined ? { lastModified: fetched.lastModified } : {}),
     damping: damped?.state ?? EMPTY_DAMPING_STATE,
+    confirmedAt: fetchedAt,
     updatedAt: fetchedAt,
   };
   try {
@@ -268,7 +278,13 @@ async function ingestFeed(
           removed: damped.removed,
           pendingRemovals: damped.state.pending.map((entry) => entry.prefix),
         };
-  return finish({ feed, status: "updated", current: meta, ...(diff ? { diff } : {}) });
+  return finish({
+    feed,
+    status: "updated",
+    current: meta,
+    confirmedAt: fetchedAt,
+    ...(diff ? { diff } : {}),
+  });
 }
 
 /**
@@ -317,7 +333,10 @@ async function diffAndDamp(
   return damped;
 }
 
-/** The feed did not change: keep it current, refresh validators, advance pending removals. */
+/**
+ * The feed did not change: record that it was confirmed current, refresh the validators and
+ * advance pending removals (a removal can come due on an unchanged feed).
+ */
 async function recordUnchanged(
   deps: IngestFeedsDeps,
   input: IngestFeedsInput,
@@ -326,6 +345,7 @@ async function recordUnchanged(
   validators: { etag?: string; lastModified?: string },
 ): Promise<FeedIngestResult> {
   const { feed, meta } = pointer;
+  const now = input.now.toISOString();
   const damped = dampFeedChanges({
     state: pointer.damping,
     changes: { added: [], removed: [] },
@@ -334,37 +354,35 @@ async function recordUnchanged(
   });
   const etag = validators.etag ?? pointer.etag;
   const lastModified = validators.lastModified ?? pointer.lastModified;
-  const changed =
-    pointer.damping.pending.length > 0 ||
-    etag !== pointer.etag ||
-    lastModified !== pointer.lastModified ||
-    url !== pointer.url;
-  if (changed) {
-    try {
-      await deps.pointers.put(
-        {
-          ...pointer,
-          version: pointer.version + 1,
-          url,
-          ...(etag !== undefined ? { etag } : {}),
-          ...(lastModified !== undefined ? { lastModified } : {}),
-          damping: damped.state,
-          updatedAt: input.now.toISOString(),
-        },
-        pointer.version,
-      );
-    } catch (error) {
-      if (!(error instanceof FeedPointerConflictError)) throw error;
-      // Another ingest moved the pointer on; it owns the damping from here.
-      const latest = await deps.pointers.get(feed);
-      return { feed, status: "unchanged", current: latest?.meta ?? meta };
-    }
+  try {
+    await deps.pointers.put(
+      {
+        ...pointer,
+        version: pointer.version + 1,
+        url,
+        ...(etag !== undefined ? { etag } : {}),
+        ...(lastModified !== undefined ? { lastModified } : {}),
+        damping: damped.state,
+        confirmedAt: now,
+        updatedAt: now,
+      },
+      pointer.version,
+    );
+  } catch (error) {
+    if (!(error instanceof FeedPointerConflictError)) throw error;
+    // Another ingest moved the pointer on; it owns the damping from here.
+    const latest = await deps.pointers.get(feed);
+    return {
+      feed,
+      status: "unchanged",
+      current: latest?.meta ?? meta,
+      confirmedAt: latest?.confirmedAt ?? pointer.confirmedAt,
+    };
   }
-  if (damped.removed.length === 0) return { feed, status: "unchanged", current: meta };
+  const result: FeedIngestResult = { feed, status: "unchanged", current: meta, confirmedAt: now };
+  if (damped.removed.length === 0) return result;
   return {
-    feed,
-    status: "unchanged",
-    current: meta,
+    ...result,
     diff: {
       feed,
       from: meta,
@@ -384,13 +402,21 @@ async function lostRace(
 ): Promise<FeedIngestResult> {
   const latest = await deps.pointers.get(feed);
   const current = latest?.meta ?? null;
+  const confirmed = latest !== null ? { confirmedAt: latest.confirmedAt } : {};
   if (current?.sha256 === ours.sha256) {
-    return { feed, status: "unchanged", reason: "stored by a concurrent ingest", current };
+    return {
+      feed,
+      status: "unchanged",
+      reason: "stored by a concurrent ingest",
+      current,
+      ...confirmed,
+    };
   }
   return {
     feed,
     status: "stale-ignored",
     reason: `a concurrent ingest stored ${current?.sha256 ?? "another snapshot"} first`,
     current,
+    ...confirmed,
   };
 }

@@ -44,6 +44,8 @@ export interface FeedPointer {
   etag?: string;
   lastModified?: string;
   damping: FeedDampingState;
+  /** Last time the feed was confirmed to still serve `meta` (accepted, or unchanged). */
+  confirmedAt: string;
   updatedAt: string;
 }
 

@@ -1,0 +1,166 @@
+import type { Command } from "commander";
+import type { FeedDiff, FeedIngestResult } from "#shared/domain/feed";
+import { startEmbeddedStack } from "#shared/local/embedded-stack";
+import {
+  DEFAULT_AWS_IP_RANGES_URL,
+  DEFAULT_CLOUDFRONT_URL,
+  DEFAULT_FEED_MAX_BYTES,
+  DEFAULT_FEED_TIMEOUT_MS,
+} from "#shared/observe/feeds/config";
+import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
+import { summariseFeedDiff } from "#shared/observe/feeds/diff";
+import { FeedIngestIncompleteError } from "#shared/observe/feeds/errors";
+import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
+import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
+import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
+import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
+
+export interface FeedsCommandOptions {
+  awsIpRangesUrl: string;
+  cloudfrontUrl: string;
+  stateDir: string;
+  json?: boolean;
+}
+
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const MAX_LISTED_CHANGES = 20;
+
+/** `driftwatch feeds`: one ingest of both feeds against the embedded stack. */
+export function registerFeedsCommand(program: Command): void {
+  program
+    .command("feeds")
+    .description(
+      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list (exit 1 when a feed is rejected or unreachable)",
+    )
+    .option(
+      "--aws-ip-ranges-url <url>",
+      "ip-ranges.json (http, https or file://)",
+      DEFAULT_AWS_IP_RANGES_URL,
+    )
+    .option(
+      "--cloudfront-url <url>",
+      "CloudFront list (http, https or file://)",
+      DEFAULT_CLOUDFRONT_URL,
+    )
+    .option("--state-dir <dir>", "where state persists between runs", ".driftwatch")
+    .option("--json", "machine-readable output")
+    .action(async (options: FeedsCommandOptions) => {
+      process.exitCode = await runFeedsCommand(options, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    });
+}
+
+/** Returns the exit code: 0 when every feed is current, 1 when one was rejected or unreachable. */
+export async function runFeedsCommand(
+  options: FeedsCommandOptions,
+  output: CommandOutput,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const stack = await startEmbeddedStack({ stateDir: options.stateDir });
+  let results: FeedIngestResult[];
+  let incomplete = false;
+  try {
+    results = await ingestFeeds(
+      {
+        fetcher: createHttpFeedFetcher({
+          timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
+          maxBytes: DEFAULT_FEED_MAX_BYTES,
+        }),
+        archive: createS3ObjectArchive({ s3: stack.clients.s3, bucketName: stack.bucketName }),
+        pointers: createDynamoFeedPointerStore({
+          documents: stack.clients.documents,
+          tableName: stack.tableName,
+        }),
+      },
+      {
+        feeds: [
+          { id: "aws-ip-ranges", url: options.awsIpRangesUrl },
+          { id: "cloudfront", url: options.cloudfrontUrl },
+        ],
+        now: now(),
+        options: { grace: DEFAULT_FEED_GRACE },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof FeedIngestIncompleteError)) throw error;
+    output.stderr(`driftwatch feeds: ${error.message}\n`);
+    results = [...error.results];
+    incomplete = true;
+  } finally {
+    await stack.stop();
+  }
+  output.stdout(
+    options.json
+      ? `${JSON.stringify({ feeds: results.map(forJson) }, null, 2)}\n`
+      : formatReport(results),
+  );
+  const failed = results.some((r) => r.status === "rejected" || r.status === "unreachable");
+  return failed || incomplete ? 1 : 0;
+}
+
+/** A baseline diff (first snapshot) lists every prefix: give its count instead. */
+function forJson(result: FeedIngestResult) {
+  if (result.diff === undefined) return result;
+  const { diff } = result;
+  return {
+    ...result,
+    diff: {
+      ...diff,
+      baseline: diff.from === null,
+      ...(diff.from === null ? { added: diff.added.length } : {}),
+      groups: diff.from === null ? [] : summariseFeedDiff(diff),
+    },
+  };
+}
+
+export function formatReport(results: readonly FeedIngestResult[]): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    const current = result.current;
+    const version = current
+      ? current.syncToken !== undefined
+        ? `syncToken ${current.syncToken} (${current.createDate})`
+        : `sha256 ${current.sha256.slice(0, 12)}`
+      : "no snapshot yet";
+    const counts = current ? `${current.prefixCount.v4} v4 / ${current.prefixCount.v6} v6` : "";
+    lines.push(
+      `${result.feed.padEnd(14)} ${result.status.padEnd(13)} ${version}  ${counts}`.trimEnd(),
+    );
+    if (result.reason !== undefined) lines.push(`  ${result.reason}`);
+    if (result.diff !== undefined) lines.push(...formatDiff(result.diff));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function formatDiff(diff: FeedDiff): string[] {
+  if (diff.from === null) {
+    return [
+      `  baseline: ${diff.added.length} prefixes recorded (first snapshot, nothing to compare)`,
+    ];
+  }
+  const pending = diff.pendingRemovals?.length ?? 0;
+  const lines = [
+    `  +${diff.added.length} -${diff.removed.length}${pending > 0 ? ` (${pending} removals pending in the flap grace period)` : ""}`,
+  ];
+  const changes = [
+    ...diff.added.map(
+      (p) =>
+        `  + ${p.prefix.padEnd(24)} ${p.service} ${p.region}${p.networkBorderGroup !== p.region ? ` (${p.networkBorderGroup})` : ""}`,
+    ),
+    ...diff.removed.map(
+      (p) =>
+        `  - ${p.prefix.padEnd(24)} ${p.service} ${p.region}${p.networkBorderGroup !== p.region ? ` (${p.networkBorderGroup})` : ""}`,
+    ),
+  ];
+  lines.push(...changes.slice(0, MAX_LISTED_CHANGES));
+  if (changes.length > MAX_LISTED_CHANGES) {
+    lines.push(`  ... and ${changes.length - MAX_LISTED_CHANGES} more (use --json)`);
+  }
+  return lines;
+}

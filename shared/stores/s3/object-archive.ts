@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+
+/**
+ * A bucket of immutable-or-rewritten objects (feed snapshots, allowlists): write only when the
+ * bytes differ, read back by key. The port the use cases see; `createS3ObjectArchive` is the
+ * adapter.
+ */
+export interface ArchivedObject {
+  bytes: Uint8Array;
+  contentType?: string;
+  /** User metadata (keys lower-case, as S3 returns them). */
+  metadata: Record<string, string>;
+}
+
+export interface ObjectArchive {
+  /**
+   * Writes `bytes` under `key` unless an object with the same bytes is already there. Returns
+   * whether it wrote. The object carries `metadata` plus `sha256` (hex of the bytes).
+   */
+  putIfChanged(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+    metadata?: Record<string, string>,
+  ): Promise<boolean>;
+  /** The object, or null when the key does not exist. */
+  get(key: string): Promise<ArchivedObject | null>;
+  exists(key: string): Promise<boolean>;
+}
+
+export class ObjectArchiveError extends Error {
+  override readonly name = "ObjectArchiveError";
+  constructor(
+    readonly key: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`object ${key}: ${reason}`, options);
+  }
+}
+
+export function createS3ObjectArchive(deps: { s3: S3Client; bucketName: string }): ObjectArchive {
+  const { s3, bucketName } = deps;
+
+  /**
+   * The object's head, or null when it does not exist. Without s3:ListBucket, S3 answers 403
+   * for a missing key: `putIfChanged` then writes (a real permission problem fails the put).
+   */
+  async function head(key: string, forbiddenMeansMissing: boolean) {
+    try {
+      return await s3.send(new HeadObjectCommand({ Bucket: bucketName, Key: key }));
+    } catch (error) {
+      const status = httpStatus(error);
+      if (error instanceof NotFound || status === 404) return null;
+      if (forbiddenMeansMissing && status === 403) return null;
+      throw new ObjectArchiveError(key, "head failed", { cause: error });
+    }
+  }
+
+  return {
+    async putIfChanged(key, bytes, contentType, metadata = {}) {
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      const existing = await head(key, true);
+      if (existing !== null) {
+        const storedSha = existing.Metadata?.sha256;
+        // Objects restored without metadata still carry an ETag: the md5 of a single-part put.
+        const md5 = createHash("md5").update(bytes).digest("hex");
+        if (storedSha === sha256 || (storedSha === undefined && existing.ETag === `"${md5}"`)) {
+          return false;
+        }
+      }
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucketName,
+            Key: key,
+            Body: bytes,
+            ContentType: contentType,
+            Metadata: asciiMetadata({ ...metadata, sha256 }),
+          }),
+        );
+      } catch (error) {
+        throw new ObjectArchiveError(key, "put failed", { cause: error });
+      }
+      return true;
+    },
+
+    async get(key) {
+      try {
+        const response = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
+        const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+        return {
+          bytes,
+          ...(response.ContentType !== undefined ? { contentType: response.ContentType } : {}),
+          metadata: response.Metadata ?? {},
+        };
+      } catch (error) {
+        if (error instanceof NoSuchKey || httpStatus(error) === 404) return null;
+        const hint =
+          httpStatus(error) === 403
+            ? " (missing, or access denied: without s3:ListBucket S3 answers 403 for a missing key)"
+            : "";
+        throw new ObjectArchiveError(key, `get failed${hint}`, { cause: error });
+      }
+    },
+
+    async exists(key) {
+      return (await head(key, false)) !== null;
+    },
+  };
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+}
+
+/** S3 metadata travels in HTTP headers: lower-case keys, US-ASCII values. */
+function asciiMetadata(metadata: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    out[key.toLowerCase()] = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  }
+  return out;
+}
