@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerCatalogueCommands } from "#cli/commands/catalogue";
 import { registerFeedsCommand } from "#cli/commands/feeds";
 
 /** Builds the `driftwatch` command tree. Each command returns its exit code. */
@@ -6,6 +7,7 @@ export function buildProgram(): Command {
   const program = new Command("driftwatch")
     .description("Drift detector for firewall allowlists")
     .exitOverride();
+  registerCatalogueCommands(program);
   registerFeedsCommand(program);
   return program;
 }

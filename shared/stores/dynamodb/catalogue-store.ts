@@ -493,3 +493,9 @@ function keyOf(action: EntryAction): string {
 function isHeaderAction(action: EntryAction): boolean {
   return kindOf(action) === "header";
 }
+
+export function createDynamoDbCatalogueStore(
+  options: DynamoDbCatalogueStoreOptions,
+): DynamoDbCatalogueStore {
+  return new DynamoDbCatalogueStore(options);
+}

@@ -1,0 +1,324 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import type { Command } from "commander";
+import { createAwsClients } from "#shared/aws/clients";
+import { CatalogueExtractError, extractCatalogueDraft } from "#shared/catalogue/extract";
+import { describeCatalogue, formatCatalogueTable, listCatalogue } from "#shared/catalogue/listing";
+import {
+  CatalogueReadError,
+  CatalogueSyntaxError,
+  CatalogueValidationError,
+  DEFAULT_CATALOGUE_PATH,
+  formatProblems,
+  loadCatalogueFile,
+} from "#shared/catalogue/load";
+import type { Catalogue } from "#shared/catalogue/schema";
+import {
+  CatalogueImportConflictError,
+  type CatalogueImportSummary,
+  type CatalogueStore,
+  StoredCatalogueCorruptError,
+} from "#shared/catalogue/store";
+import { startEmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
+
+/** Where a command writes; the CLI passes the process streams, tests pass collectors. */
+export interface CatalogueCommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processOutput: CatalogueCommandOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export const DEFAULT_STATE_DIR = ".driftwatch";
+const MAX_LISTED_CHANGES = 20;
+
+/** A user-facing failure: its message goes to stderr and the command exits 1. */
+class CatalogueCommandError extends Error {
+  override readonly name = "CatalogueCommandError";
+}
+
+/** Errors whose message is meant for the user; anything else is a defect and propagates. */
+const EXPECTED_ERRORS = [
+  CatalogueCommandError,
+  CatalogueReadError,
+  CatalogueSyntaxError,
+  CatalogueValidationError,
+  CatalogueExtractError,
+  CatalogueImportConflictError,
+  StoredCatalogueCorruptError,
+];
+
+async function reportingErrors(
+  output: CatalogueCommandOutput,
+  run: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!EXPECTED_ERRORS.some((kind) => error instanceof kind)) throw error;
+    output.stderr(`driftwatch: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `driftwatch catalogue validate|list|extract|import`. */
+export function registerCatalogueCommands(program: Command): void {
+  const catalogue = program
+    .command("catalogue")
+    .description("The vendor catalogue: validate, list, draft from a document, import");
+
+  catalogue
+    .command("validate")
+    .description("Check a catalogue file against the schema; print each problem with its path")
+    .argument("<file>", "catalogue JSON file")
+    .action(async (file: string) => {
+      process.exitCode = await runCatalogueValidate(file, processOutput);
+    });
+
+  catalogue
+    .command("list")
+    .description("Print the catalogue: a table, or one JSON document with --json")
+    .option("--json", "one JSON document: every endpoint with its IPs, ports, group and policy")
+    .option("--catalogue <file>", "catalogue file (default: the shipped Clearswift catalogue)")
+    .option("--from-store", "list the catalogue imported into the store")
+    .option("--id <catalogueId>", "with --from-store: which catalogue (default: the only one)")
+    .option("--state-dir <dir>", "embedded store state directory", DEFAULT_STATE_DIR)
+    .action(async (options: CatalogueListOptions) => {
+      process.exitCode = await runCatalogueList(options, processOutput);
+    });
+
+  catalogue
+    .command("extract")
+    .description("Draft a catalogue (needs review) from another vendor's plain-text document")
+    .argument("<file>", "the vendor's document, plain text or markdown")
+    .option("--out <file>", "write the draft here instead of stdout")
+    .option("--vendor <name>", "vendor name")
+    .option("--product <name>", "product name (default: the file name)")
+    .option("--id <catalogueId>", "catalogue id (default: a slug of the file name)")
+    .option("--title <title>", "document title (default: the first heading)")
+    .action(async (file: string, options: CatalogueExtractOptions) => {
+      process.exitCode = await runCatalogueExtract(file, options, processOutput);
+    });
+
+  catalogue
+    .command("import")
+    .description(
+      "Import a catalogue into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set)",
+    )
+    .argument("[file]", "catalogue JSON file (default: the shipped Clearswift catalogue)")
+    .option("--state-dir <dir>", "embedded store state directory", DEFAULT_STATE_DIR)
+    .option("--json", "print the import summary as JSON")
+    .action(async (file: string | undefined, options: CatalogueImportOptions) => {
+      process.exitCode = await runCatalogueImport(file, options, processOutput);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function runCatalogueValidate(
+  file: string,
+  output: CatalogueCommandOutput,
+): Promise<number> {
+  return reportingErrors(output, async () => {
+    let catalogue: Catalogue;
+    try {
+      catalogue = await loadCatalogueFile(file);
+    } catch (error) {
+      if (!(error instanceof CatalogueValidationError)) throw error;
+      const count = error.problems.length;
+      output.stderr(`${file}: ${count} ${count === 1 ? "problem" : "problems"}\n`);
+      output.stderr(`${formatProblems(error.problems)}\n`);
+      return 1;
+    }
+    output.stdout(`OK ${file}: ${describeCatalogue(listCatalogue(catalogue))}\n`);
+    return 0;
+  });
+}
+
+export interface CatalogueListOptions {
+  json?: boolean;
+  catalogue?: string;
+  fromStore?: boolean;
+  id?: string;
+  stateDir?: string;
+}
+
+export async function runCatalogueList(
+  options: CatalogueListOptions,
+  output: CatalogueCommandOutput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return reportingErrors(output, async () => {
+    if (options.fromStore && options.catalogue !== undefined) {
+      throw new CatalogueCommandError("use either --catalogue FILE or --from-store, not both");
+    }
+    const catalogue = options.fromStore
+      ? await withCatalogueStore(options.stateDir ?? DEFAULT_STATE_DIR, env, (store) =>
+          loadFromStore(store, options.id),
+        )
+      : await loadCatalogueFile(options.catalogue ?? DEFAULT_CATALOGUE_PATH);
+    const listing = listCatalogue(catalogue);
+    output.stdout(
+      options.json ? `${JSON.stringify(listing, null, 2)}\n` : formatCatalogueTable(listing),
+    );
+    return 0;
+  });
+}
+
+async function loadFromStore(store: CatalogueStore, id: string | undefined): Promise<Catalogue> {
+  let catalogueId = id;
+  if (catalogueId === undefined) {
+    const stored = await store.listCatalogues();
+    if (stored.length === 0) {
+      throw new CatalogueCommandError(
+        "the store holds no catalogue: run `driftwatch catalogue import` first",
+      );
+    }
+    if (stored.length > 1) {
+      const ids = stored.map((c) => c.id).join(", ");
+      throw new CatalogueCommandError(`the store holds several catalogues (${ids}): pass --id`);
+    }
+    catalogueId = stored[0]?.id;
+  }
+  const catalogue = catalogueId === undefined ? null : await store.loadCatalogue(catalogueId);
+  if (catalogue === null) {
+    throw new CatalogueCommandError(`the store holds no catalogue ${JSON.stringify(catalogueId)}`);
+  }
+  return catalogue;
+}
+
+export interface CatalogueExtractOptions {
+  out?: string;
+  vendor?: string;
+  product?: string;
+  id?: string;
+  title?: string;
+}
+
+export async function runCatalogueExtract(
+  file: string,
+  options: CatalogueExtractOptions,
+  output: CatalogueCommandOutput,
+): Promise<number> {
+  return reportingErrors(output, async () => {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new CatalogueCommandError(
+        `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    const name = basename(file, extname(file));
+    const draft = extractCatalogueDraft(text, {
+      vendor: options.vendor ?? "unknown vendor",
+      product: options.product ?? name,
+      id: options.id ?? slugOf(name),
+      ...(options.title !== undefined ? { title: options.title } : {}),
+    });
+    const json = `${JSON.stringify(draft, null, 2)}\n`;
+    const summary = `drafted ${describeCatalogue(listCatalogue(draft))}; ${draft.mentions?.length ?? 0} mentions; review it before use\n`;
+    if (options.out !== undefined) {
+      await writeFile(options.out, json);
+      output.stdout(`${options.out}: ${summary}`);
+    } else {
+      output.stdout(json);
+      output.stderr(summary);
+    }
+    return 0;
+  });
+}
+
+function slugOf(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "");
+  return slug === "" ? "draft" : slug;
+}
+
+export interface CatalogueImportOptions {
+  stateDir?: string;
+  json?: boolean;
+}
+
+export async function runCatalogueImport(
+  file: string | undefined,
+  options: CatalogueImportOptions,
+  output: CatalogueCommandOutput,
+  env: NodeJS.ProcessEnv = process.env,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  return reportingErrors(output, async () => {
+    const path = file ?? DEFAULT_CATALOGUE_PATH;
+    const catalogue = await loadCatalogueFile(path);
+    const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+    const { summary, where } = await withCatalogueStore(stateDir, env, async (store, where) => ({
+      summary: await store.importCatalogue(catalogue, now()),
+      where,
+    }));
+    output.stdout(
+      options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary, where),
+    );
+    return 0;
+  });
+}
+
+export function formatImportSummary(summary: CatalogueImportSummary, where: string): string {
+  const counts = (c: { added: number; changed: number; unchanged: number; removed: number }) =>
+    `${c.added} added, ${c.changed} changed, ${c.unchanged} unchanged, ${c.removed} removed`;
+  const lines = [
+    `imported ${summary.catalogueId} into ${where}`,
+    `  endpoints: ${counts(summary)}`,
+    `  pools:     ${counts(summary.pools)}`,
+    `  header:    ${summary.header}`,
+  ];
+  const changes = summary.changes.filter((c) => c.kind !== "header");
+  for (const c of changes.slice(0, MAX_LISTED_CHANGES)) {
+    lines.push(`  ${c.change} ${c.kind} ${c.entryId} (version ${c.version})`);
+  }
+  if (changes.length > MAX_LISTED_CHANGES) {
+    lines.push(`  ... and ${changes.length - MAX_LISTED_CHANGES} more (--json lists them all)`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Runs `work` against the catalogue store: AWS when both `AWS_REGION` and
+ * `DRIFTWATCH_TABLE_NAME` are set, otherwise the embedded store under `stateDir`.
+ */
+export async function withCatalogueStore<T>(
+  stateDir: string,
+  env: NodeJS.ProcessEnv,
+  work: (store: CatalogueStore, where: string) => Promise<T>,
+): Promise<T> {
+  const region = env.AWS_REGION;
+  const tableName = env.DRIFTWATCH_TABLE_NAME;
+  if (tableName !== undefined && tableName !== "" && (region === undefined || region === "")) {
+    throw new CatalogueCommandError("DRIFTWATCH_TABLE_NAME is set but AWS_REGION is not");
+  }
+  if (region && tableName) {
+    const clients = createAwsClients({ region });
+    try {
+      const store = createDynamoDbCatalogueStore({ documents: clients.documents, tableName });
+      return await work(store, `DynamoDB table ${tableName} (${region})`);
+    } finally {
+      clients.destroy();
+    }
+  }
+  const stack = await startEmbeddedStack({ stateDir });
+  try {
+    const store = createDynamoDbCatalogueStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    });
+    return await work(store, `the embedded store in ${stateDir}`);
+  } finally {
+    await stack.stop();
+  }
+}
