@@ -1,0 +1,154 @@
+import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
+import { sortAddresses } from "#shared/compare/addresses";
+import { contentId } from "#shared/compare/canonical";
+import { endpointFeedRelevance, isPrefixRelevantToAny } from "#shared/compare/feed-relevance";
+import type { FeedId, RangeMatcher } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+
+/**
+ * The current allowlist of one firewall group: what its rule(s) should allow, per the catalogue's
+ * expectation policies, the observed DNS state and the published feeds. Pure.
+ *
+ * Per policy:
+ * - `pinned`, `pool`: the documented IPs (the endpoint's and its pool's). An observed IP that is
+ *   not documented is drift for a person to judge (`ip-added`), not an automatic allow.
+ * - `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
+ *   list; the AWS services and regions where the endpoint's IPs are published), plus documented
+ *   IPs and observed IPs inside the feed that no listed prefix already contains. Without a feed
+ *   snapshot, the observed IPs.
+ * - `rotating`, `hostname-only`: the observed set.
+ * - `any-destination`, `internal`: no addresses to list; such endpoints are left out, and a group
+ *   with nothing else has no allowlist.
+ */
+export interface AllowlistEndpoint {
+  id: string;
+  hostname: string | null;
+  policy: Endpoint["policy"];
+  ports: PortSpec[];
+  addresses: string[];
+}
+
+export interface GroupAllowlist {
+  group: string;
+  catalogueId: string;
+  /** Union of the endpoints' ports, sorted. */
+  ports: PortSpec[];
+  /** Union of the endpoints' addresses (IPs and CIDR prefixes), deduplicated and sorted. */
+  addresses: string[];
+  endpoints: AllowlistEndpoint[];
+  /** sha256 of the content above: equal hashes, equal files. */
+  contentSha256: string;
+}
+
+export interface AllowlistInput {
+  catalogue: Catalogue;
+  observations: readonly HostObservation[];
+  matchers: ReadonlyMap<FeedId, RangeMatcher>;
+}
+
+const NOTHING_TO_LIST = new Set<Endpoint["policy"]>(["any-destination", "internal"]);
+
+export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
+  const { catalogue, matchers } = input;
+  const observations = new Map(input.observations.map((o) => [o.hostname, o]));
+  const pools = new Map(catalogue.pools.map((pool) => [pool.id, pool]));
+  const byGroup = new Map<string, AllowlistEndpoint[]>();
+
+  for (const endpoint of catalogue.endpoints) {
+    if (NOTHING_TO_LIST.has(endpoint.policy) || endpoint.hostname === null) continue;
+    const observation = observations.get(endpoint.hostname);
+    const pool = endpoint.pool === undefined ? undefined : pools.get(endpoint.pool);
+    const documented = [...endpoint.ips, ...(pool?.ips ?? [])];
+    const observed = (observation?.active ?? []).map((ip) => ip.ip);
+    let addresses: string[];
+    switch (endpoint.policy) {
+      case "pinned":
+      case "pool":
+        addresses = documented;
+        break;
+      case "cloudfront":
+      case "aws-ip-ranges": {
+        const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
+        addresses = feedAddresses(endpoint, observation, matcher, documented, observed);
+        break;
+      }
+      default:
+        addresses = observed;
+    }
+    const entry: AllowlistEndpoint = {
+      id: endpoint.id,
+      hostname: endpoint.hostname,
+      policy: endpoint.policy,
+      ports: sortPorts(endpoint.ports),
+      addresses: sortAddresses(addresses),
+    };
+    const list = byGroup.get(endpoint.group);
+    if (list === undefined) byGroup.set(endpoint.group, [entry]);
+    else list.push(entry);
+  }
+
+  return [...byGroup.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([group, endpoints]) => {
+      endpoints.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const content = {
+        group,
+        catalogueId: catalogue.id,
+        ports: sortPorts(endpoints.flatMap((e) => e.ports)),
+        addresses: sortAddresses(endpoints.flatMap((e) => e.addresses)),
+        endpoints,
+      };
+      return { ...content, contentSha256: contentId(content) };
+    });
+}
+
+function feedAddresses(
+  endpoint: Endpoint,
+  observation: HostObservation | undefined,
+  matcher: RangeMatcher | undefined,
+  documented: string[],
+  observed: string[],
+): string[] {
+  if (matcher === undefined) return [...documented, ...observed];
+  const relevance = endpointFeedRelevance(endpoint, observation, matcher);
+  const published =
+    matcher.prefixes === undefined || relevance === null
+      ? []
+      : matcher.prefixes
+          .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
+          .map((prefix) => prefix.prefix);
+  const listed = new Set(published);
+  const covered = observed.filter((ip) => {
+    const containing = matcher.contains(ip);
+    return containing.length > 0 && !containing.some((prefix) => listed.has(prefix.prefix));
+  });
+  return [...published, ...documented, ...covered];
+}
+
+export function comparePorts(a: PortSpec, b: PortSpec): number {
+  return (
+    (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0) ||
+    a.port - b.port ||
+    (a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0)
+  );
+}
+
+/** Deduplicated and sorted by protocol, port, direction. */
+export function sortPorts(ports: readonly PortSpec[]): PortSpec[] {
+  const unique = new Map<string, PortSpec>();
+  for (const port of ports) {
+    unique.set(`${port.protocol}/${port.port}/${port.direction}`, {
+      protocol: port.protocol,
+      port: port.port,
+      direction: port.direction,
+    });
+  }
+  return [...unique.values()].sort(comparePorts);
+}
+
+/** `tcp/80 out, udp/53 in-out` */
+export function describePorts(ports: readonly PortSpec[]): string {
+  return sortPorts(ports)
+    .map((port) => `${port.protocol}/${port.port} ${port.direction}`)
+    .join(", ");
+}

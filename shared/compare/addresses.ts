@@ -1,0 +1,69 @@
+import ipaddr from "ipaddr.js";
+
+/**
+ * Stable ordering of IPs and CIDR prefixes for events, messages and allowlists: IPv4 before IPv6,
+ * then numerically by address, then by prefix length (a bare IP counts as a host prefix).
+ */
+export function compareAddresses(a: string, b: string): number {
+  const left = addressKey(a);
+  const right = addressKey(b);
+  if (left.family !== right.family) return left.family - right.family;
+  for (let i = 0; i < left.bytes.length; i++) {
+    const diff = (left.bytes[i] ?? 0) - (right.bytes[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return left.length - right.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Deduplicated and sorted with `compareAddresses`. */
+export function sortAddresses(addresses: Iterable<string>): string[] {
+  return [...new Set(addresses)].sort(compareAddresses);
+}
+
+interface AddressKey {
+  family: 4 | 6;
+  bytes: number[];
+  length: number;
+}
+
+const keys = new Map<string, AddressKey>();
+
+function addressKey(text: string): AddressKey {
+  const cached = keys.get(text);
+  if (cached !== undefined) return cached;
+  const [address = "", length] = text.split("/");
+  let key: AddressKey;
+  try {
+    const parsed = ipaddr.parse(address);
+    const family = parsed.kind() === "ipv4" ? 4 : 6;
+    key = {
+      family,
+      bytes: parsed.toByteArray(),
+      length: length === undefined ? (family === 4 ? 32 : 128) : Number(length),
+    };
+  } catch {
+    // Not an address: sorts after every address, by text (never thrown: ordering is total).
+    key = { family: 6, bytes: Array(17).fill(256), length: 0 };
+  }
+  if (keys.size > 100_000) keys.clear();
+  keys.set(text, key);
+  return key;
+}
+
+/** Whether `ip` lies inside `cidr` (same family; a bare IP is a host prefix). */
+export function cidrContains(cidr: string, ip: string): boolean {
+  try {
+    const address = ipaddr.parse(ip);
+    const range = cidr.includes("/")
+      ? ipaddr.parseCIDR(cidr)
+      : ([ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === "ipv4" ? 32 : 128] as const);
+    if (address.kind() !== range[0].kind()) return false;
+    return address.match(range as [ipaddr.IPv4 | ipaddr.IPv6, number]);
+  } catch {
+    return false;
+  }
+}
+
+export function addressFamily(text: string): 4 | 6 {
+  return addressKey(text).family;
+}

@@ -1,0 +1,147 @@
+import type { ExpectationPolicy, PortSpec, RetiredIp } from "#shared/catalogue/schema";
+import type { FeedId, FeedIngestStatus, FeedPrefix } from "#shared/domain/feed";
+import type { ResolutionOutcome, SuspiciousAnswer } from "#shared/domain/observation";
+
+/**
+ * A drift verdict: one change a firewall owner may have to act on. The type names are the public
+ * contract (SNS message attribute `eventType`, docs/notifications.md); keep them.
+ */
+export const DRIFT_EVENT_TYPES = [
+  "ip-added",
+  "ip-removed",
+  "ip-outside-published-ranges",
+  "documented-ip-unused",
+  "retired-ip-seen",
+  "resolution-failed",
+  "suspicious-answer",
+  "feed-ranges-changed",
+  "feed-rejected",
+] as const;
+export type DriftEventType = (typeof DRIFT_EVENT_TYPES)[number];
+
+/** `high`: the firewall owner must act. `medium`: should look. `low`: for the record. */
+export const SEVERITIES = ["high", "medium", "low"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** The highest of several severities (`low` for none). */
+export function highestSeverity(severities: Iterable<Severity>): Severity {
+  let best: Severity = "low";
+  for (const severity of severities)
+    if (severityRank(severity) < severityRank(best)) best = severity;
+  return best;
+}
+
+/** The firewall rule an event is about: a catalogue endpoint, as far as a rule needs it. */
+export interface EndpointRef {
+  id: string;
+  hostname: string | null;
+  group: string;
+  service: string;
+  policy: ExpectationPolicy;
+  ports: PortSpec[];
+}
+
+/**
+ * What a change set is about. Events are grouped per subject and run into one notification, and
+ * each subject has its own sequence of notifications.
+ * - `endpoint`: one catalogue endpoint (one hostname under one firewall rule).
+ * - `pool`: the IPs a vendor documents for a set of hosts, within one firewall group.
+ * - `feed`: a published range feed, within one firewall group (`group` null when no catalogued
+ *   endpoint uses the feed).
+ */
+export type DriftSubject =
+  | { kind: "endpoint"; key: string; endpointId: string }
+  | { kind: "pool"; key: string; poolId: string; group: string }
+  | { kind: "feed"; key: string; feed: FeedId; group: string | null };
+
+/** Per-IP evidence: when and by whom it was seen. */
+export interface IpEvidence {
+  ip: string;
+  firstSeen?: string;
+  lastSeen?: string;
+  timesSeen?: number;
+  resolvers?: string[];
+  /** Lowest TTL any resolver gave it in this run. */
+  ttl?: number;
+  /** When it left the observed set (ip-removed). */
+  leftAt?: string;
+  /** Published prefixes that contain it (cloudfront / aws-ip-ranges policies). */
+  publishedIn?: { prefix: string; service: string; region: string }[];
+}
+
+/** One resolver's answer in the run that caused the event. */
+export interface AnswerEvidence {
+  resolver: string;
+  outcome: ResolutionOutcome;
+  detail?: string;
+  cnameChain: string[];
+  records: { ip: string; ttl: number }[];
+}
+
+export interface FeedEvidence {
+  feed: FeedId;
+  status: FeedIngestStatus;
+  reason?: string;
+  sha256?: string;
+  syncToken?: string;
+  createDate?: string;
+  fetchedAt?: string;
+  source?: string;
+  previousSha256?: string;
+  previousSyncToken?: string;
+}
+
+export interface DriftEvidence {
+  /** When the observation or feed snapshot behind the event was taken. */
+  observedAt?: string;
+  outcome?: ResolutionOutcome;
+  consecutiveFailures?: number;
+  ips?: IpEvidence[];
+  answers?: AnswerEvidence[];
+  suspicious?: SuspiciousAnswer[];
+  retired?: RetiredIp[];
+  /** documented-ip-unused: the start of the unused period (last seen, or tracked since). */
+  unusedSince?: string;
+  feed?: FeedEvidence;
+  /** feed-ranges-changed: the changed prefixes with their service, region and border group. */
+  prefixes?: (FeedPrefix & { change: "added" | "removed" })[];
+}
+
+/** A firewall limit the allowlist has grown past (see shared/allowlists/limits.ts). */
+export interface AllowlistWarning {
+  kind: "fqdn-object-addresses" | "security-group-rules";
+  /** What is counted: a hostname (FQDN object) or a group (security group). */
+  scope: string;
+  size: number;
+  limit: number;
+  message: string;
+}
+
+export interface DriftEvent {
+  /** sha256 (hex) of the canonical change: the same change always has the same id. */
+  eventId: string;
+  type: DriftEventType;
+  severity: Severity;
+  runId: string;
+  detectedAt: string;
+  subject: DriftSubject;
+  group: string | null;
+  /** The endpoint of an endpoint subject; null for pool and feed subjects. */
+  endpoint: EndpointRef | null;
+  /** Every endpoint concerned (the one endpoint, or the pool's / feed's endpoints in the group). */
+  endpoints: EndpointRef[];
+  /** IPs, or CIDR prefixes for feed events, that the firewall should now allow. */
+  added: string[];
+  /** IPs or prefixes whose rules may be retired. */
+  removed: string[];
+  evidence: DriftEvidence;
+  /** Why, in one sentence. */
+  reason: string;
+  /** The recommended firewall action. */
+  action: string;
+  warnings: AllowlistWarning[];
+}

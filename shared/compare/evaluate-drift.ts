@@ -1,0 +1,815 @@
+import { buildAllowlists, describePorts, type GroupAllowlist } from "#shared/allowlists/build";
+import {
+  type AllowlistLimits,
+  DEFAULT_ALLOWLIST_LIMITS,
+  fqdnWarnings,
+  securityGroupWarnings,
+} from "#shared/allowlists/limits";
+import type { Catalogue, Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
+import type {
+  FeedId,
+  FeedIngestResult,
+  FeedPrefix,
+  FeedSnapshotMeta,
+  RangeMatcher,
+} from "#shared/domain/feed";
+import {
+  FAILURE_OUTCOMES,
+  type HostObservation,
+  type ObservedIp,
+} from "#shared/domain/observation";
+import { sortAddresses } from "./addresses";
+import { contentId } from "./canonical";
+import type {
+  AllowlistWarning,
+  AnswerEvidence,
+  DriftEvent,
+  DriftEventType,
+  DriftEvidence,
+  DriftSubject,
+  EndpointRef,
+  FeedEvidence,
+  IpEvidence,
+  Severity,
+} from "./drift-event";
+import { severityRank } from "./drift-event";
+import {
+  describeRelevance,
+  endpointFeedRelevance,
+  type FeedRelevance,
+  prefixChangesRelevantToAny,
+} from "./feed-relevance";
+
+/**
+ * The verdict engine: what was observed (DNS state per hostname, feed snapshots and diffs),
+ * judged by each endpoint's expectation policy. Pure: time is `now`, identity is `runId`.
+ *
+ * 1. Per endpoint with a hostname: IPs that entered the observed set in this run are judged by
+ *    the policy (ip-added, ip-outside-published-ranges, retired-ip-seen), IPs that left by it
+ *    (ip-removed), and the run itself (resolution-failed, suspicious-answer).
+ * 2. Documented IPs no answer has used for the grace period: per endpoint for its own IPs, per
+ *    pool and group for pool IPs (documented-ip-unused).
+ * 3. Per feed and group: relevant prefix changes (feed-ranges-changed) and rejected downloads
+ *    (feed-rejected).
+ *
+ * Event ids hash the canonical change and what caused it: the run for changes that happen once
+ * (an IP entering or leaving), a stable marker for standing conditions (the last sighting of an
+ * unused IP, the last success before a failure streak, the snapshot pair of a feed diff) so a
+ * condition that persists over many runs keeps its id and is notified once.
+ */
+export interface DriftOptions {
+  /** Consecutive failed runs before `resolution-failed` is raised. */
+  failureThreshold: number;
+  /** How long a documented IP may go unserved before `documented-ip-unused`. */
+  unusedGrace: { hours: number };
+  /** Firewall limits for the allowlist-size warnings (defaults: 32 per FQDN object, 60 rules). */
+  limits?: Partial<AllowlistLimits>;
+}
+
+export interface DriftFeeds {
+  results: readonly FeedIngestResult[];
+  /** The current snapshot's matcher per feed (the last good one when a fetch failed). */
+  matchers: ReadonlyMap<FeedId, RangeMatcher>;
+}
+
+export interface DriftInput {
+  catalogue: Catalogue;
+  observations: readonly HostObservation[];
+  feeds: DriftFeeds;
+  now: Date;
+  runId: string;
+  options: DriftOptions;
+}
+
+const HOUR_MS = 3_600_000;
+const NOTHING_TO_JUDGE = new Set<Endpoint["policy"]>(["any-destination", "internal"]);
+
+/** Evaluates one run. Events come sorted by subject, severity, type and id. */
+export function evaluateDrift(input: DriftInput): DriftEvent[] {
+  const context = createContext(input);
+  const events: DriftEvent[] = [];
+  for (const endpoint of input.catalogue.endpoints) {
+    if (NOTHING_TO_JUDGE.has(endpoint.policy) || endpoint.hostname === null) continue;
+    const observation = context.observations.get(endpoint.hostname);
+    if (observation === undefined) continue;
+    events.push(...judgeEndpoint(context, endpoint, observation));
+  }
+  events.push(...judgePools(context));
+  events.push(...judgeFeeds(context));
+  return events.sort(
+    (a, b) =>
+      compareText(a.subject.key, b.subject.key) ||
+      severityRank(a.severity) - severityRank(b.severity) ||
+      compareText(a.type, b.type) ||
+      compareText(a.eventId, b.eventId),
+  );
+}
+
+interface Context {
+  input: DriftInput;
+  detectedAt: string;
+  observations: Map<string, HostObservation>;
+  pools: Map<string, Pool>;
+  allowlists: Map<string, GroupAllowlist>;
+  limits: AllowlistLimits;
+}
+
+function createContext(input: DriftInput): Context {
+  const allowlists = buildAllowlists({
+    catalogue: input.catalogue,
+    observations: input.observations,
+    matchers: input.feeds.matchers,
+  });
+  return {
+    input,
+    detectedAt: input.now.toISOString(),
+    observations: new Map(input.observations.map((o) => [o.hostname, o])),
+    pools: new Map(input.catalogue.pools.map((pool) => [pool.id, pool])),
+    allowlists: new Map(allowlists.map((list) => [list.group, list])),
+    limits: { ...DEFAULT_ALLOWLIST_LIMITS, ...input.options.limits },
+  };
+}
+
+export function endpointRef(endpoint: Endpoint): EndpointRef {
+  return {
+    id: endpoint.id,
+    hostname: endpoint.hostname,
+    group: endpoint.group,
+    service: endpoint.service,
+    policy: endpoint.policy,
+    ports: endpoint.ports.map((p) => ({
+      protocol: p.protocol,
+      port: p.port,
+      direction: p.direction,
+    })),
+  };
+}
+
+export function endpointSubjectKey(endpointId: string): string {
+  return `endpoint:${endpointId}`;
+}
+
+interface EventDraft {
+  type: DriftEventType;
+  severity: Severity;
+  added?: string[];
+  removed?: string[];
+  evidence: DriftEvidence;
+  reason: string;
+  action: string;
+  warnings?: AllowlistWarning[];
+  /** What caused the change, hashed into the id with the type, subject and addresses. */
+  cause: unknown;
+}
+
+function makeEvent(
+  context: Context,
+  subject: DriftSubject,
+  group: string | null,
+  endpoints: EndpointRef[],
+  draft: EventDraft,
+): DriftEvent {
+  const added = sortAddresses(draft.added ?? []);
+  const removed = sortAddresses(draft.removed ?? []);
+  const eventId = contentId({
+    v: 1,
+    type: draft.type,
+    subject: subject.key,
+    added,
+    removed,
+    cause: draft.cause,
+  });
+  return {
+    eventId,
+    type: draft.type,
+    severity: draft.severity,
+    runId: context.input.runId,
+    detectedAt: context.detectedAt,
+    subject,
+    group,
+    endpoint: subject.kind === "endpoint" ? (endpoints[0] ?? null) : null,
+    endpoints,
+    added,
+    removed,
+    evidence: draft.evidence,
+    reason: draft.reason,
+    action: draft.action,
+    warnings: draft.warnings ?? [],
+  };
+}
+
+// ------------------------------------------------------------------------------------ endpoints
+
+function judgeEndpoint(
+  context: Context,
+  endpoint: Endpoint,
+  observation: HostObservation,
+): DriftEvent[] {
+  const hostname = observation.hostname;
+  const ref = endpointRef(endpoint);
+  const subject: DriftSubject = {
+    kind: "endpoint",
+    key: endpointSubjectKey(endpoint.id),
+    endpointId: endpoint.id,
+  };
+  const emit = (draft: EventDraft) => makeEvent(context, subject, endpoint.group, [ref], draft);
+  const pool = endpoint.pool === undefined ? undefined : context.pools.get(endpoint.pool);
+  const documented = new Set([...endpoint.ips, ...(pool?.ips ?? [])]);
+  const retired = new Map<string, RetiredIp>();
+  for (const entry of [...endpoint.retiredIps, ...(pool?.retiredIps ?? [])]) {
+    if (!documented.has(entry.ip)) retired.set(entry.ip, entry);
+  }
+  const matcher =
+    endpoint.feed === undefined ? undefined : context.input.feeds.matchers.get(endpoint.feed);
+  const feedName = endpoint.feed === "cloudfront" ? "CloudFront" : "AWS ip-ranges.json";
+  const rule = `firewall rule ${endpoint.group} (${describePorts(endpoint.ports)})`;
+  const known = new Map<string, ObservedIp>();
+  for (const ip of [...observation.departed, ...observation.left, ...observation.active]) {
+    known.set(ip.ip, ip);
+  }
+  const ttls = lowestTtls(observation);
+  const answers = answerEvidence(observation);
+  const ipEvidence = (ip: string, withRanges = false): IpEvidence => {
+    const seen = known.get(ip);
+    const published =
+      withRanges && matcher !== undefined
+        ? matcher
+            .contains(ip)
+            .map((p) => ({ prefix: p.prefix, service: p.service, region: p.region }))
+        : undefined;
+    return {
+      ip,
+      ...(seen === undefined
+        ? {}
+        : {
+            firstSeen: seen.firstSeen,
+            lastSeen: seen.lastSeen,
+            timesSeen: seen.timesSeen,
+            resolvers: seen.resolvers,
+            ...(seen.leftAt === undefined ? {} : { leftAt: seen.leftAt }),
+          }),
+      ...(ttls.has(ip) ? { ttl: ttls.get(ip) } : {}),
+      ...(published === undefined ? {} : { publishedIn: published }),
+    };
+  };
+  const runEvidence = (ips: string[], withRanges = false): DriftEvidence => ({
+    observedAt: observation.observedAt,
+    outcome: observation.outcome,
+    ips: ips.map((ip) => ipEvidence(ip, withRanges)),
+    answers,
+  });
+  const growthWarnings = (): AllowlistWarning[] => {
+    const allowlist = context.allowlists.get(endpoint.group);
+    return [
+      ...fqdnWarnings(observation, context.limits),
+      ...(allowlist === undefined ? [] : securityGroupWarnings(allowlist, context.limits)),
+    ];
+  };
+  const events: DriftEvent[] = [];
+
+  // 1. IPs that entered the observed set in this run.
+  const retiredSeen: string[] = [];
+  const uncovered: string[] = [];
+  const outside: string[] = [];
+  const unjudged: string[] = [];
+  for (const ip of sortAddresses(observation.entered)) {
+    if (retired.has(ip)) retiredSeen.push(ip);
+    else if (documented.has(ip)) continue;
+    else if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
+      if (matcher === undefined) unjudged.push(ip);
+      else if (matcher.contains(ip).length === 0) outside.push(ip);
+    } else uncovered.push(ip);
+  }
+
+  if (retiredSeen.length > 0) {
+    const entries = retiredSeen.map((ip) => retired.get(ip)).filter((e) => e !== undefined);
+    events.push(
+      emit({
+        type: "retired-ip-seen",
+        severity: "high",
+        added: retiredSeen,
+        evidence: { ...runEvidence(retiredSeen), retired: entries },
+        reason:
+          `${list(retiredSeen)} ${verb(retiredSeen, "serves", "serve")} ${hostname} again although ` +
+          `the vendor retired ${retiredSeen.length === 1 ? "it" : "them"} ` +
+          `(${entries.map((e) => `${e.ip} on ${e.retiredOn}`).join(", ")}).`,
+        action:
+          `Allow ${list(retiredSeen)} in ${rule} only after confirming with the vendor that the ` +
+          "retired address is in service again; until then treat the answer as suspect.",
+        warnings: growthWarnings(),
+        cause: { run: context.input.runId },
+      }),
+    );
+  }
+
+  if (outside.length > 0) {
+    events.push(
+      emit({
+        type: "ip-outside-published-ranges",
+        severity: "high",
+        added: outside,
+        evidence: {
+          ...runEvidence(outside, true),
+          feed: feedEvidence(context, endpoint.feed, matcher),
+        },
+        reason:
+          `${hostname} resolves to ${list(outside)}, outside every range ${feedName} publishes ` +
+          `(snapshot ${shortHash(matcher?.meta.sha256)}); policy ${endpoint.policy} expects it inside.`,
+        action:
+          `Check the DNS answer (a non-${feedName} origin, or a hijack); if it is genuine, allow ` +
+          `${list(outside)} in ${rule} explicitly: the published-range rule does not cover it.`,
+        cause: { run: context.input.runId },
+      }),
+    );
+  }
+
+  const added = [...uncovered, ...outside, ...unjudged];
+  if (added.length > 0) {
+    const severity: Severity =
+      endpoint.policy === "rotating"
+        ? "medium"
+        : outside.length > 0 || uncovered.length > 0
+          ? "high"
+          : "medium";
+    events.push(
+      emit({
+        type: "ip-added",
+        severity,
+        added,
+        evidence: {
+          ...runEvidence(added, matcher !== undefined),
+          ...(endpoint.feed === undefined
+            ? {}
+            : { feed: feedEvidence(context, endpoint.feed, matcher) }),
+        },
+        reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName),
+        action: `Allow ${list(added)} in ${rule} for ${hostname}.`,
+        warnings: growthWarnings(),
+        cause: { run: context.input.runId },
+      }),
+    );
+  }
+
+  // 2. IPs that left the observed set (absent for the whole grace period) in this run.
+  const removed: string[] = [];
+  for (const gone of observation.left) {
+    if (documented.has(gone.ip)) continue; // documented-ip-unused speaks for those, later
+    if (
+      (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") &&
+      matcher !== undefined &&
+      matcher.contains(gone.ip).length > 0
+    ) {
+      continue; // the published-range rule covers it either way
+    }
+    removed.push(gone.ip);
+  }
+  if (removed.length > 0) {
+    const sorted = sortAddresses(removed);
+    events.push(
+      emit({
+        type: "ip-removed",
+        severity: endpoint.policy === "hostname-only" ? "medium" : "low",
+        removed: sorted,
+        evidence: runEvidence(sorted),
+        reason:
+          `${list(sorted)} no longer ${verb(sorted, "serves", "serve")} ${hostname}: absent from ` +
+          `every successful answer for the grace period${graceText(observation)}.`,
+        action: `The allow rule for ${list(sorted)} in ${rule} may be retired.`,
+        cause: { run: context.input.runId },
+      }),
+    );
+  }
+
+  // 3. Private or reserved answers (they never enter the observed set).
+  if (observation.suspicious.length > 0) {
+    const suspicious = [...observation.suspicious].sort(
+      (a, b) => compareText(a.ip, b.ip) || compareText(a.resolver, b.resolver),
+    );
+    const ips = sortAddresses(suspicious.map((s) => s.ip));
+    const resolvers = [...new Set(suspicious.map((s) => s.resolver))].sort();
+    events.push(
+      emit({
+        type: "suspicious-answer",
+        severity: "high",
+        evidence: {
+          observedAt: observation.observedAt,
+          outcome: observation.outcome,
+          suspicious,
+          answers,
+        },
+        reason:
+          `${resolvers.join(", ")} answered ${hostname} with ${list(ips)} ` +
+          `(${[...new Set(suspicious.map((s) => s.range))].sort().join(", ")}), an address a ` +
+          "public vendor hostname cannot have: a DNS hijack, a sinkhole or a split-horizon leak.",
+        action:
+          `Do not allow ${list(ips)}; check the resolver${resolvers.length === 1 ? "" : "s"} ` +
+          `${resolvers.join(", ")}. No change to ${rule}.`,
+        // At most one notification per day and set of answers while it persists.
+        cause: {
+          day: observation.observedAt.slice(0, 10),
+          answers: suspicious.map((s) => `${s.ip}|${s.range}|${s.resolver}`),
+        },
+      }),
+    );
+  }
+
+  // 4. Failure streaks: never a removal, kept apart by outcome.
+  const threshold = context.input.options.failureThreshold;
+  if (
+    FAILURE_OUTCOMES.includes(observation.outcome) &&
+    observation.consecutiveFailures >= threshold
+  ) {
+    const lastSuccess = lastSighting(observation) ?? observation.trackedSince;
+    events.push(
+      emit({
+        type: "resolution-failed",
+        severity: "medium",
+        evidence: {
+          observedAt: observation.observedAt,
+          outcome: observation.outcome,
+          consecutiveFailures: observation.consecutiveFailures,
+          answers,
+        },
+        reason:
+          `${hostname} failed to resolve (${observation.outcome.toUpperCase()}) in ` +
+          `${observation.consecutiveFailures} consecutive runs; last answered with an address ` +
+          `${lastSighting(observation) ?? "never"}.`,
+        action:
+          `No firewall change: keep ${rule} as it is (a failure is not a removal). Check the ` +
+          `resolvers; if the vendor retired ${hostname}, update the catalogue.`,
+        cause: { outcome: observation.outcome, since: lastSuccess },
+      }),
+    );
+  }
+
+  // 5. The endpoint's own documented IPs that no answer has used for the grace period.
+  const poolIps = new Set(pool?.ips ?? []);
+  for (const ip of endpoint.ips) {
+    if (poolIps.has(ip)) continue; // judged per pool
+    const unused = unusedSince(context, ip, [observation]);
+    if (unused === null) continue;
+    events.push(
+      emit({
+        type: "documented-ip-unused",
+        severity: "low",
+        evidence: {
+          observedAt: observation.observedAt,
+          unusedSince: unused.since,
+          ips: [ipEvidence(ip)],
+        },
+        reason: unusedReason(ip, [hostname], unused),
+        action:
+          `Keep the allow rule for ${ip} in ${rule} until the vendor confirms it is retired; ` +
+          "the vendor document may be stale.",
+        cause: { ip, lastSeen: unused.lastSeen ?? "never" },
+      }),
+    );
+  }
+
+  return events;
+}
+
+function addedReason(
+  endpoint: Endpoint,
+  hostname: string,
+  added: string[],
+  outside: string[],
+  unjudged: string[],
+  feedName: string,
+): string {
+  const what = `${hostname} now resolves to ${list(added)}`;
+  switch (endpoint.policy) {
+    case "pinned":
+      return `${what}, not documented for it (policy pinned: the documented IPs are the truth).`;
+    case "pool":
+      return `${what}, in neither its documented IPs nor pool ${endpoint.pool}.`;
+    case "cloudfront":
+    case "aws-ip-ranges":
+      return unjudged.length > 0
+        ? `${what}; no ${feedName} snapshot is available to check it against the published ranges.`
+        : `${what}, outside the ${feedName} ranges (${list(outside)}).`;
+    case "rotating":
+      return `${what}: a new address in its rotation (policy rotating: the observed set is the allowlist).`;
+    default:
+      return `${what}: a new address (policy hostname-only: the observed set is the allowlist).`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------- pools
+
+function judgePools(context: Context): DriftEvent[] {
+  const events: DriftEvent[] = [];
+  for (const pool of context.input.catalogue.pools) {
+    const byGroup = new Map<string, Endpoint[]>();
+    for (const endpoint of context.input.catalogue.endpoints) {
+      if (endpoint.pool !== pool.id || endpoint.hostname === null) continue;
+      if (NOTHING_TO_JUDGE.has(endpoint.policy)) continue;
+      const list = byGroup.get(endpoint.group);
+      if (list === undefined) byGroup.set(endpoint.group, [endpoint]);
+      else list.push(endpoint);
+    }
+    for (const [group, endpoints] of [...byGroup].sort(([a], [b]) => compareText(a, b))) {
+      const observations = [
+        ...new Set(endpoints.map((e) => context.observations.get(e.hostname ?? ""))),
+      ].filter((o) => o !== undefined);
+      if (observations.length === 0) continue;
+      const subject: DriftSubject = {
+        kind: "pool",
+        key: `pool:${pool.id}:${group}`,
+        poolId: pool.id,
+        group,
+      };
+      const refs = endpoints.map(endpointRef).sort((a, b) => compareText(a.id, b.id));
+      const hostnames = [...new Set(observations.map((o) => o.hostname))].sort();
+      const rule = `firewall rule ${group} (${describePorts(endpoints.flatMap((e) => e.ports))})`;
+      for (const ip of pool.ips) {
+        const unused = unusedSince(context, ip, observations);
+        if (unused === null) continue;
+        events.push(
+          makeEvent(context, subject, group, refs, {
+            type: "documented-ip-unused",
+            severity: "low",
+            evidence: {
+              observedAt: latest(observations.map((o) => o.observedAt)) ?? context.detectedAt,
+              unusedSince: unused.since,
+              ips: [{ ip, ...(unused.lastSeen === null ? {} : { lastSeen: unused.lastSeen }) }],
+            },
+            reason: unusedReason(ip, hostnames, unused, pool.id),
+            action:
+              `Keep the allow rule for ${ip} in ${rule} until the vendor confirms it is ` +
+              "retired; the vendor document may be stale.",
+            cause: { ip, lastSeen: unused.lastSeen ?? "never" },
+          }),
+        );
+      }
+    }
+  }
+  return events;
+}
+
+interface Unused {
+  since: string;
+  lastSeen: string | null;
+}
+
+/**
+ * A documented IP is unused when no current answer of the hostnames carries it and none has for
+ * the grace period (since its last sighting, or since the hostnames were first tracked). Only
+ * judged when at least one hostname answered in this run: a failing name proves nothing.
+ */
+function unusedSince(
+  context: Context,
+  ip: string,
+  observations: readonly HostObservation[],
+): Unused | null {
+  if (!observations.some((o) => o.outcome === "answered")) return null;
+  if (observations.some((o) => o.active.some((a) => a.ip === ip))) return null;
+  let lastSeen: string | null = null;
+  for (const observation of observations) {
+    for (const gone of [...observation.left, ...observation.departed]) {
+      if (gone.ip === ip && (lastSeen === null || gone.lastSeen > lastSeen))
+        lastSeen = gone.lastSeen;
+    }
+  }
+  const since = lastSeen ?? earliest(observations.map((o) => o.trackedSince));
+  const graceMs = context.input.options.unusedGrace.hours * HOUR_MS;
+  if (context.input.now.getTime() - Date.parse(since) < graceMs) return null;
+  return { since, lastSeen };
+}
+
+function unusedReason(ip: string, hostnames: string[], unused: Unused, pool?: string): string {
+  const documentedFor = pool === undefined ? hostnames.join(", ") : `pool ${pool}`;
+  const names = hostnames.length === 1 ? hostnames[0] : `any of ${hostnames.join(", ")}`;
+  return unused.lastSeen === null
+    ? `${ip} is documented for ${documentedFor} but no answer for ${names} has carried it since ` +
+        `tracking began (${unused.since}).`
+    : `${ip} is documented for ${documentedFor} but no answer for ${names} has carried it since ` +
+        `${unused.lastSeen}.`;
+}
+
+// ---------------------------------------------------------------------------------------- feeds
+
+function judgeFeeds(context: Context): DriftEvent[] {
+  const events: DriftEvent[] = [];
+  const results = [...context.input.feeds.results].sort((a, b) => compareText(a.feed, b.feed));
+  for (const result of results) {
+    const byGroup = new Map<string, Endpoint[]>();
+    for (const endpoint of context.input.catalogue.endpoints) {
+      if (endpoint.feed !== result.feed || endpoint.hostname === null) continue;
+      if (NOTHING_TO_JUDGE.has(endpoint.policy)) continue;
+      const list = byGroup.get(endpoint.group);
+      if (list === undefined) byGroup.set(endpoint.group, [endpoint]);
+      else list.push(endpoint);
+    }
+    const groups = [...byGroup].sort(([a], [b]) => compareText(a, b));
+    const feedName = result.feed === "cloudfront" ? "CloudFront list" : "AWS ip-ranges.json";
+
+    if (result.status === "rejected") {
+      const targets: [string | null, Endpoint[]][] = groups.length > 0 ? groups : [[null, []]];
+      for (const [group, endpoints] of targets) {
+        const subject: DriftSubject = {
+          kind: "feed",
+          key: group === null ? `feed:${result.feed}` : `feed:${result.feed}:${group}`,
+          feed: result.feed,
+          group,
+        };
+        const evidence = feedResultEvidence(result);
+        events.push(
+          makeEvent(context, subject, group, endpoints.map(endpointRef), {
+            type: "feed-rejected",
+            severity: "medium",
+            evidence: { feed: evidence },
+            reason: `The ${feedName} download failed verification: ${result.reason ?? "no reason given"}.`,
+            action:
+              "No firewall change: the last good snapshot " +
+              `(${shortHash(result.current?.sha256)}) stays in use until a download verifies.`,
+            // Once per failure and last good snapshot, not once per run.
+            cause: { reason: result.reason ?? null, current: result.current?.sha256 ?? null },
+          }),
+        );
+      }
+      continue;
+    }
+
+    const diff = result.diff;
+    // The first snapshot is the baseline, not a change.
+    if (result.status !== "updated" || diff === undefined || diff.from === null) continue;
+    const matcher = context.input.feeds.matchers.get(result.feed);
+    for (const [group, endpoints] of groups) {
+      const relevances = endpoints
+        .map((e) => endpointFeedRelevance(e, context.observations.get(e.hostname ?? ""), matcher))
+        .filter((relevance): relevance is FeedRelevance => relevance !== null);
+      const relevant = prefixChangesRelevantToAny(diff, relevances);
+      if (relevant.added.length === 0 && relevant.removed.length === 0) continue;
+      const subject: DriftSubject = {
+        kind: "feed",
+        key: `feed:${result.feed}:${group}`,
+        feed: result.feed,
+        group,
+      };
+      const added = sortAddresses(relevant.added.map((p) => p.prefix));
+      const removed = sortAddresses(relevant.removed.map((p) => p.prefix));
+      const allowlist = context.allowlists.get(group);
+      const rule = `firewall rule ${group} (${describePorts(endpoints.flatMap((e) => e.ports))})`;
+      const changes = [
+        added.length > 0 ? `add ${count(added, "prefix", "prefixes")} (${list(added)})` : null,
+        removed.length > 0
+          ? `remove ${count(removed, "prefix", "prefixes")} (${list(removed)})`
+          : null,
+      ].filter((c) => c !== null);
+      events.push(
+        makeEvent(context, subject, group, endpoints.map(endpointRef), {
+          type: "feed-ranges-changed",
+          severity: added.length > 0 ? "high" : "medium",
+          added,
+          removed,
+          evidence: {
+            feed: feedResultEvidence(result),
+            prefixes: [
+              ...relevant.added.map((p) => ({ ...prefixFields(p), change: "added" as const })),
+              ...relevant.removed.map((p) => ({ ...prefixFields(p), change: "removed" as const })),
+            ],
+          },
+          reason:
+            `The ${feedName} changed (${shortHash(diff.from.sha256)} -> ` +
+            `${shortHash(diff.to.sha256)}) in the ranges ${group} relies on ` +
+            `(${describeRelevance(relevances)}).`,
+          action:
+            `In ${rule}: ${changes.join("; ")}, or point the rule at the allowlist file ` +
+            `allowlists/${group}.txt, which already has the change.`,
+          warnings:
+            added.length > 0 && allowlist !== undefined
+              ? securityGroupWarnings(allowlist, context.limits)
+              : [],
+          cause: { from: diff.from.sha256, to: diff.to.sha256 },
+        }),
+      );
+    }
+  }
+  return events;
+}
+
+function prefixFields(prefix: FeedPrefix): FeedPrefix {
+  return {
+    prefix: prefix.prefix,
+    family: prefix.family,
+    service: prefix.service,
+    region: prefix.region,
+    networkBorderGroup: prefix.networkBorderGroup,
+  };
+}
+
+function feedResultEvidence(result: FeedIngestResult): FeedEvidence {
+  const current = result.diff?.to ?? result.current;
+  const previous = result.diff?.from ?? null;
+  return {
+    feed: result.feed,
+    status: result.status,
+    ...(result.reason === undefined ? {} : { reason: result.reason }),
+    ...(current === null ? {} : snapshotFields(current)),
+    ...(previous === null ? {} : { previousSha256: previous.sha256 }),
+    ...(previous?.syncToken === undefined ? {} : { previousSyncToken: previous.syncToken }),
+  };
+}
+
+/** The feed snapshot an endpoint was judged against, with this run's status of the feed. */
+function feedEvidence(
+  context: Context,
+  feed: FeedId | undefined,
+  matcher: RangeMatcher | undefined,
+): FeedEvidence | undefined {
+  if (feed === undefined) return undefined;
+  const result = context.input.feeds.results.find((r) => r.feed === feed);
+  const status = result?.status ?? (matcher === undefined ? "unreachable" : "unchanged");
+  if (matcher === undefined) {
+    return { feed, status, reason: result?.reason ?? "no snapshot of the feed is available" };
+  }
+  return {
+    feed,
+    status,
+    ...(result?.reason === undefined ? {} : { reason: result.reason }),
+    ...snapshotFields(matcher.meta),
+  };
+}
+
+function snapshotFields(meta: FeedSnapshotMeta): Omit<FeedEvidence, "feed" | "status"> {
+  return {
+    sha256: meta.sha256,
+    ...(meta.syncToken === undefined ? {} : { syncToken: meta.syncToken }),
+    ...(meta.createDate === undefined ? {} : { createDate: meta.createDate }),
+    fetchedAt: meta.fetchedAt,
+    source: meta.source,
+  };
+}
+
+// -------------------------------------------------------------------------------------- helpers
+
+function lowestTtls(observation: HostObservation): Map<string, number> {
+  const ttls = new Map<string, number>();
+  for (const answer of observation.answers) {
+    for (const record of [...answer.a, ...answer.aaaa]) {
+      const before = ttls.get(record.ip);
+      if (before === undefined || record.ttl < before) ttls.set(record.ip, record.ttl);
+    }
+  }
+  return ttls;
+}
+
+function answerEvidence(observation: HostObservation): AnswerEvidence[] {
+  return [...observation.answers]
+    .sort((a, b) => compareText(a.resolver, b.resolver))
+    .map((answer) => ({
+      resolver: answer.resolver,
+      outcome: answer.outcome,
+      ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+      cnameChain: [...answer.cnameChain],
+      records: [...answer.a, ...answer.aaaa].map((r) => ({ ip: r.ip, ttl: r.ttl })),
+    }));
+}
+
+/** When any IP of the hostname was last seen: the last successful answer with an address. */
+function lastSighting(observation: HostObservation): string | null {
+  return latest(
+    [...observation.active, ...observation.left, ...observation.departed].map((ip) => ip.lastSeen),
+  );
+}
+
+function latest(times: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const time of times) if (best === null || time > best) best = time;
+  return best;
+}
+
+function earliest(times: readonly string[]): string {
+  let best = times[0] ?? "";
+  for (const time of times) if (time < best) best = time;
+  return best;
+}
+
+function graceText(observation: HostObservation): string {
+  const grace = observation.grace;
+  return grace === undefined ? "" : ` (${grace.runs} runs and ${grace.hours} h)`;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `1.2.3.4`, `1.2.3.4 and 5.6.7.8`, `1.2.3.4, 5.6.7.8 and 9 more` */
+export function list(items: readonly string[], max = 5): string {
+  if (items.length <= 1) return items[0] ?? "";
+  if (items.length <= max) return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+function verb(items: readonly string[], one: string, many: string): string {
+  return items.length === 1 ? one : many;
+}
+
+function count(items: readonly string[], one: string, many: string): string {
+  return `${items.length} ${items.length === 1 ? one : many}`;
+}
+
+function shortHash(hash: string | undefined): string {
+  return hash === undefined ? "none" : `sha256 ${hash.slice(0, 12)}`;
+}

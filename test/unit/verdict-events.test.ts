@@ -1,0 +1,475 @@
+import { describe, expect, it } from "vitest";
+import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import type { HostObservation } from "#shared/domain/observation";
+import {
+  AWS_META,
+  AWS_PREFIXES,
+  CLOUDFRONT_META,
+  CLOUDFRONT_PREFIXES,
+  driftInput,
+  feeds,
+  HOSTS,
+  matcher,
+  NOW,
+  observation,
+  observedIp,
+  prefix,
+  RESOLVER_A,
+  RESOLVER_B,
+  updatedFeed,
+} from "#test/helpers/verdict-fixtures";
+
+const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
+
+function steadyState(): HostObservation[] {
+  return [
+    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
+    observation(HOSTS.pool1, { active: POOL_IPS }),
+    observation(HOSTS.pool2, { active: POOL_IPS }),
+    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
+    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
+    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
+    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
+  ];
+}
+
+function withHost(replacement: HostObservation): HostObservation[] {
+  return steadyState().map((o) => (o.hostname === replacement.hostname ? replacement : o));
+}
+
+describe("evaluateDrift: resolution-failed", () => {
+  const failing = (outcome: "nxdomain" | "servfail" | "timeout", consecutiveFailures: number) =>
+    observation(HOSTS.pinned, {
+      active: ["3.10.94.193"],
+      outcome,
+      consecutiveFailures,
+    });
+
+  it("stays quiet below the threshold of consecutive failures", () => {
+    // Prepare
+    const input = driftInput(withHost(failing("timeout", 2)));
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("reports the failure at the threshold, medium, with the outcome, and removes nothing", () => {
+    // Prepare
+    const input = driftInput(withHost(failing("nxdomain", 3)));
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.added, e.removed])).toEqual([
+      ["resolution-failed", "medium", [], []],
+    ]);
+    expect(events[0]?.evidence).toMatchObject({ outcome: "nxdomain", consecutiveFailures: 3 });
+    expect(events[0]?.reason).toContain("NXDOMAIN");
+    expect(events[0]?.action).toContain("No firewall change");
+  });
+
+  it("keeps NXDOMAIN, SERVFAIL and timeout apart: each is its own event", () => {
+    // Prepare
+    const outcomes = ["nxdomain", "servfail", "timeout"] as const;
+
+    // Act
+    const ids = outcomes.map(
+      (outcome) => evaluateDrift(driftInput(withHost(failing(outcome, 4))))[0]?.eventId,
+    );
+
+    // Assess
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it("keeps one id for one failure streak, however many runs it lasts", () => {
+    // Prepare
+    const third = driftInput(withHost(failing("servfail", 3)), { runId: "run-3" });
+    const tenth = driftInput(withHost(failing("servfail", 10)), {
+      runId: "run-10",
+      now: new Date(NOW.getTime() + 7 * 3_600_000),
+    });
+
+    // Act
+    const [first] = evaluateDrift(third);
+    const [later] = evaluateDrift(tenth);
+
+    // Assess
+    expect(later?.eventId).toBe(first?.eventId);
+  });
+});
+
+describe("evaluateDrift: suspicious-answer", () => {
+  const hijacked = () =>
+    observation(HOSTS.pinned, {
+      active: ["3.10.94.193"],
+      suspicious: [
+        { ip: "10.0.0.8", range: "private", resolver: RESOLVER_B },
+        { ip: "127.0.0.1", range: "loopback", resolver: RESOLVER_A },
+      ],
+    });
+
+  it("reports private answers as high without proposing to allow them", () => {
+    // Prepare
+    const input = driftInput(withHost(hijacked()));
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
+      ["suspicious-answer", "high", []],
+    ]);
+    expect(events[0]?.evidence.suspicious?.map((s) => s.ip)).toEqual(["10.0.0.8", "127.0.0.1"]);
+    expect(events[0]?.action).toMatch(/^Do not allow 10\.0\.0\.8 and 127\.0\.0\.1/);
+  });
+
+  it("keeps the id for the same answers within a day and changes it the next day", () => {
+    // Prepare
+    const later = { ...hijacked(), observedAt: "2026-08-21T23:45:00.000Z" };
+    const nextDay = { ...hijacked(), observedAt: "2026-08-22T00:15:00.000Z" };
+
+    // Act
+    const [first] = evaluateDrift(driftInput(withHost(hijacked()), { runId: "a" }));
+    const [second] = evaluateDrift(driftInput(withHost(later), { runId: "b" }));
+    const [third] = evaluateDrift(driftInput(withHost(nextDay), { runId: "c" }));
+
+    // Assess
+    expect(second?.eventId).toBe(first?.eventId);
+    expect(third?.eventId).not.toBe(first?.eventId);
+  });
+});
+
+describe("evaluateDrift: documented-ip-unused", () => {
+  it("reports a documented IP no answer has carried since tracking began, once the grace is over", () => {
+    // Prepare: the host answers with another address, tracked for 36 h (grace 24 h)
+    const input = driftInput(
+      withHost(
+        observation(HOSTS.pinned, {
+          active: ["3.10.94.200"],
+          trackedSince: "2026-08-20T00:00:00Z",
+        }),
+      ),
+    );
+
+    // Act
+    const events = evaluateDrift(input).filter((e) => e.type === "documented-ip-unused");
+
+    // Assess
+    expect(events.map((e) => [e.severity, e.subject.key, e.evidence.unusedSince])).toEqual([
+      [
+        "low",
+        "endpoint:appliance-online-help/clearswifhelp.clearswift.com",
+        "2026-08-20T00:00:00Z",
+      ],
+    ]);
+    expect(events[0]?.action).toContain("Keep the allow rule for 3.10.94.193");
+  });
+
+  it("waits for the grace period, counted from the last sighting", () => {
+    // Prepare: last seen 6 h ago
+    const departed = observedIp("3.10.94.193", { lastSeen: "2026-08-21T06:00:00.000Z" });
+    const input = driftInput(
+      withHost(observation(HOSTS.pinned, { active: ["3.10.94.200"], departed: [departed] })),
+    );
+
+    // Act
+    const events = evaluateDrift(input).filter((e) => e.type === "documented-ip-unused");
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("says nothing about a host that does not answer: a failure proves nothing", () => {
+    // Prepare
+    const input = driftInput(
+      withHost(observation(HOSTS.pinned, { outcome: "timeout", consecutiveFailures: 1 })),
+    );
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("keeps one id while the IP stays unused, so it is notified once", () => {
+    // Prepare
+    const host = observation(HOSTS.pinned, { active: ["3.10.94.200"] });
+
+    // Act
+    const first = evaluateDrift(driftInput(withHost(host), { runId: "r1" }));
+    const later = evaluateDrift(
+      driftInput(withHost(host), { runId: "r9", now: new Date(NOW.getTime() + 86_400_000) }),
+    );
+
+    // Assess
+    const id = (events: typeof first) =>
+      events.find((e) => e.type === "documented-ip-unused")?.eventId;
+    expect(id(later)).toBe(id(first));
+  });
+
+  it("judges pool IPs across the pool's hosts: used by one host is used", () => {
+    // Prepare: each host serves one of the two pool IPs
+    const input = driftInput([
+      ...steadyState().filter((o) => o.hostname !== HOSTS.pool1 && o.hostname !== HOSTS.pool2),
+      observation(HOSTS.pool1, { active: ["185.155.104.24"] }),
+      observation(HOSTS.pool2, { active: ["70.33.161.213"] }),
+    ]);
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("reports a pool IP none of the pool's hosts serves once per pool and group", () => {
+    // Prepare
+    const input = driftInput([
+      ...steadyState().filter((o) => o.hostname !== HOSTS.pool1 && o.hostname !== HOSTS.pool2),
+      observation(HOSTS.pool1, { active: ["185.155.104.24"] }),
+      observation(HOSTS.pool2, { active: ["185.155.104.24"] }),
+    ]);
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.subject.key, e.evidence.ips?.[0]?.ip])).toEqual([
+      ["documented-ip-unused", "pool:av-update-mirrors:av-update-mirrors", "70.33.161.213"],
+    ]);
+    expect(events[0]?.endpoints.map((e) => e.id)).toEqual([
+      "avira-av-updates/aav-update-1.clearswift.net",
+      "avira-av-updates/aav-update-2.clearswift.net",
+    ]);
+    expect(events[0]?.endpoint).toBeNull();
+    expect(events[0]?.group).toBe("av-update-mirrors");
+  });
+});
+
+describe("evaluateDrift: feeds", () => {
+  it("reports CloudFront changes to the groups with cloudfront endpoints, high when prefixes are added", () => {
+    // Prepare
+    const result = updatedFeed("cloudfront", {
+      added: [prefix("18.64.0.0/14", "CLOUDFRONT_GLOBAL")],
+      removed: [prefix("52.84.0.0/15", "CLOUDFRONT_GLOBAL")],
+    });
+    const input = driftInput(steadyState(), { feeds: feeds([result]) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.subject.key, e.added, e.removed])).toEqual([
+      [
+        "feed-ranges-changed",
+        "high",
+        "feed:cloudfront:product-updates",
+        ["18.64.0.0/14"],
+        ["52.84.0.0/15"],
+      ],
+    ]);
+    expect(events[0]?.evidence.feed).toMatchObject({
+      feed: "cloudfront",
+      sha256: CLOUDFRONT_META.sha256,
+      previousSha256: "0".repeat(64),
+    });
+    expect(events[0]?.action).toContain("allowlists/product-updates.txt");
+  });
+
+  it("reports only the AWS services and regions where catalogued hosts resolve", () => {
+    // Prepare: services1 resolves to 3.8.1.20 (EC2, eu-west-2)
+    const result = updatedFeed("aws-ip-ranges", {
+      added: [
+        prefix("3.9.0.0/16", "EC2", "eu-west-2"),
+        prefix("3.9.0.0/16", "AMAZON", "eu-west-2"),
+        prefix("44.192.0.0/11", "EC2", "us-east-1"),
+        prefix("15.230.0.0/16", "S3", "eu-west-2"),
+      ],
+      removed: [prefix("35.71.0.0/17", "EC2", "ap-southeast-3")],
+    });
+    const input = driftInput(steadyState(), { feeds: feeds([result]) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.subject.key, e.added, e.removed])).toEqual([
+      ["feed-ranges-changed", "feed:aws-ip-ranges:service-availability", ["3.9.0.0/16"], []],
+    ]);
+    expect(events[0]?.evidence.prefixes).toEqual([
+      { ...prefix("3.9.0.0/16", "EC2", "eu-west-2"), change: "added" },
+    ]);
+    expect(events[0]?.reason).toContain("EC2 in eu-west-2");
+  });
+
+  it("reports removals alone as medium", () => {
+    // Prepare
+    const result = updatedFeed("cloudfront", {
+      added: [],
+      removed: [prefix("52.84.0.0/15", "CLOUDFRONT_GLOBAL")],
+    });
+
+    // Act
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) }));
+
+    // Assess
+    expect(events.map((e) => e.severity)).toEqual(["medium"]);
+  });
+
+  it("treats the first snapshot of a feed as the baseline, not as a change", () => {
+    // Prepare
+    const result = updatedFeed("cloudfront", { added: CLOUDFRONT_PREFIXES, removed: [] }, null);
+
+    // Act
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) }));
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("reports a rejected download per group that relies on the feed, once per reason and snapshot", () => {
+    // Prepare
+    const rejected = {
+      feed: "aws-ip-ranges" as const,
+      status: "rejected" as const,
+      reason: "aws-ip-ranges: md5 mismatch (notification 5d41..., body 7d79...)",
+      current: AWS_META,
+    };
+
+    // Act
+    const first = evaluateDrift(driftInput(steadyState(), { feeds: feeds([rejected]) }));
+    const again = evaluateDrift(
+      driftInput(steadyState(), { feeds: feeds([rejected]), runId: "another-run" }),
+    );
+
+    // Assess
+    expect(first.map((e) => [e.type, e.severity, e.subject.key])).toEqual([
+      ["feed-rejected", "medium", "feed:aws-ip-ranges:service-availability"],
+    ]);
+    expect(first[0]?.evidence.feed).toMatchObject({
+      status: "rejected",
+      reason: rejected.reason,
+      sha256: AWS_META.sha256,
+      syncToken: AWS_META.syncToken,
+    });
+    expect(again[0]?.eventId).toBe(first[0]?.eventId);
+  });
+
+  it("ignores a feed that could not be reached (no verification failed)", () => {
+    // Prepare
+    const unreachable = {
+      feed: "cloudfront" as const,
+      status: "unreachable" as const,
+      reason: "cloudfront: getaddrinfo ENOTFOUND",
+      current: null,
+    };
+
+    // Act
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([unreachable]) }));
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+});
+
+describe("evaluateDrift: event ids", () => {
+  const moved = () =>
+    withHost(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));
+
+  it("gives a retry of the same run identical events", () => {
+    // Prepare
+    const input = driftInput(moved());
+
+    // Act
+    const first = evaluateDrift(input);
+    const retry = evaluateDrift(driftInput(moved()));
+
+    // Assess
+    expect(retry).toEqual(first);
+    expect(first[0]?.eventId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("gives the same kind of change in another run another id", () => {
+    // Prepare
+    const later = driftInput(moved(), { runId: "run-2026-08-21T12:15Z" });
+
+    // Act
+    const [first] = evaluateDrift(driftInput(moved()));
+    const [second] = evaluateDrift(later);
+
+    // Assess
+    expect(second?.eventId).not.toBe(first?.eventId);
+  });
+});
+
+describe("evaluateDrift: allowlist size warnings", () => {
+  it("warns when a hostname resolves to more addresses than an FQDN object holds", () => {
+    // Prepare: 33 addresses for a rotating name
+    const ips = Array.from({ length: 33 }, (_, i) => `162.159.200.${i + 1}`);
+    const input = driftInput(
+      withHost(observation(HOSTS.rotating, { active: ips.slice(0, 32), entered: [ips[32] ?? ""] })),
+    );
+
+    // Act
+    const [event] = evaluateDrift(input);
+
+    // Assess
+    expect(event?.warnings.map((w) => [w.kind, w.scope, w.size, w.limit])).toEqual([
+      ["fqdn-object-addresses", HOSTS.rotating, 33, 32],
+    ]);
+  });
+
+  it("warns when a group's allowlist needs more security-group rules than the quota", () => {
+    // Prepare: the CloudFront list grows from 2 to 61 IPv4 prefixes (one port: 61 rules)
+    const many = Array.from({ length: 59 }, (_, i) =>
+      prefix(`54.${i}.0.0/16`, "CLOUDFRONT_GLOBAL"),
+    );
+    const result = updatedFeed("cloudfront", { added: many, removed: [] });
+    const input = driftInput(steadyState(), {
+      feeds: feeds(
+        [result],
+        [
+          matcher(CLOUDFRONT_META, [...CLOUDFRONT_PREFIXES, ...many]),
+          matcher(AWS_META, AWS_PREFIXES),
+        ],
+      ),
+    });
+
+    // Act
+    const [event] = evaluateDrift(input);
+
+    // Assess
+    expect(event?.type).toBe("feed-ranges-changed");
+    expect(event?.warnings.map((w) => [w.kind, w.scope, w.size, w.limit])).toEqual([
+      ["security-group-rules", "product-updates", 61, 60],
+    ]);
+  });
+
+  it("does not warn at the limit", () => {
+    // Prepare: 60 IPv4 prefixes, one port
+    const many = Array.from({ length: 58 }, (_, i) =>
+      prefix(`54.${i}.0.0/16`, "CLOUDFRONT_GLOBAL"),
+    );
+    const result = updatedFeed("cloudfront", { added: many, removed: [] });
+    const input = driftInput(steadyState(), {
+      feeds: feeds(
+        [result],
+        [
+          matcher(CLOUDFRONT_META, [...CLOUDFRONT_PREFIXES, ...many]),
+          matcher(AWS_META, AWS_PREFIXES),
+        ],
+      ),
+    });
+
+    // Act
+    const [event] = evaluateDrift(input);
+
+    // Assess
+    expect(event?.warnings).toEqual([]);
+  });
+});
