@@ -1,4 +1,5 @@
 import { promises as dns } from "node:dns";
+import { isIP } from "node:net";
 import type { ResolutionOutcome, ResolverAnswer } from "#shared/domain/observation";
 import { mostTellingOutcome } from "#shared/observe/dns/observation-window";
 import {
@@ -146,4 +147,38 @@ export function createCaresResolver(options: CaresResolverOptions): DnsResolver 
       for (const channel of channels.values()) channel.cancel();
     },
   };
+}
+
+/**
+ * Parses one resolver address: `1.1.1.1`, `1.1.1.1:5353`, `2606:4700::1111`,
+ * `[2606:4700::1111]:53`. Returns it with its port (`1.1.1.1:53`, `[2606:4700::1111]:53`), the
+ * form c-ares accepts and answers are attributed to. Throws a RangeError when malformed.
+ */
+export function parseDnsServer(value: string): string {
+  const text = value.trim();
+  let host: string;
+  let port = "53";
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed !== null) {
+    host = bracketed[1] as string;
+    port = bracketed[2] ?? port;
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const [address, portText, ...rest] = text.split(":");
+    if (rest.length > 0 || address === undefined) throw new RangeError(`${value}: not host[:port]`);
+    host = address;
+    port = portText ?? port;
+  }
+  if (isIP(host) === 0) throw new RangeError(`${value}: the host must be an IP address`);
+  const portNumber = Number(port);
+  if (!/^\d+$/.test(port) || portNumber < 1 || portNumber > 65535) {
+    throw new RangeError(`${value}: port must be 1-65535`);
+  }
+  return isIP(host) === 6 ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
+}
+
+/** The resolvers the operating system is configured with (resolv.conf), as `host:port`. */
+export function systemDnsServers(): string[] {
+  return [...new Set(new dns.Resolver().getServers().map(parseDnsServer))];
 }

@@ -62,7 +62,8 @@ class PrefixTrie {
 /**
  * Builds the matcher of one snapshot: `contains(ip)` returns every published prefix (all
  * services, regions and border groups) that contains the IP, least specific first; an empty
- * array when none does. Throws a `RangeError` for text that is not an IP address.
+ * array when none does. Throws a `RangeError` for text that is not an IP address. `prefixes`
+ * lists what the matcher was built from.
  */
 export function createRangeMatcher(
   meta: FeedSnapshotMeta,
@@ -76,9 +77,11 @@ export function createRangeMatcher(
     }
     tries[prefix.family].insert(check.cidr.bytes, check.cidr.length, prefix);
   }
+  const all = [...prefixes];
   return {
     feed: meta.feed,
     meta,
+    prefixes: all,
     contains(ip: string): FeedPrefix[] {
       const address = addressBytes(ip);
       if (address === null) throw new RangeError(`${JSON.stringify(ip)} is not an IP address`);
