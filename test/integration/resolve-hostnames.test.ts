@@ -25,7 +25,7 @@ function zoneAddresses(zoneText: string, hostname: string): string[] {
   return [...(entry?.a ?? []), ...(entry?.aaaa ?? [])].map((r) => r.value).sort();
 }
 
-const ips = (observation: HostObservation | undefined) =>
+const ips = (observation: HostObservation | null | undefined) =>
   (observation?.active.map((ip) => ip.ip) ?? []).sort();
 
 describe("resolveHostnames: the full catalogue against the loopback zone server and dynalite", () => {
