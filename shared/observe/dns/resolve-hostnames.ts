@@ -299,11 +299,20 @@ async function sampleServer(
   timing: Timing,
 ): Promise<ResolverAnswer> {
   const ask = (walkCnames: boolean) =>
-    limit(() =>
-      timing.clock() >= timing.deadline
-        ? Promise.resolve(deadlineAnswer(target.server))
-        : resolver.lookup({ ...target, walkCnames, deadline: timing.deadline }),
-    );
+    limit(async (): Promise<ResolverAnswer> => {
+      if (timing.clock() >= timing.deadline) return deadlineAnswer(target.server);
+      try {
+        return await resolver.lookup({ ...target, walkCnames, deadline: timing.deadline });
+      } catch (error) {
+        // The port never throws; if an adapter does, it is a failed lookup, not a failed run.
+        return {
+          ...deadlineAnswer(target.server),
+          outcome: "error",
+          families: { a: "error", aaaa: "error" },
+          detail: `lookup threw: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      }
+    });
   let first = await ask(true);
   for (let retry = 1; retry <= options.retries; retry++) {
     if (!RETRYABLE_OUTCOMES.includes(first.outcome) || first.detail === RUN_DEADLINE) break;

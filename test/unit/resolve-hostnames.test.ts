@@ -1,0 +1,291 @@
+import { describe, expect, it } from "vitest";
+import type { Catalogue } from "#shared/catalogue/schema";
+import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
+import type { DnsRun, ObservationStore, RunPosition } from "#shared/observe/dns/observation-store";
+import {
+  resolveHostnames,
+  runIdFor,
+  targetsFromCatalogue,
+} from "#shared/observe/dns/resolve-hostnames";
+import type { DnsResolver, LookupRequest } from "#shared/observe/dns/resolver";
+
+/** An in-memory observation store: the port's contract without DynamoDB. */
+function memoryStore(): ObservationStore & { items: HostObservation[] } {
+  const runs = new Map<string, DnsRun>();
+  const items: HostObservation[] = [];
+  const key = (p: RunPosition) => `${p.observedAt}#${p.runId}`;
+  return {
+    items,
+    async beginRun(run) {
+      const stored = runs.get(run.runId);
+      if (stored) return { created: false, run: stored };
+      runs.set(run.runId, run);
+      return { created: true, run };
+    },
+    async savedObservations(run, hostnames) {
+      return new Map(
+        items
+          .filter((o) => key(o) === key(run) && hostnames.includes(o.hostname))
+          .map((o) => [o.hostname, o]),
+      );
+    },
+    async previousObservations(hostnames, before) {
+      const found = new Map<string, HostObservation>();
+      for (const o of items) {
+        if (!hostnames.includes(o.hostname) || key(o) >= key(before)) continue;
+        const current = found.get(o.hostname);
+        if (!current || key(current) < key(o)) found.set(o.hostname, o);
+      }
+      return found;
+    },
+    async saveObservation(observation) {
+      const existing = items.find(
+        (o) => o.hostname === observation.hostname && key(o) === key(observation),
+      );
+      if (existing) return { saved: false, observation: existing };
+      items.push(observation);
+      return { saved: true, observation };
+    },
+  };
+}
+
+type Script = (request: LookupRequest, call: number) => ResolverAnswer | Promise<ResolverAnswer>;
+
+/** A resolver answering from a script, counting calls and what is in flight. */
+function scriptedResolver(servers: string[], script: Script) {
+  let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const requests: LookupRequest[] = [];
+  const resolver: DnsResolver = {
+    servers,
+    async lookup(request) {
+      calls++;
+      requests.push(request);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 1));
+        return await script(request, calls);
+      } finally {
+        inFlight--;
+      }
+    },
+    close() {},
+  };
+  return { resolver, requests, calls: () => calls, maxInFlight: () => maxInFlight };
+}
+
+const answer = (server: string, outcome: ResolverAnswer["outcome"], ips: string[] = []) =>
+  ({
+    resolver: server,
+    outcome,
+    cnameChain: [],
+    a: ips.map((ip) => ({ ip, ttl: 60 })),
+    aaaa: [],
+    families: { a: outcome, aaaa: outcome === "answered" ? "nodata" : outcome },
+    ...(outcome === "answered" ? {} : { detail: `${outcome} from script` }),
+  }) satisfies ResolverAnswer;
+
+const T0 = new Date("2026-08-22T10:15:00.000Z");
+const noSleep = async () => {};
+
+describe("resolveHostnames (use case, with fakes)", () => {
+  it("retries a transient failure with backoff and keeps the answer that came", async () => {
+    // Prepare
+    const waits: number[] = [];
+    const { resolver, calls } = scriptedResolver(["10.0.0.2:53"], (req, call) =>
+      call < 3 ? answer(req.server, "servfail") : answer(req.server, "answered", ["45.79.132.16"]),
+    );
+
+    // Act
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: async (ms) => void waits.push(ms) },
+      {
+        targets: [{ hostname: "clearswiftstat.mailshell.net", policy: "pinned" }],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() + 10_000,
+        options: { retries: 2, retryBackoffMs: 100, samples: 1 },
+      },
+    );
+
+    // Assess
+    expect(calls()).toBe(3);
+    expect(waits).toEqual([100, 200]);
+    expect(result.observations[0]?.outcome).toBe("answered");
+  });
+
+  it("does not retry an NXDOMAIN (an answer, not a transient failure)", async () => {
+    const { resolver, calls } = scriptedResolver(["10.0.0.2:53"], (req) =>
+      answer(req.server, "nxdomain"),
+    );
+
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      {
+        targets: [{ hostname: "gone.clearswift.net", policy: "hostname-only" }],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() + 10_000,
+        options: { retries: 3 },
+      },
+    );
+
+    expect(calls()).toBe(1);
+    expect(result.observations[0]?.outcome).toBe("nxdomain");
+  });
+
+  it("samples only names that answered, walking CNAMEs on the first sample only", async () => {
+    // Prepare
+    const { resolver, requests } = scriptedResolver(["10.0.0.2:53"], (req) =>
+      req.hostname === "ok.example.net"
+        ? answer(req.server, "answered", ["1.1.1.1"])
+        : answer(req.server, "nxdomain"),
+    );
+
+    // Act
+    await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      {
+        targets: [
+          { hostname: "ok.example.net", policy: "rotating" },
+          { hostname: "gone.example.net", policy: "rotating" },
+        ],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() + 10_000,
+        options: { samples: 4 },
+      },
+    );
+
+    // Assess
+    const ok = requests.filter((r) => r.hostname === "ok.example.net");
+    expect(ok.map((r) => r.walkCnames)).toEqual([true, false, false, false]);
+    expect(requests.filter((r) => r.hostname === "gone.example.net")).toHaveLength(1);
+  });
+
+  it("never has more lookups in flight than the concurrency bound", async () => {
+    const { resolver, maxInFlight } = scriptedResolver(["10.0.0.2:53", "10.0.0.3:53"], (req) =>
+      answer(req.server, "answered", ["1.1.1.1"]),
+    );
+    const targets = Array.from({ length: 40 }, (_, i) => ({
+      hostname: `host${i}.example.net`,
+      policy: "pinned" as const,
+    }));
+
+    await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      { targets, runId: "r1", now: T0, deadline: Date.now() + 10_000, options: { concurrency: 5 } },
+    );
+
+    expect(maxInFlight()).toBe(5);
+  });
+
+  it("treats an adapter that throws as a failed lookup, not a failed run", async () => {
+    const { resolver } = scriptedResolver(["10.0.0.2:53"], () => {
+      throw new Error("socket closed");
+    });
+
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      {
+        targets: [{ hostname: "www.clearswift.com", policy: "pinned" }],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() + 10_000,
+        options: { retries: 0 },
+      },
+    );
+
+    expect(result.observations[0]?.outcome).toBe("error");
+    expect(result.observations[0]?.answers[0]?.detail).toBe("lookup threw: socket closed");
+  });
+
+  it("asks nothing once the deadline has passed and records `run deadline`", async () => {
+    const { resolver, calls } = scriptedResolver(["10.0.0.2:53"], (req) =>
+      answer(req.server, "answered", ["1.1.1.1"]),
+    );
+
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      {
+        targets: [{ hostname: "www.clearswift.com", policy: "pinned" }],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() - 1,
+      },
+    );
+
+    expect(calls()).toBe(0);
+    expect(result.observations[0]?.outcome).toBe("timeout");
+    expect(result.observations[0]?.answers[0]?.detail).toBe("run deadline");
+  });
+
+  it("applies the longest grace of a hostname listed under several policies", async () => {
+    const { resolver } = scriptedResolver(["10.0.0.2:53"], (req) =>
+      answer(req.server, "answered", ["1.1.1.1"]),
+    );
+
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      {
+        targets: [
+          { hostname: "cls.sophosxl.net", policy: "hostname-only" },
+          { hostname: "cls.sophosxl.net", policy: "rotating" },
+        ],
+        runId: "r1",
+        now: T0,
+        deadline: Date.now() + 10_000,
+      },
+    );
+
+    expect(result.observations).toHaveLength(1);
+    expect(result.observations[0]?.grace).toEqual({ runs: 8, hours: 24 });
+  });
+});
+
+describe("runIdFor", () => {
+  it("gives every delivery of a scheduled event the same id, truncated to the interval", () => {
+    expect(runIdFor(new Date("2026-08-22T10:15:00Z"), 15)).toBe("2026-08-22T10:15Z");
+    expect(runIdFor(new Date("2026-08-22T10:29:59.999Z"), 15)).toBe("2026-08-22T10:15Z");
+    expect(runIdFor(new Date("2026-08-22T10:30:00Z"), 15)).toBe("2026-08-22T10:30Z");
+    expect(runIdFor(new Date("2026-08-22T10:07:00Z"), 1)).toBe("2026-08-22T10:07Z");
+    expect(() => runIdFor(new Date("2026-08-22T10:07:00Z"), 0)).toThrow(RangeError);
+  });
+});
+
+describe("targetsFromCatalogue", () => {
+  it("lists every endpoint that names a host, with its policy, and skips port-only rows", () => {
+    const endpoint = {
+      group: "g",
+      service: "s",
+      purpose: "p",
+      scope: "external" as const,
+      ports: [{ protocol: "tcp" as const, port: 443, direction: "out" as const }],
+      ips: [],
+      retiredIps: [],
+      provenance: { document: "d", issue: "1", section: "s" },
+    };
+    const catalogue = {
+      schemaVersion: 1,
+      id: "test",
+      vendor: "v",
+      product: "p",
+      document: { title: "t", issue: "1", date: "2021" },
+      review: "reviewed" as const,
+      endpoints: [
+        { ...endpoint, id: "a", hostname: "a.example.net", policy: "hostname-only" as const },
+        { ...endpoint, id: "b", hostname: "a.example.net", policy: "rotating" as const },
+        { ...endpoint, id: "smtp", hostname: null, policy: "any-destination" as const },
+      ],
+      pools: [],
+      feeds: [],
+    } satisfies Catalogue;
+
+    expect(targetsFromCatalogue(catalogue)).toEqual([
+      { hostname: "a.example.net", policy: "hostname-only" },
+      { hostname: "a.example.net", policy: "rotating" },
+    ]);
+  });
+});
