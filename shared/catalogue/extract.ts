@@ -49,8 +49,9 @@ export class CatalogueExtractError extends Error {
 
 const HISTORY_TITLE =
   /\b(change|revision|document|version|release) ?(history|log|notes)\b|\bchangelog\b/i;
+/** File names that look like hostnames (`ip-ranges.json`); none of these is a top-level domain. */
 const FILE_EXTENSIONS = new Set(
-  "json txt html htm pdf xml csv zip gz tgz exe png jpg jpeg gif svg md yml yaml conf cfg ini log js ts sh py rpm deb msi iso tar bin dat".split(
+  "json txt html htm pdf xml csv gz tgz exe png jpg jpeg gif svg yml yaml conf cfg ini log js ts rpm deb msi iso tar dat".split(
     " ",
   ),
 );
