@@ -1,7 +1,9 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
+import { CatalogueImportConflictError } from "#shared/catalogue/store";
 import { contentHash } from "#shared/catalogue/versioning";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { catalogueKeys, DynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
@@ -155,6 +157,53 @@ describe("DynamoDB catalogue store", () => {
     expect(summary).toMatchObject({ changed: 1 });
     expect(await store.loadCatalogue("interrupted")).toEqual(changed);
     expect(await store.listEntryVersions("interrupted", "endpoint", LICENSE_ID)).toHaveLength(2);
+  });
+
+  it("fails with a conflict, losing no version, when another import wins the race", async () => {
+    // Prepare: a client that lets a rival import run right after this import read the state.
+    const original = withCatalogueId(shipped, "raced");
+    await store.importCatalogue(original, new Date("2026-01-01T00:00:00Z"));
+    const racing = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: stack.region,
+        endpoint: stack.dynamodbEndpoint,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      }),
+    );
+    let rivalRan = false;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "QueryCommand" && !rivalRan) {
+          rivalRan = true;
+          await store.importCatalogue(
+            withLicenseIp(original, "40.113.232.250"),
+            new Date("2026-02-01T00:00:00Z"),
+          );
+        }
+        return result;
+      },
+      { step: "initialize", name: "rivalImport" },
+    );
+    const slow = new DynamoDbCatalogueStore({ documents: racing, tableName: stack.tableName });
+
+    try {
+      // Act
+      const losing = slow.importCatalogue(
+        withLicenseIp(original, "40.113.232.251"),
+        new Date("2026-02-01T00:00:01Z"),
+      );
+
+      // Assess
+      await expect(losing).rejects.toBeInstanceOf(CatalogueImportConflictError);
+      const versions = await store.listEntryVersions("raced", "endpoint", LICENSE_ID);
+      expect(versions.map((v) => (v.body as { ips: string[] }).ips[0])).toEqual([
+        "40.113.232.243",
+        "40.113.232.250",
+      ]);
+    } finally {
+      racing.destroy();
+    }
   });
 
   it("returns null for a catalogue that was never imported", async () => {
