@@ -1,0 +1,149 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { z } from "zod";
+import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import type { Catalogue } from "#shared/catalogue/schema";
+import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
+import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
+import { type RunLogger, resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
+import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+
+/**
+ * Resolves every hostname of the catalogue and records the observations, on an EventBridge
+ * schedule. Each delivery of the same scheduled event has the same run id (its `time` truncated
+ * to the interval), so a retried or duplicated delivery never double-counts.
+ */
+
+export const ScheduledEvent = z.object({
+  source: z.literal("aws.events"),
+  "detail-type": z.literal("Scheduled Event"),
+  time: z.iso.datetime({ offset: true }),
+});
+export type ScheduledEvent = z.input<typeof ScheduledEvent>;
+
+/** Where the catalogue comes from: the table (in AWS) or a file (tests, local runs). */
+export type CatalogueSource = (catalogueId: string) => Promise<Catalogue>;
+
+export class CatalogueNotImportedError extends Error {
+  override name = "CatalogueNotImportedError";
+  constructor(readonly catalogueId: string) {
+    super(
+      `catalogue ${catalogueId} is not in the table; import it first (driftwatch catalogue import)`,
+    );
+  }
+}
+
+export interface ResolveHostnamesResponse {
+  runId: string;
+  duplicateRun: boolean;
+  hostnames: number;
+  answered: number;
+  failing: number;
+  entered: number;
+  left: number;
+  suspicious: number;
+  durationMs: number;
+}
+
+export interface ResolveHandlerDependencies {
+  clients?: AwsClients;
+  catalogueSource?: CatalogueSource;
+  clock?: () => number;
+}
+
+/** Builds the handler from an environment: config, clients and resolver once, at cold start. */
+export function createResolveHostnamesHandler(
+  env: Record<string, string | undefined>,
+  dependencies: ResolveHandlerDependencies = {},
+) {
+  const config: DnsConfig = loadDnsConfig(env);
+  const clock = dependencies.clock ?? Date.now;
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-resolve";
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
+    serviceName,
+  });
+  const clients =
+    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
+  const catalogues = createDynamoDbCatalogueStore({
+    documents: clients.documents,
+    tableName: config.tableName,
+  });
+  const catalogueSource: CatalogueSource =
+    dependencies.catalogueSource ??
+    (async (catalogueId) => {
+      const catalogue = await catalogues.loadCatalogue(catalogueId);
+      if (catalogue === null) throw new CatalogueNotImportedError(catalogueId);
+      return catalogue;
+    });
+  const runLogger: RunLogger = {
+    info: (message, attributes) => logger.info(message, { ...attributes }),
+    warn: (message, attributes) => logger.warn(message, { ...attributes }),
+  };
+  const resolver = createCaresResolver({
+    servers: config.servers === "system" ? systemDnsServers() : config.servers,
+    timeoutMs: config.timeoutMs,
+    tries: config.tries,
+  });
+  const store = createDynamoObservationStore({
+    documents: clients.documents,
+    tableName: config.tableName,
+    historyRetentionDays: config.historyRetentionDays,
+  });
+
+  return middy(async (rawEvent: unknown, context: Context): Promise<ResolveHostnamesResponse> => {
+    const event = ScheduledEvent.parse(rawEvent);
+    const runId = runIdFor(new Date(event.time), config.intervalMinutes);
+    const catalogue = await catalogueSource(config.catalogueId);
+    const deadline = clock() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    logger.info("resolving", { runId, catalogueId: catalogue.id, servers: resolver.servers });
+
+    const result = await resolveHostnames(
+      { resolver, store, logger: runLogger, clock },
+      {
+        targets: catalogue,
+        runId,
+        now: new Date(clock()),
+        deadline,
+        options: {
+          samples: config.samples,
+          concurrency: config.concurrency,
+          retries: config.retries,
+          grace: config.grace,
+        },
+      },
+    );
+
+    const observations = result.observations;
+    const response: ResolveHostnamesResponse = {
+      runId: result.runId,
+      duplicateRun: result.duplicateRun,
+      hostnames: observations.length,
+      answered: observations.filter((o) => o.outcome === "answered").length,
+      failing: observations.filter((o) => o.consecutiveFailures > 0).length,
+      entered: observations.reduce((sum, o) => sum + o.entered.length, 0),
+      left: observations.reduce((sum, o) => sum + o.left.length, 0),
+      suspicious: observations.reduce((sum, o) => sum + o.suspicious.length, 0),
+      durationMs: result.durationMs,
+    };
+    if (result.duplicateRun) {
+      metrics.addMetric("DuplicateRuns", MetricUnit.Count, 1);
+    } else {
+      metrics.addMetric("HostnamesResolved", MetricUnit.Count, response.answered);
+      metrics.addMetric("HostnamesFailing", MetricUnit.Count, response.failing);
+      metrics.addMetric("SuspiciousAnswers", MetricUnit.Count, response.suspicious);
+      metrics.addMetric("ResolveDuration", MetricUnit.Milliseconds, response.durationMs);
+    }
+    return response;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+export const handler = createResolveHostnamesHandler(process.env);
