@@ -2,6 +2,15 @@
 // Entry point of the `driftwatch` CLI: TypeScript sources run through tsx, no build step.
 import { register } from "tsx/esm/api";
 
+// The CLI runs on the Node the user has; Lambda runs nodejs22.x. The SDK's notice about its
+// future Node floor is for the deployment, not for every local run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// `driftwatch ... | head` closes the pipe early: that is not an error.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 register();
 const { main } = await import("../cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,6 @@
+/** Exit codes of `driftwatch detect`, for cron jobs and CI (documented in the README). */
+export const EXIT_OK = 0;
+/** An error prevented the run, or nothing could be observed (no resolver answered, no feed read). */
+export const EXIT_ERROR = 1;
+/** Drift that a firewall owner must act on (a `high` event) was found. */
+export const EXIT_DRIFT = 2;

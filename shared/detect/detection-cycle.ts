@@ -1,0 +1,167 @@
+import type { Catalogue } from "#shared/catalogue/schema";
+import type { DriftEvent } from "#shared/compare/drift-event";
+import type { DriftFeeds } from "#shared/compare/evaluate-drift";
+import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+import type { ObservationStore } from "#shared/observe/dns/observation-store";
+import {
+  type ResolveOptions,
+  type RunLogger,
+  resolveHostnames,
+} from "#shared/observe/dns/resolve-hostnames";
+import type { DnsResolver } from "#shared/observe/dns/resolver";
+import { type FeedIngestOptions, ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
+import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import type { FeedFetcher, FeedLogger, FeedPointerStore } from "#shared/observe/feeds/ports";
+import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+
+/** What the compare → commit → notify → allowlists step returns to the cycle. */
+export interface DriftRecording {
+  /** Every event this run produced (already committed before anything was published). */
+  events: DriftEvent[];
+  /** Events newly committed by this run (retries of a run commit nothing twice). */
+  committed: number;
+  /** Notifications published in this run, pending ones of earlier runs included. */
+  published: number;
+  /** Change sets that could not be published now; they stay pending for the next run. */
+  pending: number;
+  /** Allowlist objects (S3 keys) rewritten because their content changed. */
+  allowlistsWritten: string[];
+  /** Every allowlist object the run maintains. */
+  allowlistKeys: string[];
+}
+
+/** The compare → record → notify step, injected so the cycle stays free of its adapters. */
+export type DriftRecorder = (input: {
+  catalogue: Catalogue;
+  observations: HostObservation[];
+  feeds: DriftFeeds;
+  now: Date;
+  runId: string;
+}) => Promise<DriftRecording>;
+
+export interface DetectionCycleDeps {
+  resolver: DnsResolver;
+  observations: ObservationStore;
+  fetcher: FeedFetcher;
+  archive: ObjectArchive;
+  feedPointers: FeedPointerStore;
+  recordDrift: DriftRecorder;
+  /** Structured logging (Powertools' Logger fits); silent when omitted. */
+  logger?: RunLogger & FeedLogger;
+  clock?: () => number;
+}
+
+export type CycleStage =
+  | { stage: "resolve"; done: number; total: number }
+  | { stage: "feeds"; done: number; total: number }
+  | { stage: "compare" };
+
+export interface DetectionCycleInput {
+  catalogue: Catalogue;
+  runId: string;
+  now: Date;
+  /** Epoch ms: no DNS query after it. */
+  deadline: number;
+  feeds: { id: FeedId; url: string }[];
+  resolveOptions?: Partial<ResolveOptions>;
+  feedOptions: FeedIngestOptions;
+  onProgress?: (stage: CycleStage) => void;
+}
+
+export interface DetectionCycleResult {
+  runId: string;
+  startedAt: string;
+  durationMs: number;
+  catalogue: Catalogue;
+  observations: HostObservation[];
+  /** The same run id had already been completed: its stored observations were used. */
+  duplicateRun: boolean;
+  feeds: FeedIngestResult[];
+  /** The matcher of each feed with a current snapshot (the last good one after a failure). */
+  matchers: ReadonlyMap<FeedId, RangeMatcher>;
+  drift: DriftRecording;
+}
+
+/**
+ * One full detection cycle, as `driftwatch detect` runs it.
+ *
+ * Primary course:
+ * 1. Resolve every hostname of the catalogue and record the observations (DNS).
+ * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp.
+ * 3. Load the current range matchers (the last good snapshot of each feed).
+ * 4. Compare, commit the change events, publish them, rewrite changed allowlists.
+ *
+ * A failed lookup or feed is a result, never an empty answer: it removes nothing (steps 1 and 2
+ * keep the last good state). A store failure throws and nothing is published for this run.
+ */
+export async function runDetectionCycle(
+  deps: DetectionCycleDeps,
+  input: DetectionCycleInput,
+): Promise<DetectionCycleResult> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const progress = input.onProgress ?? (() => {});
+
+  // 1. and 2.
+  progress({ stage: "feeds", done: 0, total: input.feeds.length });
+  const feedsDone = ingestFeeds(
+    {
+      fetcher: deps.fetcher,
+      archive: deps.archive,
+      pointers: deps.feedPointers,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    },
+    { feeds: input.feeds, now: input.now, options: input.feedOptions },
+  );
+  const [resolved, feeds] = await Promise.all([
+    resolveHostnames(
+      {
+        resolver: deps.resolver,
+        store: deps.observations,
+        clock,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      },
+      {
+        targets: input.catalogue,
+        runId: input.runId,
+        now: input.now,
+        deadline: input.deadline,
+        ...(input.resolveOptions ? { options: input.resolveOptions } : {}),
+        onProgress: (done, total) => progress({ stage: "resolve", done, total }),
+      },
+    ),
+    feedsDone.then((results) => {
+      progress({ stage: "feeds", done: results.length, total: input.feeds.length });
+      return results;
+    }),
+  ]);
+
+  // 3.
+  progress({ stage: "compare" });
+  const matchers = await loadCurrentRangeMatchers({
+    archive: deps.archive,
+    pointers: deps.feedPointers,
+  });
+
+  // 4.
+  const drift = await deps.recordDrift({
+    catalogue: input.catalogue,
+    observations: resolved.observations,
+    feeds: { results: feeds, matchers },
+    now: input.now,
+    runId: input.runId,
+  });
+
+  return {
+    runId: input.runId,
+    startedAt: input.now.toISOString(),
+    durationMs: clock() - started,
+    catalogue: input.catalogue,
+    observations: resolved.observations,
+    duplicateRun: resolved.duplicateRun,
+    feeds,
+    matchers,
+    drift,
+  };
+}

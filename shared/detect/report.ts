@@ -1,0 +1,240 @@
+import { describePorts, sortPorts } from "#shared/allowlists/build";
+import type { PortSpec } from "#shared/catalogue/schema";
+import { compareAddresses } from "#shared/compare/addresses";
+import type { DriftEvent, Severity } from "#shared/compare/drift-event";
+import type { FeedId, FeedIngestStatus } from "#shared/domain/feed";
+import { FAILURE_OUTCOMES, type ResolutionOutcome } from "#shared/domain/observation";
+import type { DetectionCycleResult } from "./detection-cycle";
+
+/**
+ * The run report: the summary a person reads and `--json` prints. Pure: built from the cycle's
+ * result, the exit code included.
+ */
+export interface DetectionReport {
+  runId: string;
+  startedAt: string;
+  durationMs: number;
+  catalogue: { id: string; vendor: string; product: string; endpoints: number };
+  summary: {
+    /** Endpoints with a hostname (the others are port rules with nothing to observe). */
+    checked: number;
+    unchanged: number;
+    /** Endpoints with a `high` or `medium` event in this run. */
+    drifted: number;
+    /** Endpoints whose hostname could not be resolved in this run. */
+    failing: number;
+    hostnames: number;
+    resolved: number;
+    events: number;
+    highSeverity: number;
+    published: number;
+    pending: number;
+  };
+  /** What a firewall owner must do, one row per firewall rule (group and ports). */
+  actions: FirewallAction[];
+  failures: {
+    hostname: string;
+    outcome: ResolutionOutcome;
+    detail: string;
+    consecutiveFailures: number;
+  }[];
+  suspicious: { hostname: string; ip: string; range: string; resolver: string }[];
+  feeds: {
+    feed: FeedId;
+    status: FeedIngestStatus;
+    reason?: string;
+    syncToken?: string;
+    sha256?: string;
+    added: number;
+    removed: number;
+  }[];
+  locations: ReportLocations;
+  exit: { code: 0 | 1 | 2; reason: string };
+  /** Every event of the run, in the SNS contract's shape. */
+  events: DriftEvent[];
+}
+
+export interface FirewallAction {
+  group: string;
+  ports: string;
+  protocol: string;
+  add: string[];
+  remove: string[];
+  /** The event types behind the row. */
+  because: string[];
+}
+
+export interface ReportLocations {
+  /** `embedded` (dynalite/fauxqs under the state directory) or `aws`. */
+  mode: "embedded" | "aws";
+  allowlists: string;
+  history: string;
+  notifications: string;
+}
+
+const ACTIONABLE: readonly Severity[] = ["high", "medium"];
+
+export function buildDetectionReport(
+  result: DetectionCycleResult,
+  locations: ReportLocations,
+): DetectionReport {
+  const { catalogue, observations, drift } = result;
+  const events = drift.events;
+  const byHost = new Map(observations.map((o) => [o.hostname, o]));
+  const checkedEndpoints = catalogue.endpoints.filter((e) => e.hostname !== null);
+
+  const driftedIds = new Set<string>();
+  for (const event of events) {
+    if (!ACTIONABLE.includes(event.severity) || event.type === "resolution-failed") continue;
+    for (const endpoint of event.endpoints) driftedIds.add(endpoint.id);
+  }
+  const failingIds = new Set(
+    checkedEndpoints
+      .filter((e) => isFailure(byHost.get(e.hostname as string)?.outcome))
+      .map((e) => e.id),
+  );
+  const unchanged = checkedEndpoints.filter(
+    (e) => !driftedIds.has(e.id) && !failingIds.has(e.id),
+  ).length;
+
+  const failures = observations
+    .filter((o) => isFailure(o.outcome))
+    .map((o) => ({
+      hostname: o.hostname,
+      outcome: o.outcome,
+      detail: failureDetail(o.answers),
+      consecutiveFailures: o.consecutiveFailures,
+    }));
+  const suspicious = observations.flatMap((o) =>
+    o.suspicious.map((s) => ({
+      hostname: o.hostname,
+      ip: s.ip,
+      range: s.range,
+      resolver: s.resolver,
+    })),
+  );
+  const feeds = result.feeds.map((f) => ({
+    feed: f.feed,
+    status: f.status,
+    ...(f.reason !== undefined ? { reason: f.reason } : {}),
+    ...(f.current?.syncToken !== undefined ? { syncToken: f.current.syncToken } : {}),
+    ...(f.current !== null ? { sha256: f.current.sha256 } : {}),
+    added: f.diff?.added.length ?? 0,
+    removed: f.diff?.removed.length ?? 0,
+  }));
+
+  const highSeverity = events.filter((e) => e.severity === "high").length;
+  const resolved = observations.filter((o) => !isFailure(o.outcome)).length;
+  const feedsRead = result.feeds.some((f) => f.status !== "unreachable" && f.status !== "rejected");
+  const exit = exitFor({ highSeverity, resolved, hostnames: observations.length, feedsRead });
+
+  return {
+    runId: result.runId,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    catalogue: {
+      id: catalogue.id,
+      vendor: catalogue.vendor,
+      product: catalogue.product,
+      endpoints: catalogue.endpoints.length,
+    },
+    summary: {
+      checked: checkedEndpoints.length,
+      unchanged,
+      drifted: driftedIds.size,
+      failing: failingIds.size,
+      hostnames: observations.length,
+      resolved,
+      events: events.length,
+      highSeverity,
+      published: drift.published,
+      pending: drift.pending,
+    },
+    actions: firewallActions(events),
+    failures,
+    suspicious,
+    feeds,
+    locations,
+    exit,
+    events,
+  };
+}
+
+function isFailure(outcome: ResolutionOutcome | undefined): boolean {
+  return outcome !== undefined && FAILURE_OUTCOMES.includes(outcome);
+}
+
+function failureDetail(answers: readonly { resolver: string; outcome: string; detail?: string }[]) {
+  return answers
+    .map((a) => `${a.resolver}: ${a.outcome}${a.detail ? ` (${a.detail})` : ""}`)
+    .join("; ");
+}
+
+function exitFor(input: {
+  highSeverity: number;
+  resolved: number;
+  hostnames: number;
+  feedsRead: boolean;
+}): DetectionReport["exit"] {
+  if (input.highSeverity > 0) {
+    return {
+      code: 2,
+      reason: `${input.highSeverity} high-severity change(s) need firewall action`,
+    };
+  }
+  if (input.hostnames > 0 && input.resolved === 0 && !input.feedsRead) {
+    return {
+      code: 1,
+      reason:
+        "nothing could be observed: no hostname resolved and no feed was read (check --dns-server and the network)",
+    };
+  }
+  return { code: 0, reason: "nothing to act on" };
+}
+
+/** Rows of what to add and remove, one per firewall rule (group + ports + protocol). */
+export function firewallActions(events: readonly DriftEvent[]): FirewallAction[] {
+  interface Row {
+    group: string;
+    ports: string;
+    protocol: string;
+    add: Set<string>;
+    remove: Set<string>;
+    because: Set<string>;
+  }
+  const rows = new Map<string, Row>();
+  for (const event of events) {
+    if (event.severity !== "high" || (event.added.length === 0 && event.removed.length === 0)) {
+      continue;
+    }
+    const ports = sortPorts(event.endpoints.flatMap((e) => e.ports));
+    const group = event.group ?? "(no group)";
+    const key = `${group}|${describePorts(ports)}`;
+    const row: Row = rows.get(key) ?? {
+      group,
+      ports: portList(ports),
+      protocol: [...new Set(ports.map((p) => p.protocol))].join("/") || "-",
+      add: new Set(),
+      remove: new Set(),
+      because: new Set(),
+    };
+    rows.set(key, row);
+    for (const ip of event.added) row.add.add(ip);
+    for (const ip of event.removed) row.remove.add(ip);
+    row.because.add(event.type);
+  }
+  return [...rows.values()]
+    .map((row) => ({
+      group: row.group,
+      ports: row.ports,
+      protocol: row.protocol,
+      add: [...row.add].sort(compareAddresses),
+      remove: [...row.remove].filter((ip) => !row.add.has(ip)).sort(compareAddresses),
+      because: [...row.because].sort(),
+    }))
+    .sort((a, b) => a.group.localeCompare(b.group) || a.ports.localeCompare(b.ports));
+}
+
+function portList(ports: readonly PortSpec[]): string {
+  return [...new Set(ports.map((p) => p.port))].join(",") || "-";
+}
