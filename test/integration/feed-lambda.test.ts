@@ -1,0 +1,219 @@
+import { readFile } from "node:fs/promises";
+import type { Context, ScheduledEvent, SNSEvent } from "aws-lambda";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
+import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
+import { feedDeps } from "#test/helpers/feed-deps";
+import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import { startTestStack } from "#test/helpers/stack";
+
+const SNS_EVENT_FILE = new URL(
+  "../../fixtures/events/amazon-ip-space-changed.json",
+  import.meta.url,
+);
+
+const context = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: "driftwatch-test-ingestFeeds",
+  functionVersion: "$LATEST",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:driftwatch-test-ingestFeeds",
+  memoryLimitInMB: "1024",
+  awsRequestId: "5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
+  logGroupName: "/aws/lambda/driftwatch-test-ingestFeeds",
+  logStreamName: "2026/08/21/[$LATEST]0123456789abcdef",
+  getRemainingTimeInMillis: () => 120_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+} satisfies Context;
+
+const scheduledEvent = {
+  version: "0",
+  id: "c0ffee00-1234-4abc-9def-0123456789ab",
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "123456789012",
+  time: "2026-08-21T22:00:00Z",
+  region: "us-east-1",
+  resources: ["arn:aws:events:us-east-1:123456789012:rule/driftwatch-test-ingest-feeds"],
+  detail: {},
+} satisfies ScheduledEvent;
+
+async function snsEvent(edit?: (message: Record<string, string>) => void): Promise<SNSEvent> {
+  const event = JSON.parse(await readFile(SNS_EVENT_FILE, "utf8")) as SNSEvent;
+  const record = event.Records[0];
+  if (record !== undefined && edit !== undefined) {
+    const message = JSON.parse(record.Sns.Message) as Record<string, string>;
+    edit(message);
+    record.Sns.Message = JSON.stringify(message);
+  }
+  return event;
+}
+
+let stack: EmbeddedStack;
+let savedEnv: NodeJS.ProcessEnv;
+let emitted: string[];
+
+/** Imports the Lambda module afresh, so it reads this test's environment at "cold start". */
+async function coldStart(awsIpRangesFile: string) {
+  Object.assign(process.env, {
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
+    DRIFTWATCH_TABLE_NAME: stack.tableName,
+    DRIFTWATCH_BUCKET_NAME: stack.bucketName,
+    DRIFTWATCH_AWS_IP_RANGES_URL: awsIpRangesFile,
+    DRIFTWATCH_CLOUDFRONT_URL: CLOUDFRONT_URL,
+    DRIFTWATCH_FEED_GRACE: '{"runs":3,"hours":6}',
+    POWERTOOLS_SERVICE_NAME: "driftwatch-test",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+  });
+  vi.resetModules();
+  return import("#functions/ingest-feeds");
+}
+
+beforeEach(async () => {
+  savedEnv = { ...process.env };
+  stack = await startTestStack();
+  emitted = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    emitted.push(String(chunk));
+    return true;
+  });
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  process.env = savedEnv;
+  await stack.stop();
+});
+
+/** The EMF documents the invocation printed. */
+function metricDocuments(): {
+  _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] };
+  [k: string]: unknown;
+}[] {
+  return emitted
+    .flatMap((chunk) => chunk.split("\n"))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line));
+}
+
+describe("the ingest-feeds Lambda", () => {
+  it("ingests both feeds on the hourly schedule and reports how fresh they are", async () => {
+    // Prepare
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-18-57-05"));
+
+    // Act
+    const response = await handler(scheduledEvent, context);
+
+    // Assess
+    expect(response.trigger).toBe("schedule");
+    expect(response.results.map((r) => [r.feed, r.status, r.syncToken])).toEqual([
+      ["aws-ip-ranges", "updated", "1787338625"],
+      ["cloudfront", "updated", undefined],
+    ]);
+    const pointer = await feedDeps(stack).pointers.get("aws-ip-ranges");
+    expect(pointer?.meta.syncToken).toBe("1787338625");
+    const age = metricDocuments().find((doc) => "FeedAgeSeconds" in doc);
+    expect(age?.FeedAgeSeconds).toBe(0);
+    expect(age?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service"]]);
+    expect(age?.service).toBe("driftwatch-test");
+  });
+
+  it("ingests the version an AmazonIpSpaceChanged notification announces, md5 verified", async () => {
+    // Prepare: the previous version is current.
+    await ingestFeeds(feedDeps(stack), {
+      feeds: [
+        { id: "aws-ip-ranges", url: awsIpRangesUrl("2026-08-21-18-57-05") },
+        { id: "cloudfront", url: CLOUDFRONT_URL },
+      ],
+      now: new Date(),
+      options: { grace: { runs: 3, hours: 6 } },
+    });
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-21-17-05"));
+
+    // Act
+    const response = await handler(await snsEvent(), context);
+
+    // Assess
+    expect(response.trigger).toBe("notification");
+    expect(response.results).toEqual([
+      expect.objectContaining({
+        feed: "aws-ip-ranges",
+        status: "updated",
+        syncToken: "1787347025",
+        added: 2,
+        removed: 0,
+      }),
+      expect.objectContaining({ feed: "cloudfront", status: "unchanged" }),
+    ]);
+  });
+
+  it("throws, so Lambda retries and alarms fire, when the body does not match the notified md5", async () => {
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-21-17-05"));
+    const event = await snsEvent((message) => {
+      message.md5 = "ffffffffffffffffffffffffffffffff";
+    });
+
+    const outcome = handler(event, context);
+
+    // The module was imported afresh: compare the class by name, not identity.
+    await expect(outcome).rejects.toMatchObject({ name: FeedIngestFailedError.name });
+    await expect(outcome).rejects.toThrow(
+      /^feed aws-ip-ranges rejected: md5 mismatch for syncToken 1787347025/,
+    );
+    expect(await feedDeps(stack).pointers.get("aws-ip-ranges")).toBeNull();
+    expect((await feedDeps(stack).pointers.get("cloudfront"))?.meta.feed).toBe("cloudfront");
+  });
+
+  it("ignores a notification older than the stored version", async () => {
+    await ingestFeeds(feedDeps(stack), {
+      feeds: [{ id: "aws-ip-ranges", url: awsIpRangesUrl("2026-08-21-21-17-05") }],
+      now: new Date(),
+      options: { grace: { runs: 3, hours: 6 } },
+    });
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-22-37-05"));
+    const event = await snsEvent((message) => {
+      message.synctoken = "1787338625";
+    });
+
+    const response = await handler(event, context);
+
+    expect(response.results[0]).toEqual(
+      expect.objectContaining({
+        feed: "aws-ip-ranges",
+        status: "stale-ignored",
+        syncToken: "1787347025",
+      }),
+    );
+  });
+
+  it("rejects an event that is neither an SNS notification nor a schedule", async () => {
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-21-17-05"));
+
+    await expect(
+      handler({ Records: [{ EventSource: "aws:sqs", body: "{}" }] }, context),
+    ).rejects.toThrow();
+    await expect(
+      handler(
+        await snsEvent((message) => {
+          message.md5 = "not-a-hash";
+        }),
+        context,
+      ),
+    ).rejects.toThrow(/md5/);
+  });
+
+  it("fails at cold start naming a missing variable", async () => {
+    Object.assign(process.env, { DRIFTWATCH_TABLE_NAME: "" });
+    vi.resetModules();
+
+    await expect(import("#functions/ingest-feeds")).rejects.toThrow(
+      /^DRIFTWATCH_TABLE_NAME: is required$/,
+    );
+  });
+});
