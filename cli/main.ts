@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCatalogueCommands } from "#cli/commands/catalogue";
 import { registerFeedsCommand } from "#cli/commands/feeds";
+import { registerResolveCommand } from "#cli/commands/resolve";
 
 /** Builds the `driftwatch` command tree. Each command returns its exit code. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCatalogueCommands(program);
   registerFeedsCommand(program);
+  registerResolveCommand(program);
   return program;
 }
 

@@ -1,0 +1,178 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { createProgress } from "#cli/progress";
+import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
+import type { HostObservation } from "#shared/domain/observation";
+import { startEmbeddedStack } from "#shared/local/embedded-stack";
+import {
+  createCaresResolver,
+  parseDnsServer,
+  systemDnsServers,
+} from "#shared/observe/dns/c-ares-resolver";
+import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
+import {
+  DEFAULT_RESOLVE_OPTIONS,
+  type ResolveHostnamesResult,
+  resolveHostnames,
+} from "#shared/observe/dns/resolve-hostnames";
+import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+
+export interface ResolveCommandOptions {
+  /** Resolvers as given (`host[:port]`); the OS-configured ones when empty. */
+  dnsServer: string[];
+  samples: number;
+  timeoutMs: number;
+  /** Seconds after which nothing more is asked (the run deadline). */
+  deadline: number;
+  stateDir: string;
+  catalogue: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const positiveInteger = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive whole number`);
+  }
+  return Number(value);
+};
+
+const collectServer = (value: string, previous: string[]) => {
+  try {
+    return [...previous, parseDnsServer(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+/** `driftwatch resolve`: one resolution run of the catalogue against the embedded stack. */
+export function registerResolveCommand(program: Command): void {
+  program
+    .command("resolve")
+    .description(
+      "Resolve every catalogued hostname once and record what was seen (exit 1 when no hostname could be resolved)",
+    )
+    .option(
+      "--dns-server <host[:port]>",
+      "a resolver to ask (repeatable: several vantage points); default: the system's",
+      collectServer,
+      [],
+    )
+    .option(
+      "--samples <n>",
+      "queries per name and resolver, merged (round robin)",
+      positiveInteger("--samples"),
+      DEFAULT_RESOLVE_OPTIONS.samples,
+    )
+    .option(
+      "--timeout-ms <ms>",
+      "per-query timeout",
+      positiveInteger("--timeout-ms"),
+      DEFAULT_DNS_TIMEOUT_MS,
+    )
+    .option(
+      "--deadline <seconds>",
+      "stop asking after this long; what is left is a timeout",
+      positiveInteger("--deadline"),
+      30,
+    )
+    .option("--state-dir <dir>", "where state persists between runs", ".driftwatch")
+    .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
+    .option("--json", "machine-readable output")
+    .option("--quiet", "no progress")
+    .action(async (options: ResolveCommandOptions) => {
+      process.exitCode = await runResolveCommand(options, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    });
+}
+
+/** Returns the exit code: 0 when the run was recorded, 1 when no hostname could be resolved. */
+export async function runResolveCommand(
+  options: ResolveCommandOptions,
+  output: CommandOutput,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const catalogue = await loadCatalogueFile(options.catalogue);
+  const servers = options.dnsServer.length > 0 ? options.dnsServer : systemDnsServers();
+  const resolver = createCaresResolver({
+    servers,
+    timeoutMs: options.timeoutMs,
+    tries: DEFAULT_DNS_TRIES,
+  });
+  const progress = createProgress(process.stderr, !options.json && !options.quiet);
+  const stack = await startEmbeddedStack({ stateDir: options.stateDir });
+  let result: ResolveHostnamesResult;
+  try {
+    const started = now();
+    result = await resolveHostnames(
+      {
+        resolver,
+        store: createDynamoObservationStore({
+          documents: stack.clients.documents,
+          tableName: stack.tableName,
+        }),
+      },
+      {
+        targets: catalogue,
+        runId: `manual-${started.toISOString()}`,
+        now: started,
+        deadline: started.getTime() + options.deadline * 1000,
+        options: { samples: options.samples },
+        onProgress: (done, total) => progress.update(`resolving ${done}/${total} hostnames`),
+      },
+    );
+  } finally {
+    progress.done();
+    resolver.close();
+    await stack.stop();
+  }
+  output.stdout(
+    options.json
+      ? `${JSON.stringify({ runId: result.runId, durationMs: result.durationMs, servers, observations: result.observations }, null, 2)}\n`
+      : formatResolveReport(result, servers),
+  );
+  return result.observations.some((o) => o.consecutiveFailures === 0) ? 0 : 1;
+}
+
+/** The run for people: a summary line, then one line per hostname with its outcome and IPs. */
+export function formatResolveReport(result: ResolveHostnamesResult, servers: string[]): string {
+  const observations = result.observations;
+  const answered = observations.filter((o) => o.consecutiveFailures === 0).length;
+  const lines = [
+    `run ${result.runId}: ${observations.length} hostnames, ${answered} resolved, ${observations.length - answered} failing, via ${servers.join(", ")} in ${result.durationMs} ms`,
+    "",
+  ];
+  const width = Math.max(...observations.map((o) => o.hostname.length), 8) + 2;
+  for (const observation of observations) {
+    lines.push(`${observation.hostname.padEnd(width)}${describe(observation)}`);
+  }
+  const suspicious = observations.flatMap((o) =>
+    o.suspicious.map((s) => `  ${o.hostname}: ${s.ip} (${s.range}) from ${s.resolver}`),
+  );
+  if (suspicious.length > 0) {
+    lines.push("", "suspicious answers (never added to the observed set):", ...suspicious);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function describe(observation: HostObservation): string {
+  const entered = new Set(observation.entered);
+  const ips = observation.active.map((ip) => (entered.has(ip.ip) ? `+${ip.ip}` : ip.ip));
+  const left = observation.left.map((ip) => `-${ip.ip}`);
+  const failure =
+    observation.consecutiveFailures > 0
+      ? ` (${observation.consecutiveFailures} failed run${observation.consecutiveFailures > 1 ? "s" : ""}${detailOf(observation)})`
+      : "";
+  return `${observation.outcome.padEnd(10)}${[...ips, ...left].join(" ")}${failure}`.trimEnd();
+}
+
+function detailOf(observation: HostObservation): string {
+  const details = [...new Set(observation.answers.flatMap((a) => (a.detail ? [a.detail] : [])))];
+  return details.length > 0 ? `: ${details.join("; ")}` : "";
+}

@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runResolveCommand } from "#cli/commands/resolve";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+
+describe("driftwatch resolve", () => {
+  let dns: ZoneDnsServer;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    dns = await startZoneDnsServer({ zoneFile: "fixtures/dns/clearswift.zone" });
+    stateDir = await mkdtemp(join(tmpdir(), "driftwatch-resolve-"));
+  });
+  afterEach(async () => {
+    await dns.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const run = async (json: boolean, servers = [dns.address]) => {
+    let stdout = "";
+    let stderr = "";
+    const code = await runResolveCommand(
+      {
+        dnsServer: servers,
+        samples: 3,
+        timeoutMs: 300,
+        deadline: 10,
+        stateDir,
+        catalogue: "fixtures/catalogue/clearswift-seg-5.3.json",
+        json,
+        quiet: true,
+      },
+      { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) },
+    );
+    return { code, stdout, stderr };
+  };
+
+  it("prints every hostname with its outcome and IPs, new ones marked", async () => {
+    const { code, stdout } = await run(false);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^run manual-\S+: 48 hostnames, 48 resolved, 0 failing, via 127\.0\.0\.1:\d+ in \d+ ms\n/,
+    );
+    expect(stdout).toMatch(/\napplianceupdate\.clearswift\.com +answered +\+40\.113\.232\.243\n/);
+    expect(stdout).toMatch(
+      /\nservices1\.clearswift\.net +answered +\+35\.176\.44\.12 \+2a05:d027:c4e:8d00::10\n/,
+    );
+  });
+
+  it("keeps state in the state directory: a second run sees the same IPs again, not new ones", async () => {
+    // Prepare
+    await run(false);
+
+    // Act
+    const { code, stdout } = await run(true);
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as {
+      observations: { hostname: string; entered: string[]; active: { timesSeen: number }[] }[];
+    };
+    expect(report.observations).toHaveLength(48);
+    expect(report.observations.flatMap((o) => o.entered)).toEqual([]);
+    const www = report.observations.find((o) => o.hostname === "www.clearswift.com");
+    expect(www?.active[0]?.timesSeen).toBe(2);
+  });
+
+  it("exits 1 and says why when nothing resolves, without removing anything", async () => {
+    // Prepare
+    await run(false);
+    dns.reload("# every name is gone\n");
+
+    // Act
+    const { code, stdout } = await run(false);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/48 hostnames, 0 resolved, 48 failing/);
+    expect(stdout).toMatch(
+      /\nwww\.clearswift\.com +nxdomain +23\.185\.0\.1 \(1 failed run: A ENOTFOUND; AAAA ENOTFOUND\)\n/,
+    );
+  });
+});
