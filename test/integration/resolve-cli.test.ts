@@ -32,7 +32,14 @@ describe("driftwatch resolve", () => {
         json,
         quiet: true,
       },
-      { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) },
+      {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: (text) => {
+          stderr += text;
+        },
+      },
     );
     return { code, stdout, stderr };
   };
