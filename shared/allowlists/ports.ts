@@ -1,0 +1,20 @@
+/** What was last written for a group: the content hash and when the content last changed. */
+export interface AllowlistState {
+  group: string;
+  contentSha256: string;
+  /** When the content last changed: the generation time in the files' headers. */
+  generatedAt: string;
+  addresses: number;
+  keys: { txt: string; json: string };
+  updatedAt: string;
+}
+
+/** DynamoDB `ALLOWLIST#<group>` items (see TABLE.md). */
+export interface AllowlistStateStore {
+  get(group: string): Promise<AllowlistState | null>;
+  /**
+   * Records a content change, conditional on the state read before (`previousSha256`, null when
+   * there was none). Returns false when another writer changed it first.
+   */
+  put(state: AllowlistState, previousSha256: string | null): Promise<boolean>;
+}

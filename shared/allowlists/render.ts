@@ -1,0 +1,41 @@
+import { describePorts, type GroupAllowlist } from "./build";
+
+/**
+ * The two files of a group's allowlist. Both are functions of the content and of `generatedAt`,
+ * the time the content last changed (not the time of the run): an unchanged list renders to the
+ * same bytes, so it is not rewritten and firewalls polling it see no change.
+ */
+export function allowlistKeys(group: string): { txt: string; json: string } {
+  return { txt: `allowlists/${group}.txt`, json: `allowlists/${group}.json` };
+}
+
+/**
+ * External Dynamic List: a `#` comment header (group, ports, generation time), then one IP or
+ * CIDR per line, IPv4 before IPv6, in numeric order.
+ */
+export function renderEdl(allowlist: GroupAllowlist, generatedAt: string): string {
+  const header = [
+    `# driftwatch allowlist for firewall group ${allowlist.group} (catalogue ${allowlist.catalogueId})`,
+    `# ports: ${describePorts(allowlist.ports)}`,
+    `# generated: ${generatedAt} (when this content last changed)`,
+    `# entries: ${allowlist.addresses.length}; content sha256: ${allowlist.contentSha256}`,
+  ];
+  return `${[...header, ...allowlist.addresses].join("\n")}\n`;
+}
+
+export const ALLOWLIST_JSON_SCHEMA_VERSION = 1;
+
+/** The same list as JSON, with ports, protocols and each endpoint's policy and addresses. */
+export function renderAllowlistJson(allowlist: GroupAllowlist, generatedAt: string): string {
+  const document = {
+    schemaVersion: ALLOWLIST_JSON_SCHEMA_VERSION,
+    group: allowlist.group,
+    catalogueId: allowlist.catalogueId,
+    generatedAt,
+    contentSha256: allowlist.contentSha256,
+    ports: allowlist.ports,
+    addresses: allowlist.addresses,
+    endpoints: allowlist.endpoints,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

@@ -1,0 +1,101 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { buildAllowlists } from "#shared/allowlists/build";
+import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
+import type { ChangeSet } from "#shared/notify/change-set";
+import { commitDriftEvents } from "#shared/notify/commit-events";
+import type { EventStore, Notifier } from "#shared/notify/ports";
+import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
+import type { DriftEvent } from "./drift-event";
+import { type DriftInput, type DriftOptions, evaluateDrift } from "./evaluate-drift";
+
+export interface RecordDriftDeps {
+  events: EventStore;
+  notifier: Notifier;
+  allowlists: AllowlistWriterDeps;
+  logger?: Pick<Logger, "info" | "warn" | "error">;
+}
+
+export interface RecordDriftOptions extends DriftOptions {
+  /** SNS message size limit (default 256 KiB). */
+  maxMessageBytes?: number;
+  /** Publishing lease per change set (default 60 s). */
+  publishLeaseMs?: number;
+}
+
+export interface RecordDriftInput extends Omit<DriftInput, "options"> {
+  options: RecordDriftOptions;
+}
+
+export interface RecordDriftResult {
+  /** Every verdict of this run, including conditions already notified by earlier runs. */
+  events: DriftEvent[];
+  /** Change sets committed (or completed) by this run: what is new since the last run. */
+  changeSets: ChangeSet[];
+  /** Change-event records committed by this run. */
+  committed: number;
+  /** SNS messages sent by this run (its own change sets and any left pending before). */
+  published: number;
+  /** Change sets that could not be published now; they stay pending and are retried. */
+  publishFailures: PublishFailure[];
+  /** Allowlist object keys written (empty when no list changed). */
+  allowlistsWritten: string[];
+}
+
+/**
+ * One detection cycle after observation:
+ *
+ * 1. Evaluate the verdicts (pure).
+ * 2. Commit them: new change sets and change-event records in DynamoDB, before any publishing.
+ * 3. Rewrite the allowlists whose content changed, so that a subscriber reacting to the
+ *    notification fetches lists that already have the change.
+ * 4. Publish every pending change set (this run's and any an earlier run left) and mark them.
+ *
+ * A publish failure does not fail the cycle: the change sets stay pending for the next run, the
+ * DynamoDB Streams trigger or the sweep (`functions/publish-events.ts`).
+ */
+export async function recordDrift(
+  deps: RecordDriftDeps,
+  input: RecordDriftInput,
+): Promise<RecordDriftResult> {
+  const events = evaluateDrift(input);
+  const commit = await commitDriftEvents(deps, {
+    events,
+    runId: input.runId,
+    catalogueId: input.catalogue.id,
+    now: input.now,
+  });
+  const allowlists = await writeAllowlists(deps.allowlists, {
+    allowlists: buildAllowlists({
+      catalogue: input.catalogue,
+      observations: input.observations,
+      matchers: input.feeds.matchers,
+    }),
+    now: input.now,
+  });
+  const publish = await publishPendingEvents(deps, {
+    now: input.now,
+    ...(input.options.maxMessageBytes === undefined
+      ? {}
+      : { maxBytes: input.options.maxMessageBytes }),
+    ...(input.options.publishLeaseMs === undefined
+      ? {}
+      : { leaseMs: input.options.publishLeaseMs }),
+  });
+  deps.logger?.info("drift recorded", {
+    runId: input.runId,
+    events: events.length,
+    changeSets: commit.changeSets.length,
+    committed: commit.committed,
+    published: publish.published,
+    publishFailures: publish.failed.length,
+    allowlistsWritten: allowlists.written,
+  });
+  return {
+    events,
+    changeSets: commit.changeSets,
+    committed: commit.committed,
+    published: publish.published,
+    publishFailures: publish.failed,
+    allowlistsWritten: allowlists.written,
+  };
+}

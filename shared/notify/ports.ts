@@ -1,0 +1,76 @@
+import type { DriftEventType, Severity } from "#shared/compare/drift-event";
+import type { ChangeSet } from "./change-set";
+import type { OutgoingNotification } from "./message";
+
+/** Where notifications go (SNS in AWS and in the embedded stack). */
+export interface Notifier {
+  publish(notification: OutgoingNotification): Promise<{ messageId: string }>;
+}
+
+/**
+ * One committed change event: the marker that a verdict has been recorded (so a condition that
+ * persists over runs is notified once) and whether its change set was published.
+ */
+export interface EventRecord {
+  eventId: string;
+  type: DriftEventType;
+  severity: Severity;
+  subjectKey: string;
+  group: string | null;
+  changeSetId: string;
+  sequence: number;
+  runId: string;
+  committedAt: string;
+  published: boolean;
+  publishedAt?: string;
+}
+
+export type PublishState = "pending" | "publishing" | "published";
+
+/** A committed change set with its publishing state. */
+export interface ChangeSetRecord extends ChangeSet {
+  state: PublishState;
+  /** Publish attempts started (a crash mid-attempt leaves `publishing` for the next one). */
+  attempts: number;
+  /** Parts already accepted by SNS (multi-part change sets), so a retry resends only the rest. */
+  publishedParts: number[];
+  lastAttemptAt?: string;
+  /** Until when the current attempt holds the change set; another publisher waits until then. */
+  leaseUntil?: string;
+  publishedAt?: string;
+}
+
+export type PublishLease =
+  | { status: "acquired"; record: ChangeSetRecord }
+  | { status: "published"; record: ChangeSetRecord }
+  | { status: "busy" }
+  | { status: "missing" };
+
+/**
+ * The change-event store (DynamoDB: `EVENT#…` and `SEQ#…` items, see TABLE.md). Every write is
+ * a single-item conditional write; no transactions.
+ */
+export interface EventStore {
+  /** The committed records among these event ids. */
+  getEventRecords(eventIds: readonly string[]): Promise<Map<string, EventRecord>>;
+  /**
+   * The subject's next sequence number for a change set. Idempotent for the subject's latest
+   * change set: asking again for the same change set returns the same number.
+   */
+  assignSequence(subjectKey: string, changeSetId: string): Promise<number>;
+  /** Writes the change set unless it exists. Returns whether it wrote. */
+  putChangeSet(changeSet: ChangeSet, now: Date): Promise<boolean>;
+  getChangeSet(changeSetId: string): Promise<ChangeSetRecord | null>;
+  /** Writes an unpublished event record unless one exists. Returns whether it wrote. */
+  putEventRecord(record: EventRecord): Promise<boolean>;
+  /** Unpublished event records ordered by subject and sequence; one subject's when given. */
+  listUnpublished(subjectKey?: string): Promise<EventRecord[]>;
+  /** Starts a publish attempt: takes the lease unless the change set is published or leased. */
+  beginPublish(changeSetId: string, now: Date, leaseMs: number): Promise<PublishLease>;
+  /** Ends a failed attempt early: releases the lease so the next publisher can retry at once. */
+  abortPublish(changeSetId: string): Promise<void>;
+  markPartPublished(changeSetId: string, part: number): Promise<void>;
+  markChangeSetPublished(changeSetId: string, now: Date): Promise<void>;
+  /** Marks the record published and takes it out of the unpublished index (idempotent). */
+  markEventPublished(eventId: string, now: Date): Promise<void>;
+}

@@ -1,0 +1,165 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { NotificationTooLargeError, PublishError } from "./errors";
+import { buildNotifications } from "./message";
+import type { EventRecord, EventStore, Notifier } from "./ports";
+
+export interface PublishDeps {
+  events: EventStore;
+  notifier: Notifier;
+  logger?: Pick<Logger, "info" | "warn" | "error">;
+}
+
+export interface PublishOptions {
+  now: Date;
+  /** Only this subject's pending change sets (the stream path); every subject when omitted. */
+  subjectKey?: string;
+  /** How long an attempt holds a change set against concurrent publishers (default 60 s). */
+  leaseMs?: number;
+  /** SNS message size limit (default 256 KiB; smaller in tests). */
+  maxBytes?: number;
+}
+
+export interface PublishFailure {
+  changeSetId: string;
+  subjectKey: string;
+  error: Error;
+}
+
+export interface PublishResult {
+  /** SNS messages sent (parts count one each). */
+  published: number;
+  /** Change sets published and marked by this call. */
+  changeSets: number;
+  /** Change sets that failed (they stay pending; later ones of the same subject wait). */
+  failed: PublishFailure[];
+  /** Age of the oldest event still unpublished after this call, in seconds (0 when none). */
+  oldestPendingAgeSeconds: number;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+
+/**
+ * Publishes committed, unpublished change sets, in sequence order per subject, and marks them.
+ *
+ * 1. List unpublished event records (index gsi1), grouped by subject and change set.
+ * 2. Per change set, take its publishing lease (a conditional write): a change set another
+ *    publisher holds is left to it, one already published is only marked.
+ * 3. Build its messages from the change set item (never from a partial set of records), send the
+ *    parts not yet sent, then mark the change set and its event records published.
+ * 4. On an SNS error: release the lease, keep it pending, and hold back the subject's later
+ *    change sets so a subscriber never sees sequence n+1 before n. The next run retries.
+ *
+ * Guarantee: a change set is published at least once and, unless the process dies between SNS
+ * accepting a message and the change set being marked (milliseconds), exactly once. In that
+ * window the retry sends a message with the same `eventId` (and, on a FIFO topic, the same
+ * deduplication id): consumers deduplicate on `eventId`.
+ */
+export async function publishPendingEvents(
+  deps: PublishDeps,
+  options: PublishOptions,
+): Promise<PublishResult> {
+  const { events: store, notifier, logger } = deps;
+  const { now } = options;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const records = await store.listUnpublished(options.subjectKey);
+  const result: PublishResult = {
+    published: 0,
+    changeSets: 0,
+    failed: [],
+    oldestPendingAgeSeconds: 0,
+  };
+  const remaining = new Set(records);
+
+  for (const [subjectKey, changeSets] of groupPending(records)) {
+    for (const [changeSetId, pending] of changeSets) {
+      const lease = await store.beginPublish(changeSetId, now, leaseMs);
+      if (lease.status === "busy") {
+        logger?.info("change set held by another publisher", { changeSetId, subjectKey });
+        break;
+      }
+      if (lease.status === "missing") {
+        const error = new PublishError(changeSetId, 0, {
+          cause: new Error("change set item missing"),
+        });
+        logger?.error("change events without their change set", { changeSetId, subjectKey });
+        result.failed.push({ changeSetId, subjectKey, error });
+        break;
+      }
+      if (lease.status === "acquired") {
+        const record = lease.record;
+        let sent = 0;
+        try {
+          const messages = buildNotifications(record, { maxBytes: options.maxBytes });
+          for (const message of messages) {
+            if (record.publishedParts.includes(message.body.part)) continue;
+            try {
+              await notifier.publish(message);
+            } catch (cause) {
+              throw new PublishError(changeSetId, message.body.part, { cause });
+            }
+            sent++;
+            if (messages.length > 1) await store.markPartPublished(changeSetId, message.body.part);
+          }
+        } catch (error) {
+          await store.abortPublish(changeSetId);
+          const failure = error instanceof Error ? error : new Error(String(error));
+          logger?.error("publishing a change set failed; it stays pending", {
+            changeSetId,
+            subjectKey,
+            sequence: record.sequence,
+            attempts: record.attempts,
+            tooLarge: error instanceof NotificationTooLargeError,
+            error: failure,
+          });
+          result.published += sent;
+          result.failed.push({ changeSetId, subjectKey, error: failure });
+          break;
+        }
+        await store.markChangeSetPublished(changeSetId, now);
+        result.published += sent;
+        result.changeSets += 1;
+        logger?.info("change set published", {
+          changeSetId,
+          subjectKey,
+          sequence: record.sequence,
+          messages: sent,
+          attempt: record.attempts,
+        });
+      }
+      for (const event of pending) {
+        await store.markEventPublished(event.eventId, now);
+        remaining.delete(event);
+      }
+    }
+  }
+
+  const oldest = [...remaining].reduce<string | null>(
+    (min, r) => (min === null || r.committedAt < min ? r.committedAt : min),
+    null,
+  );
+  result.oldestPendingAgeSeconds =
+    oldest === null ? 0 : Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));
+  return result;
+}
+
+/** Subject -> change set -> records, change sets in sequence order (records come sorted). */
+function groupPending(records: readonly EventRecord[]): Map<string, Map<string, EventRecord[]>> {
+  const sorted = [...records].sort(
+    (a, b) =>
+      (a.subjectKey < b.subjectKey ? -1 : a.subjectKey > b.subjectKey ? 1 : 0) ||
+      a.sequence - b.sequence ||
+      (a.changeSetId < b.changeSetId ? -1 : a.changeSetId > b.changeSetId ? 1 : 0),
+  );
+  const subjects = new Map<string, Map<string, EventRecord[]>>();
+  for (const record of sorted) {
+    let changeSets = subjects.get(record.subjectKey);
+    if (changeSets === undefined) {
+      changeSets = new Map();
+      subjects.set(record.subjectKey, changeSets);
+    }
+    const list = changeSets.get(record.changeSetId);
+    if (list === undefined) changeSets.set(record.changeSetId, [record]);
+    else list.push(record);
+  }
+  return subjects;
+}

@@ -1,0 +1,83 @@
+import type { MessageAttributeValue, PublishCommandInput } from "@aws-sdk/client-sns";
+import { sha256Hex } from "#shared/compare/canonical";
+import type { OutgoingNotification } from "./message";
+
+/** SNS's limit for one publish: message, subject and attributes together (256 KiB). */
+export const SNS_MAX_PUBLISH_BYTES = 262_144;
+
+/**
+ * The SNS encoding of a notification (pure; the adapter sends it):
+ * - `MessageStructure: "json"`: `default`, `sqs`, `lambda` and `https` carry the JSON message,
+ *   `email` (and `email-json`'s fallback to `default` aside) a short human-readable summary.
+ * - `Subject`: the e-mail subject line.
+ * - Message attributes for subscription filter policies: `eventType`, `hostname`, `port`,
+ *   `protocol` as `String.Array` (a message can carry several; a policy value matches when any
+ *   element equals it), `severity` and `group` as `String`. Empty ones are left out.
+ * - FIFO topics (`.fifo`): `MessageGroupId` = the subject (ordered per subject) and
+ *   `MessageDeduplicationId` = the message's `eventId` (SNS drops a retry within 5 minutes).
+ */
+export function toPublishInput(
+  topicArn: string,
+  notification: OutgoingNotification,
+): PublishCommandInput {
+  const json = JSON.stringify(notification.body);
+  return {
+    TopicArn: topicArn,
+    MessageStructure: "json",
+    Message: JSON.stringify({
+      default: json,
+      sqs: json,
+      lambda: json,
+      https: json,
+      email: notification.emailText,
+    }),
+    Subject: notification.emailSubject,
+    MessageAttributes: messageAttributes(notification),
+    ...(topicArn.endsWith(".fifo")
+      ? {
+          MessageGroupId: fifoGroupId(notification.body.subject.key),
+          MessageDeduplicationId: notification.body.eventId,
+        }
+      : {}),
+  };
+}
+
+export function messageAttributes(
+  notification: OutgoingNotification,
+): Record<string, MessageAttributeValue> {
+  const { attributes } = notification;
+  const out: Record<string, MessageAttributeValue> = {
+    eventType: { DataType: "String.Array", StringValue: JSON.stringify(attributes.eventType) },
+    severity: { DataType: "String", StringValue: attributes.severity },
+  };
+  if (attributes.group !== undefined) {
+    out.group = { DataType: "String", StringValue: attributes.group };
+  }
+  if (attributes.hostname.length > 0) {
+    out.hostname = { DataType: "String.Array", StringValue: JSON.stringify(attributes.hostname) };
+  }
+  if (attributes.port.length > 0) {
+    out.port = { DataType: "String.Array", StringValue: JSON.stringify(attributes.port) };
+  }
+  if (attributes.protocol.length > 0) {
+    out.protocol = { DataType: "String.Array", StringValue: JSON.stringify(attributes.protocol) };
+  }
+  return out;
+}
+
+/** Bytes SNS counts against its limit: message, subject, and each attribute's name, type, value. */
+export function publishSize(input: PublishCommandInput): number {
+  let bytes = Buffer.byteLength(input.Message ?? "", "utf8");
+  bytes += Buffer.byteLength(input.Subject ?? "", "utf8");
+  for (const [name, value] of Object.entries(input.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(name, "utf8");
+    bytes += Buffer.byteLength(value.DataType ?? "", "utf8");
+    bytes += Buffer.byteLength(value.StringValue ?? "", "utf8");
+  }
+  return bytes;
+}
+
+/** FIFO message group ids are at most 128 characters. */
+function fifoGroupId(subjectKey: string): string {
+  return subjectKey.length <= 128 ? subjectKey : sha256Hex(subjectKey);
+}
