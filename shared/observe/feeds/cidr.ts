@@ -2,9 +2,9 @@ import ipaddr from "ipaddr.js";
 
 /** A CIDR as network bytes (4 or 16) and a prefix length. */
 export interface ParsedCidr {
-  family: 4 | 6;
-  bytes: number[];
-  length: number;
+  readonly family: 4 | 6;
+  readonly bytes: readonly number[];
+  readonly length: number;
 }
 
 export type CidrCheck = { ok: true; cidr: ParsedCidr } | { ok: false; problem: string };
@@ -15,6 +15,33 @@ export type CidrCheck = { ok: true; cidr: ParsedCidr } | { ok: false; problem: s
  * hex or long forms), so the same network always has the same key in a diff.
  */
 export function parseFeedCidr(text: string, family: 4 | 6): CidrCheck {
+  const cache = family === 4 ? validV4 : validV6;
+  const cached = cache.get(text);
+  if (cached !== undefined) return cached;
+  const check = checkCidr(text, family);
+  if (check.ok) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, check);
+  }
+  return check;
+}
+
+/**
+ * Valid CIDRs seen before, by family. Consecutive feed versions share almost every prefix and
+ * an ingest parses two of them (the archived previous one and the new one), so validating each
+ * distinct text once takes ipaddr.js out of the hot path. Bounded; a memo of a pure function.
+ */
+const CACHE_LIMIT = 100_000;
+const validV4 = new Map<string, CidrCheck>();
+const validV6 = new Map<string, CidrCheck>();
+
+/** Forgets every validated CIDR (benchmarks measure the cold path with it). */
+export function clearFeedCidrCache(): void {
+  validV4.clear();
+  validV6.clear();
+}
+
+function checkCidr(text: string, family: 4 | 6): CidrCheck {
   let bytes: number[];
   let length: number;
   try {
@@ -37,7 +64,7 @@ export function parseFeedCidr(text: string, family: 4 | 6): CidrCheck {
   if (!hostBitsZero(bytes, length)) {
     return { ok: false, problem: `has host bits set beyond /${length}` };
   }
-  return { ok: true, cidr: { family, bytes, length } };
+  return { ok: true, cidr: Object.freeze({ family, bytes: Object.freeze(bytes), length }) };
 }
 
 function hostBitsZero(bytes: number[], length: number): boolean {
@@ -55,14 +82,27 @@ function hostBitsZero(bytes: number[], length: number): boolean {
  * Bytes of an IP address for a trie lookup: dotted-decimal IPv4 or IPv6; IPv4-mapped IPv6
  * (`::ffff:a.b.c.d`) counts as IPv4. Null when the text is not an address.
  */
-export function addressBytes(ip: string): { family: 4 | 6; bytes: number[] } | null {
-  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) {
-    return { family: 4, bytes: ipaddr.IPv4.parse(ip).toByteArray() };
-  }
+export function addressBytes(ip: string): { family: 4 | 6; bytes: readonly number[] } | null {
+  const v4 = dottedDecimalBytes(ip);
+  if (v4 !== null) return { family: 4, bytes: v4 };
   if (!ipaddr.IPv6.isValid(ip)) return null;
   const address = ipaddr.IPv6.parse(ip);
   if (address.isIPv4MappedAddress()) {
     return { family: 4, bytes: address.toIPv4Address().toByteArray() };
   }
   return { family: 6, bytes: address.toByteArray() };
+}
+
+/** `a.b.c.d`, each 0-255 in decimal without leading zeros (as `isValidFourPartDecimal`). */
+function dottedDecimalBytes(ip: string): number[] | null {
+  const parts = ip.split(".");
+  if (parts.length !== 4) return null;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
+    const value = Number(part);
+    if (value > 255) return null;
+    bytes.push(value);
+  }
+  return bytes;
 }

@@ -9,7 +9,7 @@ import { addressBytes, parseFeedCidr } from "./cidr";
 class PrefixTrie {
   private zero = new Int32Array(1024);
   private one = new Int32Array(1024);
-  private readonly entries = new Map<number, FeedPrefix[]>();
+  private readonly entries: (FeedPrefix[] | undefined)[] = [];
   private nodes = 1; // node 0 is the root; 0 as a child index means "none"
 
   insert(bytes: readonly number[], length: number, prefix: FeedPrefix): void {
@@ -24,8 +24,8 @@ class PrefixTrie {
       }
       node = child;
     }
-    const list = this.entries.get(node);
-    if (list === undefined) this.entries.set(node, [prefix]);
+    const list = this.entries[node];
+    if (list === undefined) this.entries[node] = [prefix];
     else list.push(prefix);
   }
 
@@ -35,7 +35,7 @@ class PrefixTrie {
     let node = 0;
     const bits = bytes.length * 8;
     for (let bit = 0; ; bit++) {
-      const here = this.entries.get(node);
+      const here = this.entries[node];
       if (here !== undefined) found.push(...here);
       if (bit === bits) break;
       const set = ((bytes[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1;

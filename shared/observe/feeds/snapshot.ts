@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FeedId, FeedPrefix } from "#shared/domain/feed";
 import { parseFeedCidr } from "./cidr";
+import { uniqueFeedPrefixes } from "./diff";
 import { FeedRejectedError } from "./errors";
 import type { IpSpaceChangedNotification } from "./schema";
 import { AwsIpRangesDocument, CloudFrontIpListDocument, describeZodIssues } from "./schema";
@@ -38,7 +39,7 @@ export function parseFeedSnapshot(
     feed === "aws-ip-ranges"
       ? normaliseAwsIpRanges(feed, document)
       : normaliseCloudFront(feed, document);
-  const prefixes = dedupe(normalised.prefixes);
+  const prefixes = uniqueFeedPrefixes(normalised.prefixes);
   let v4 = 0;
   for (const prefix of prefixes) if (prefix.family === 4) v4++;
   return {
@@ -186,18 +187,6 @@ function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): 
       `invalid CIDR ${JSON.stringify(prefix)} at ${where}: ${check.problem}`,
     );
   }
-}
-
-function dedupe(prefixes: FeedPrefix[]): FeedPrefix[] {
-  const seen = new Set<string>();
-  const unique: FeedPrefix[] = [];
-  for (const prefix of prefixes) {
-    const key = feedPrefixKey(prefix);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(prefix);
-  }
-  return unique;
 }
 
 /** The identity of a published prefix: (prefix, service, region, network_border_group), per family. */
