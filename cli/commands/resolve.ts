@@ -3,6 +3,7 @@ import { createProgress } from "#cli/progress";
 import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
 import type { HostObservation } from "#shared/domain/observation";
 import { startEmbeddedStack } from "#shared/local/embedded-stack";
+import { startZoneDnsServer } from "#shared/local/zone-dns-server";
 import {
   createCaresResolver,
   parseDnsServer,
@@ -25,6 +26,8 @@ export interface ResolveCommandOptions {
   deadline: number;
   stateDir: string;
   catalogue: string;
+  /** Serve this zone file on loopback for the run and ask it (the demo, trying things out). */
+  zone?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -82,6 +85,10 @@ export function registerResolveCommand(program: Command): void {
     )
     .option("--state-dir <dir>", "where state persists between runs", ".driftwatch")
     .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
+    .option(
+      "--zone <file>",
+      "serve this zone file (fixtures/dns/README.md) on loopback and ask it instead of the system's resolvers",
+    )
     .option("--json", "machine-readable output")
     .option("--quiet", "no progress")
     .action(async (options: ResolveCommandOptions) => {
@@ -99,15 +106,22 @@ export async function runResolveCommand(
   now: () => Date = () => new Date(),
 ): Promise<number> {
   const catalogue = await loadCatalogueFile(options.catalogue);
-  const servers = options.dnsServer.length > 0 ? options.dnsServer : systemDnsServers();
+  const zone =
+    options.zone !== undefined ? await startZoneDnsServer({ zoneFile: options.zone }) : null;
+  const servers = [...options.dnsServer, ...(zone !== null ? [zone.address] : [])];
+  if (servers.length === 0) servers.push(...systemDnsServers());
   const resolver = createCaresResolver({
     servers,
     timeoutMs: options.timeoutMs,
     tries: DEFAULT_DNS_TRIES,
   });
   const progress = createProgress(process.stderr, !options.json && !options.quiet);
-  const stack = await startEmbeddedStack({ stateDir: options.stateDir });
   let result: ResolveHostnamesResult;
+  const stack = await startEmbeddedStack({ stateDir: options.stateDir }).catch(async (error) => {
+    resolver.close();
+    await zone?.stop();
+    throw error;
+  });
   try {
     const started = now();
     result = await resolveHostnames(
@@ -131,6 +145,7 @@ export async function runResolveCommand(
     progress.done();
     resolver.close();
     await stack.stop();
+    await zone?.stop();
   }
   output.stdout(
     options.json
@@ -174,5 +189,8 @@ function describe(observation: HostObservation): string {
 
 function detailOf(observation: HostObservation): string {
   const details = [...new Set(observation.answers.flatMap((a) => (a.detail ? [a.detail] : [])))];
+  if (details.length === 0 && observation.suspicious.length > 0) {
+    return ": only suspicious answers";
+  }
   return details.length > 0 ? `: ${details.join("; ")}` : "";
 }

@@ -75,6 +75,45 @@ describe("driftwatch resolve", () => {
     expect(www?.active[0]?.timesSeen).toBe(2);
   });
 
+  it("serves a zone file on loopback itself with --zone", async () => {
+    // Prepare
+    await run(false);
+
+    // Act
+    let stdout = "";
+    const code = await runResolveCommand(
+      {
+        dnsServer: [],
+        zone: "fixtures/dns/clearswift-v2.zone",
+        samples: 3,
+        timeoutMs: 300,
+        deadline: 10,
+        stateDir,
+        catalogue: "fixtures/catalogue/clearswift-seg-5.3.json",
+        quiet: true,
+      },
+      {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => {},
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/48 hostnames, 46 resolved, 2 failing/);
+    expect(stdout).toMatch(
+      /\napplianceupdate\.clearswift\.com +answered +40\.113\.232\.243 \+40\.113\.232\.250\n/,
+    );
+    expect(stdout).toMatch(
+      /\nwww\.clearswift\.com +answered +23\.185\.0\.1 \(1 failed run: only suspicious answers\)\n/,
+    );
+    expect(stdout).toMatch(
+      /www\.clearswift\.com: 10\.20\.30\.40 \(private\) from 127\.0\.0\.1:\d+/,
+    );
+  });
+
   it("exits 1 and says why when nothing resolves, without removing anything", async () => {
     // Prepare
     await run(false);

@@ -325,7 +325,7 @@ async function sampleServer(
         ? first
         : {
             ...again,
-            ...(again.detail ? { detail: `${again.detail} (attempt ${retry + 1})` } : {}),
+            ...(again.detail ? { detail: `${again.detail} (after ${retry + 1} attempts)` } : {}),
           };
   }
   if (first.outcome !== "answered" || options.samples === 1) return mergeSamples([first]);
