@@ -1,0 +1,87 @@
+import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { RecordDriftDeps } from "#shared/compare/record-and-notify";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { DriftNotification } from "#shared/notify/message";
+import type { Notifier } from "#shared/notify/ports";
+import { createDynamoAllowlistStore } from "#shared/stores/dynamodb/allowlist-store";
+import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
+import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
+import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
+
+/** The real adapters of the notify path against the test stack (dynalite, fauxqs). */
+export function notifyDeps(
+  stack: EmbeddedStack,
+  wrap: (notifier: Notifier) => Notifier = (n) => n,
+): RecordDriftDeps {
+  const { clients, tableName, bucketName, topicArn } = stack;
+  return {
+    events: createDynamoEventStore({ documents: clients.documents, tableName }),
+    notifier: wrap(createSnsNotifier({ sns: clients.sns, topicArn })),
+    allowlists: {
+      state: createDynamoAllowlistStore({ documents: clients.documents, tableName }),
+      objects: createS3ObjectArchive({ s3: clients.s3, bucketName }),
+    },
+  };
+}
+
+/** A queue subscribed to the topic with raw delivery and, optionally, a filter policy. */
+export function subscribeQueue(
+  stack: EmbeddedStack,
+  name: string,
+  filterPolicy?: Record<string, unknown>,
+): string {
+  const { queueUrl } = stack.messaging.createQueue(name);
+  stack.messaging.subscribe({
+    topic: "driftwatch-events",
+    queue: name,
+    attributes: {
+      RawMessageDelivery: "true",
+      ...(filterPolicy === undefined ? {} : { FilterPolicy: JSON.stringify(filterPolicy) }),
+    },
+  });
+  return queueUrl;
+}
+
+export interface Delivered {
+  notification: DriftNotification;
+  /** The raw SQS body, for byte comparisons. */
+  body: string;
+  attributes: Record<string, { DataType?: string; StringValue?: string }>;
+}
+
+/**
+ * The notification inside a delivered body. AWS delivers the `sqs` variant of a
+ * `MessageStructure: json` publish; fauxqs delivers the whole structure, so take `sqs` from it.
+ */
+export function parseDelivered(body: string): DriftNotification {
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  if (typeof parsed.sqs === "string") return JSON.parse(parsed.sqs) as DriftNotification;
+  return parsed as unknown as DriftNotification;
+}
+
+/** Every message waiting in a queue (received and deleted), in receive order. */
+export async function drainQueue(stack: EmbeddedStack, queueUrl: string): Promise<Delivered[]> {
+  const delivered: Delivered[] = [];
+  for (;;) {
+    const { Messages } = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ["All"],
+        WaitTimeSeconds: 0,
+      }),
+    );
+    if (Messages === undefined || Messages.length === 0) return delivered;
+    for (const message of Messages) {
+      const body = message.Body ?? "";
+      delivered.push({
+        notification: parseDelivered(body),
+        body,
+        attributes: message.MessageAttributes ?? {},
+      });
+      await stack.clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+    }
+  }
+}
