@@ -21,7 +21,8 @@ export class PublishError extends Error {
     readonly part: number,
     options: { cause: unknown },
   ) {
-    super(`change set ${changeSetId}, part ${part}: publish failed`, options);
+    const reason = options.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`change set ${changeSetId}, part ${part}: publish failed${reason}`, options);
   }
 }
 

@@ -1,0 +1,154 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
+import type { HostObservation } from "#shared/domain/observation";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { notifyDeps } from "#test/helpers/notify-stack";
+import { startTestStack } from "#test/helpers/stack";
+import { catalogue, feeds, HOSTS, NOW, OPTIONS, observation } from "#test/helpers/verdict-fixtures";
+
+const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
+
+function hosts(...replacements: HostObservation[]): HostObservation[] {
+  const steady = [
+    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
+    observation(HOSTS.pool1, { active: POOL_IPS }),
+    observation(HOSTS.pool2, { active: POOL_IPS }),
+    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
+    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
+    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
+    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
+  ];
+  return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
+}
+
+function run(runId: string, hoursLater: number, observations: HostObservation[]): RecordDriftInput {
+  return {
+    catalogue,
+    observations,
+    feeds: feeds(),
+    now: new Date(NOW.getTime() + hoursLater * 3_600_000),
+    runId,
+    options: OPTIONS,
+  };
+}
+
+async function objects(stack: EmbeddedStack) {
+  const listing = await stack.clients.s3.send(
+    new ListObjectsV2Command({ Bucket: stack.bucketName, Prefix: "allowlists/" }),
+  );
+  const found = new Map<string, string>();
+  for (const object of listing.Contents ?? []) {
+    const head = await stack.clients.s3.send(
+      new HeadObjectCommand({ Bucket: stack.bucketName, Key: object.Key }),
+    );
+    found.set(object.Key ?? "", head.ETag ?? "");
+  }
+  return found;
+}
+
+async function text(stack: EmbeddedStack, key: string): Promise<string> {
+  const object = await stack.clients.s3.send(
+    new GetObjectCommand({ Bucket: stack.bucketName, Key: key }),
+  );
+  return (await object.Body?.transformToString()) ?? "";
+}
+
+describe("allowlists in S3", () => {
+  let stack: EmbeddedStack;
+  beforeEach(async () => {
+    stack = await startTestStack();
+  });
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it("writes a text and a JSON file per group on the first run", async () => {
+    // Act
+    const result = await recordDrift(notifyDeps(stack), run("r1", 0, hosts()));
+
+    // Assess
+    const groups = [
+      "av-update-mirrors",
+      "ntp",
+      "online-help",
+      "product-updates",
+      "service-availability",
+      "swisssign-mpki",
+    ];
+    const keys = groups.flatMap((g) => [`allowlists/${g}.json`, `allowlists/${g}.txt`]).sort();
+    expect([...(await objects(stack)).keys()].sort()).toEqual(keys);
+    expect([...result.allowlistsWritten].sort()).toEqual(keys);
+    const edl = (await text(stack, "allowlists/online-help.txt")).split("\n");
+    expect(edl).toContain("# generated: 2026-08-21T12:00:00.000Z (when this content last changed)");
+    expect(edl.filter((line) => !line.startsWith("#"))).toEqual(["3.10.94.193", ""]);
+  });
+
+  it("rewrites nothing when no list changed, though hours have passed", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    await recordDrift(deps, run("r1", 0, hosts()));
+    const before = await objects(stack);
+
+    // Act
+    const result = await recordDrift(deps, run("r2", 5, hosts()));
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual([]);
+    expect(await objects(stack)).toEqual(before);
+  });
+
+  it("rewrites only the files of the group whose list changed, with the time of the change", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    await recordDrift(deps, run("r1", 0, hosts()));
+    const before = await objects(stack);
+
+    // Act
+    const result = await recordDrift(
+      deps,
+      run(
+        "r2",
+        2,
+        hosts(
+          observation(HOSTS.rotating, { active: ["162.159.200.1"], entered: ["162.159.200.2"] }),
+        ),
+      ),
+    );
+    const after = await objects(stack);
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt", "allowlists/ntp.json"]);
+    const changed = [...after].filter(([key, etag]) => before.get(key) !== etag).map(([k]) => k);
+    expect(changed.sort()).toEqual(["allowlists/ntp.json", "allowlists/ntp.txt"]);
+    const edl = (await text(stack, "allowlists/ntp.txt")).split("\n");
+    expect(edl).toContain("# generated: 2026-08-21T14:00:00.000Z (when this content last changed)");
+    expect(edl.filter((line) => !line.startsWith("#"))).toEqual([
+      "162.159.200.1",
+      "162.159.200.2",
+      "",
+    ]);
+  });
+
+  it("restores a deleted file with its previous bytes", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    await recordDrift(deps, run("r1", 0, hosts()));
+    const original = await text(stack, "allowlists/ntp.txt");
+    await stack.clients.s3.send(
+      new DeleteObjectCommand({ Bucket: stack.bucketName, Key: "allowlists/ntp.txt" }),
+    );
+
+    // Act
+    const result = await recordDrift(deps, run("r2", 3, hosts()));
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt"]);
+    expect(await text(stack, "allowlists/ntp.txt")).toBe(original);
+  });
+});
