@@ -118,7 +118,11 @@ export function createResolveHostnamesHandler(
           grace: config.grace,
         },
       },
-    );
+    ).catch((error: unknown) => {
+      // Logged here, rethrown so Lambda retries the same event (same run id) and alarms fire.
+      logger.error("resolve run failed", { runId, error });
+      throw error;
+    });
 
     const observations = result.observations;
     const response: ResolveHostnamesResponse = {
