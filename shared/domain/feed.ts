@@ -68,5 +68,9 @@ export interface FeedIngestResult {
   current: FeedSnapshotMeta | null;
   /** When `current` was last confirmed current (accepted, or unchanged by ETag/hash). */
   confirmedAt?: string;
+  /**
+   * What changed, after flap damping. On `updated` (`from` null for a feed's first snapshot, a
+   * baseline); also on `unchanged` when a pending removal came due (`from` = `to` = current).
+   */
   diff?: FeedDiff;
 }
