@@ -343,7 +343,7 @@ function judgeEndpoint(
             : { feed: feedEvidence(context, endpoint.feed, matcher) }),
         },
         reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName),
-        action: `Allow ${list(added)} in ${rule} for ${hostname}.`,
+        action: addedAction(endpoint, hostname, added, outside, rule),
         warnings: growthWarnings(),
         cause: { run: context.input.runId },
       }),
@@ -467,6 +467,32 @@ function judgeEndpoint(
   }
 
   return events;
+}
+
+function addedAction(
+  endpoint: Endpoint,
+  hostname: string,
+  added: string[],
+  outside: string[],
+  rule: string,
+): string {
+  const allow = `Allow ${list(added)} in ${rule} for ${hostname}`;
+  const file = `allowlists/${endpoint.group}.txt`;
+  switch (endpoint.policy) {
+    case "pinned":
+    case "pool":
+      return (
+        `${allow} once the vendor confirms the address, and add it to the catalogue: ` +
+        `${file} lists documented IPs only.`
+      );
+    case "cloudfront":
+    case "aws-ip-ranges":
+      return outside.length > 0
+        ? `${allow} explicitly if the answer is genuine: neither the published-range rule nor ${file} covers it.`
+        : `${allow}; ${file} lists it until a feed snapshot is available to judge it.`;
+    default:
+      return `${allow}, or point the rule at ${file}, which already lists it.`;
+  }
 }
 
 function addedReason(

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { HostObservation } from "#shared/domain/observation";
 import {
@@ -471,5 +474,35 @@ describe("evaluateDrift: allowlist size warnings", () => {
 
     // Assess
     expect(event?.warnings).toEqual([]);
+  });
+});
+
+describe("evaluateDrift on the shipped catalogue", () => {
+  const shipped = Catalogue.parse(
+    JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL("../../fixtures/catalogue/clearswift-seg-5.3.json", import.meta.url)),
+        "utf8",
+      ),
+    ),
+  );
+
+  it("reports no removal and no stale document on a machine without network, only failures", () => {
+    // Prepare: every hostname has timed out for three runs; IPs seen before stay in the state
+    const offline = resolvableHostnames(shipped).map((hostname) =>
+      observation(hostname, {
+        active: hostname === "clearswifhelp.clearswift.com" ? ["3.10.94.193"] : [],
+        outcome: "timeout",
+        consecutiveFailures: 3,
+      }),
+    );
+
+    // Act
+    const events = evaluateDrift(driftInput(offline, { catalogue: shipped, feeds: feeds([], []) }));
+
+    // Assess
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["resolution-failed"]));
+    const failedEndpoints = shipped.endpoints.filter((e) => e.hostname !== null);
+    expect(events).toHaveLength(failedEndpoints.length);
   });
 });

@@ -77,7 +77,9 @@ describe("evaluateDrift: expectation policies", () => {
         ports: [{ protocol: "tcp", port: 80, direction: "out" }],
       });
       expect(event?.action).toBe(
-        "Allow 3.10.94.200 in firewall rule online-help (tcp/80 out) for clearswifhelp.clearswift.com.",
+        "Allow 3.10.94.200 in firewall rule online-help (tcp/80 out) for clearswifhelp.clearswift.com " +
+          "once the vendor confirms the address, and add it to the catalogue: " +
+          "allowlists/online-help.txt lists documented IPs only.",
       );
       expect(event?.evidence.ips?.[0]).toMatchObject({
         ip: "3.10.94.200",
