@@ -265,6 +265,16 @@ describe("a corrupt ip-ranges.json is rejected and the last good snapshot stays 
     await expectStoredSnapshotsUnchanged();
   });
 
+  it("rejects a port that fetch refuses to use as a configuration problem", async () => {
+    const result = await ingest("aws-ip-ranges", "http://127.0.0.1:1/ip-ranges.json");
+
+    expect(result.status).toBe("rejected");
+    expect(result.reason).toBe(
+      "feed aws-ip-ranges rejected: port 1 of http://127.0.0.1:1/ip-ranges.json is blocked by fetch",
+    );
+    await expectStoredSnapshotsUnchanged();
+  });
+
   it("rejects a URL scheme it cannot fetch", async () => {
     const result = await ingest("aws-ip-ranges", "ftp://ip-ranges.amazonaws.com/ip-ranges.json");
 

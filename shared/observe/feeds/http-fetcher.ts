@@ -196,6 +196,12 @@ function classifyFetchError(feed: FeedId, url: URL, error: unknown, timeoutMs: n
   }
   const cause =
     error instanceof Error ? (error.cause as { code?: string; message?: string }) : undefined;
+  if (cause?.message === "bad port") {
+    // A configuration problem, not an outage: fetch refuses a few well-known ports.
+    return new FeedRejectedError(feed, `port ${url.port} of ${url.href} is blocked by fetch`, {
+      cause: error,
+    });
+  }
   const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
   const detail = code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return new FeedUnreachableError(feed, `${detail} fetching ${url.href}`, { cause: error });
