@@ -657,9 +657,10 @@ function judgeFeeds(context: Context): DriftEvent[] {
       continue;
     }
 
+    // A diff comes with a new snapshot, or with `unchanged` when a damped removal came due. The
+    // first snapshot of a feed is the baseline, not a change.
     const diff = result.diff;
-    // The first snapshot is the baseline, not a change.
-    if (result.status !== "updated" || diff === undefined || diff.from === null) continue;
+    if (diff === undefined || diff.from === null) continue;
     const matcher = context.input.feeds.matchers.get(result.feed);
     for (const [group, endpoints] of groups) {
       const relevances = endpoints

@@ -324,6 +324,31 @@ describe("evaluateDrift: feeds", () => {
     expect(events.map((e) => e.severity)).toEqual(["medium"]);
   });
 
+  it("reports a damped removal that came due while the feed itself is unchanged", () => {
+    // Prepare
+    const due = {
+      feed: "cloudfront" as const,
+      status: "unchanged" as const,
+      current: CLOUDFRONT_META,
+      diff: {
+        feed: "cloudfront" as const,
+        from: CLOUDFRONT_META,
+        to: CLOUDFRONT_META,
+        added: [],
+        removed: [prefix("52.84.0.0/15", "CLOUDFRONT_GLOBAL")],
+      },
+    };
+
+    // Act
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([due]) }));
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.removed])).toEqual([
+      ["feed-ranges-changed", "medium", ["52.84.0.0/15"]],
+    ]);
+    expect(events[0]?.evidence.feed?.status).toBe("unchanged");
+  });
+
   it("treats the first snapshot of a feed as the baseline, not as a change", () => {
     // Prepare
     const result = updatedFeed("cloudfront", { added: CLOUDFRONT_PREFIXES, removed: [] }, null);
