@@ -698,9 +698,12 @@ function judgeFeeds(context: Context): DriftEvent[] {
             ],
           },
           reason:
-            `The ${feedName} changed (${shortHash(diff.from.sha256)} -> ` +
-            `${shortHash(diff.to.sha256)}) in the ranges ${group} relies on ` +
-            `(${describeRelevance(relevances)}).`,
+            (diff.from.sha256 === diff.to.sha256
+              ? `Prefixes withdrawn from the ${feedName} stayed withdrawn for their grace period ` +
+                `(snapshot ${shortHash(diff.to.sha256)})`
+              : `The ${feedName} changed (${shortHash(diff.from.sha256)} -> ` +
+                `${shortHash(diff.to.sha256)})`) +
+            ` in the ranges ${group} relies on (${describeRelevance(relevances)}).`,
           action:
             `In ${rule}: ${changes.join("; ")}, or point the rule at the allowlist file ` +
             `allowlists/${group}.txt, which already has the change.`,
