@@ -7,6 +7,7 @@ import { createDynamoAllowlistStore } from "#shared/stores/dynamodb/allowlist-st
 import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
 import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
+import { expectValidNotifications } from "./notify-schema";
 
 /** The real adapters of the notify path against the test stack (dynalite, fauxqs). */
 export function notifyDeps(
@@ -59,7 +60,10 @@ export function parseDelivered(body: string): DriftNotification {
   return parsed as unknown as DriftNotification;
 }
 
-/** Every message waiting in a queue (received and deleted), in receive order. */
+/**
+ * Every message waiting in a queue (received and deleted), in receive order. Each one is checked
+ * against schema/drift-notification.schema.json on the way.
+ */
 export async function drainQueue(stack: EmbeddedStack, queueUrl: string): Promise<Delivered[]> {
   const delivered: Delivered[] = [];
   for (;;) {
@@ -74,8 +78,10 @@ export async function drainQueue(stack: EmbeddedStack, queueUrl: string): Promis
     if (Messages === undefined || Messages.length === 0) return delivered;
     for (const message of Messages) {
       const body = message.Body ?? "";
+      const notification = parseDelivered(body);
+      expectValidNotifications([notification]);
       delivered.push({
-        notification: parseDelivered(body),
+        notification,
         body,
         attributes: message.MessageAttributes ?? {},
       });

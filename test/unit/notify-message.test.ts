@@ -4,7 +4,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/notify/change-set";
-import { buildNotifications, type NotificationEvent } from "#shared/notify/message";
+import {
+  type BuildOptions,
+  buildNotifications as buildUnchecked,
+  type NotificationEvent,
+} from "#shared/notify/message";
 import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
 import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
@@ -20,6 +24,13 @@ import {
 } from "#test/helpers/verdict-fixtures";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:driftwatch-events";
+
+/** Builds the messages and checks every one against the published JSON Schema. */
+function buildNotifications(changeSet: ChangeSet, options?: BuildOptions) {
+  const messages = buildUnchecked(changeSet, options);
+  expectValidNotifications(messages.map((m) => m.body));
+  return messages;
+}
 
 function changeSetOf(events: DriftEvent[], sequence = 1): ChangeSet {
   const [first] = events;
