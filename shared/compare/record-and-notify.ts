@@ -20,6 +20,12 @@ export interface RecordDriftOptions extends DriftOptions {
   maxMessageBytes?: number;
   /** Publishing lease per change set (default 60 s). */
   publishLeaseMs?: number;
+  /**
+   * Whether this cycle publishes (step 4). Default true. False leaves publishing to the
+   * `publish-events` function (DynamoDB Streams trigger and sweep), e.g. in a Lambda whose role
+   * may not publish to SNS.
+   */
+  publish?: boolean;
 }
 
 export interface RecordDriftInput extends Omit<DriftInput, "options"> {
@@ -50,8 +56,9 @@ export interface RecordDriftResult {
  *    notification fetches lists that already have the change.
  * 4. Publish every pending change set (this run's and any an earlier run left) and mark them.
  *
- * A publish failure does not fail the cycle: the change sets stay pending for the next run, the
- * DynamoDB Streams trigger or the sweep (`functions/publish-events.ts`).
+ * An SNS error does not fail the cycle: the change set stays pending for the next run, the
+ * DynamoDB Streams trigger or the sweep (`functions/publish-events.ts`), and is reported in
+ * `publishFailures`. A store error (DynamoDB, S3) is thrown: a retry of the same run is safe.
  */
 export async function recordDrift(
   deps: RecordDriftDeps,
@@ -72,15 +79,18 @@ export async function recordDrift(
     }),
     now: input.now,
   });
-  const publish = await publishPendingEvents(deps, {
-    now: input.now,
-    ...(input.options.maxMessageBytes === undefined
-      ? {}
-      : { maxBytes: input.options.maxMessageBytes }),
-    ...(input.options.publishLeaseMs === undefined
-      ? {}
-      : { leaseMs: input.options.publishLeaseMs }),
-  });
+  const publish =
+    input.options.publish === false
+      ? { published: 0, failed: [] }
+      : await publishPendingEvents(deps, {
+          now: input.now,
+          ...(input.options.maxMessageBytes === undefined
+            ? {}
+            : { maxBytes: input.options.maxMessageBytes }),
+          ...(input.options.publishLeaseMs === undefined
+            ? {}
+            : { leaseMs: input.options.publishLeaseMs }),
+        });
   deps.logger?.info("drift recorded", {
     runId: input.runId,
     events: events.length,

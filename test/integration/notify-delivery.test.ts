@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
 import type { HostObservation } from "#shared/domain/observation";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { publishPendingEvents } from "#shared/notify/publish-pending";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
@@ -136,6 +137,24 @@ describe("notifications through SNS (fauxqs)", () => {
     expect(retry.committed).toBe(0);
     expect(retry.published).toBe(0);
     expect(again).toEqual([]);
+  });
+
+  it("commits without sending when publishing is left to the publisher function", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    const deferred = { ...eventfulRun(), options: { ...OPTIONS, publish: false } };
+
+    // Act
+    const result = await recordDrift(deps, deferred);
+    const beforeSweep = await drainQueue(stack, stack.inboxQueueUrl);
+    const sweep = await publishPendingEvents(deps, { now: NOW });
+    const afterSweep = await drainQueue(stack, stack.inboxQueueUrl);
+
+    // Assess
+    expect(result).toMatchObject({ committed: 5, published: 0, publishFailures: [] });
+    expect(beforeSweep).toEqual([]);
+    expect(sweep.published).toBe(5);
+    expect(afterSweep).toHaveLength(5);
   });
 
   it("numbers each endpoint's change sets 1, 2, 3 across runs", async () => {
