@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerCatalogueCommands } from "#cli/commands/catalogue";
+import { registerDetectCommand } from "#cli/commands/detect";
 import { registerFeedsCommand } from "#cli/commands/feeds";
 import { registerResolveCommand } from "#cli/commands/resolve";
 
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
   const program = new Command("driftwatch")
     .description("Drift detector for firewall allowlists")
     .exitOverride();
+  registerDetectCommand(program);
   registerCatalogueCommands(program);
   registerFeedsCommand(program);
   registerResolveCommand(program);

@@ -1,6 +1,6 @@
 import type { Catalogue } from "#shared/catalogue/schema";
-import type { DriftEvent } from "#shared/compare/drift-event";
 import type { DriftFeeds } from "#shared/compare/evaluate-drift";
+import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type { ObservationStore } from "#shared/observe/dns/observation-store";
@@ -15,22 +15,6 @@ import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
 import type { FeedFetcher, FeedLogger, FeedPointerStore } from "#shared/observe/feeds/ports";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 
-/** What the compare → commit → notify → allowlists step returns to the cycle. */
-export interface DriftRecording {
-  /** Every event this run produced (already committed before anything was published). */
-  events: DriftEvent[];
-  /** Events newly committed by this run (retries of a run commit nothing twice). */
-  committed: number;
-  /** Notifications published in this run, pending ones of earlier runs included. */
-  published: number;
-  /** Change sets that could not be published now; they stay pending for the next run. */
-  pending: number;
-  /** Allowlist objects (S3 keys) rewritten because their content changed. */
-  allowlistsWritten: string[];
-  /** Every allowlist object the run maintains. */
-  allowlistKeys: string[];
-}
-
 /** The compare → record → notify step, injected so the cycle stays free of its adapters. */
 export type DriftRecorder = (input: {
   catalogue: Catalogue;
@@ -38,7 +22,7 @@ export type DriftRecorder = (input: {
   feeds: DriftFeeds;
   now: Date;
   runId: string;
-}) => Promise<DriftRecording>;
+}) => Promise<RecordDriftResult>;
 
 export interface DetectionCycleDeps {
   resolver: DnsResolver;
@@ -80,7 +64,7 @@ export interface DetectionCycleResult {
   feeds: FeedIngestResult[];
   /** The matcher of each feed with a current snapshot (the last good one after a failure). */
   matchers: ReadonlyMap<FeedId, RangeMatcher>;
-  drift: DriftRecording;
+  drift: RecordDriftResult;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface DetectionReport {
     hostnames: number;
     resolved: number;
     events: number;
+    /** Events first committed by this run (the others are standing conditions, notified before). */
+    newEvents: number;
     highSeverity: number;
     published: number;
     pending: number;
@@ -50,8 +52,8 @@ export interface DetectionReport {
   }[];
   locations: ReportLocations;
   exit: { code: 0 | 1 | 2; reason: string };
-  /** Every event of the run, in the SNS contract's shape. */
-  events: DriftEvent[];
+  /** Every event of the run, in the SNS contract's shape; `new` when first committed by this run. */
+  events: (DriftEvent & { new: boolean })[];
 }
 
 export interface FirewallAction {
@@ -80,6 +82,7 @@ export function buildDetectionReport(
 ): DetectionReport {
   const { catalogue, observations, drift } = result;
   const events = drift.events;
+  const newEventIds = new Set(drift.changeSets.flatMap((c) => c.events.map((e) => e.eventId)));
   const byHost = new Map(observations.map((o) => [o.hostname, o]));
   const checkedEndpoints = catalogue.endpoints.filter((e) => e.hostname !== null);
 
@@ -148,7 +151,8 @@ export function buildDetectionReport(
       events: events.length,
       highSeverity,
       published: drift.published,
-      pending: drift.pending,
+      newEvents: newEventIds.size,
+      pending: drift.publishFailures.length,
     },
     actions: firewallActions(events),
     failures,
@@ -156,7 +160,7 @@ export function buildDetectionReport(
     feeds,
     locations,
     exit,
-    events,
+    events: events.map((event) => ({ ...event, new: newEventIds.has(event.eventId) })),
   };
 }
 

@@ -1,0 +1,231 @@
+import { join } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { EXIT_ERROR } from "#cli/exit-codes";
+import { createProgress } from "#cli/progress";
+import { renderReport } from "#cli/render-report";
+import { DEFAULT_STATE_DIR, openRuntime, type Runtime } from "#cli/runtime";
+import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
+import {
+  createDetectionStores,
+  createDriftRecorder,
+  DEFAULT_DRIFT_OPTIONS,
+} from "#shared/detect/compose";
+import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
+import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import {
+  createCaresResolver,
+  parseDnsServer,
+  systemDnsServers,
+} from "#shared/observe/dns/c-ares-resolver";
+import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
+import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
+import {
+  DEFAULT_AWS_IP_RANGES_URL,
+  DEFAULT_CLOUDFRONT_URL,
+  DEFAULT_FEED_MAX_BYTES,
+  DEFAULT_FEED_TIMEOUT_MS,
+} from "#shared/observe/feeds/config";
+import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
+import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
+
+export interface DetectCommandOptions {
+  /** Resolvers as given (`host[:port]`); the OS-configured ones when empty. */
+  dnsServer: string[];
+  stateDir: string;
+  awsIpRangesUrl: string;
+  cloudfrontUrl: string;
+  catalogue: string;
+  samples: number;
+  timeoutMs: number;
+  /** Seconds after which no more DNS queries are asked. */
+  deadline: number;
+  failureThreshold: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** The stream progress is drawn on (a terminal), if any. */
+  progressStream?: NodeJS.WriteStream;
+}
+
+function positiveInteger(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer`);
+    }
+    return n;
+  };
+}
+
+/** `driftwatch detect`: one full detection cycle, then the report. */
+export function registerDetectCommand(program: Command): void {
+  program
+    .command("detect")
+    .description(
+      "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on",
+    )
+    .option(
+      "--dns-server <host[:port]>",
+      "a resolver to ask (repeatable: several vantage points); default: the system's",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--state-dir <dir>", "where state persists between runs", DEFAULT_STATE_DIR)
+    .option(
+      "--aws-ip-ranges-url <url>",
+      "AWS ip-ranges.json (http, https or file://)",
+      DEFAULT_AWS_IP_RANGES_URL,
+    )
+    .option(
+      "--cloudfront-url <url>",
+      "CloudFront IP list (http, https or file://)",
+      DEFAULT_CLOUDFRONT_URL,
+    )
+    .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
+    .option(
+      "--samples <n>",
+      "queries per name and resolver (round-robin names)",
+      positiveInteger("--samples"),
+      DEFAULT_RESOLVE_OPTIONS.samples,
+    )
+    .option(
+      "--timeout-ms <ms>",
+      "per-query timeout",
+      positiveInteger("--timeout-ms"),
+      DEFAULT_DNS_TIMEOUT_MS,
+    )
+    .option(
+      "--deadline <seconds>",
+      "no DNS query is asked after this many seconds",
+      positiveInteger("--deadline"),
+      60,
+    )
+    .option(
+      "--failure-threshold <runs>",
+      "consecutive failed runs before resolution-failed is notified",
+      positiveInteger("--failure-threshold"),
+      DEFAULT_DRIFT_OPTIONS.failureThreshold,
+    )
+    .option("--json", "machine-readable: the run summary and every event, under `events`")
+    .option("--quiet", "no progress, and only the summary line and the exit reason")
+    .action(async (options: DetectCommandOptions) => {
+      process.exitCode = await runDetectCommand(options, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        progressStream: process.stderr,
+      });
+    });
+}
+
+/** Runs one cycle and prints the report; returns the exit code. */
+export async function runDetectCommand(
+  options: DetectCommandOptions,
+  output: CommandOutput,
+  env: NodeJS.ProcessEnv = process.env,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const progress = createProgress(
+    output.progressStream ?? (process.stderr as NodeJS.WriteStream),
+    output.progressStream !== undefined && !options.json && !options.quiet,
+  );
+  let runtime: Runtime | null = null;
+  try {
+    const catalogue = await loadCatalogueFile(options.catalogue);
+    const servers =
+      options.dnsServer.length > 0 ? options.dnsServer.map(parseDnsServer) : systemDnsServers();
+    runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
+    const stores = createDetectionStores(runtime.clients, runtime);
+    const resolver = createCaresResolver({
+      servers,
+      timeoutMs: options.timeoutMs,
+      tries: DEFAULT_DNS_TRIES,
+    });
+    const started = now();
+    let resolving = "";
+    let feeds = "";
+    const onProgress = (stage: CycleStage) => {
+      if (stage.stage === "resolve") resolving = `hosts resolved ${stage.done}/${stage.total}`;
+      else if (stage.stage === "feeds") feeds = `feeds fetched ${stage.done}/${stage.total}`;
+      else {
+        progress.update("comparing, committing, notifying…");
+        return;
+      }
+      progress.update([resolving, feeds].filter(Boolean).join(" · "));
+    };
+    try {
+      const result = await runDetectionCycle(
+        {
+          resolver,
+          observations: stores.observations,
+          fetcher: createHttpFeedFetcher({
+            timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
+            maxBytes: DEFAULT_FEED_MAX_BYTES,
+          }),
+          archive: stores.archive,
+          feedPointers: stores.feedPointers,
+          recordDrift: createDriftRecorder(stores, {
+            ...DEFAULT_DRIFT_OPTIONS,
+            failureThreshold: options.failureThreshold,
+          }),
+        },
+        {
+          catalogue,
+          runId: `cli-${started.toISOString()}`,
+          now: started,
+          deadline: started.getTime() + options.deadline * 1000,
+          feeds: [
+            { id: "aws-ip-ranges", url: options.awsIpRangesUrl },
+            { id: "cloudfront", url: options.cloudfrontUrl },
+          ],
+          resolveOptions: { samples: options.samples },
+          feedOptions: { grace: DEFAULT_FEED_GRACE },
+          onProgress,
+        },
+      );
+      progress.done();
+      const report = buildDetectionReport(result, locationsOf(runtime));
+      if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      else if (options.quiet) {
+        const lines = renderReport(report).split("\n");
+        output.stdout(`${[lines[2], lines.at(-2)].join("\n")}\n`);
+      } else output.stdout(renderReport(report));
+      return report.exit.code;
+    } finally {
+      resolver.close();
+    }
+  } catch (error) {
+    progress.done();
+    output.stderr(`driftwatch detect: ${describeError(error)}\n`);
+    return EXIT_ERROR;
+  } finally {
+    await runtime?.close();
+  }
+}
+
+function locationsOf(runtime: Runtime): ReportLocations {
+  if (runtime.mode === "aws") {
+    return {
+      mode: "aws",
+      allowlists: `s3://${runtime.bucketName}/allowlists/`,
+      history: `${runtime.where}; query with \`driftwatch history\``,
+      notifications: runtime.topicArn,
+    };
+  }
+  const stateDir = runtime.stateDir ?? ".";
+  return {
+    mode: "embedded",
+    allowlists: join(stateDir, "s3", runtime.bucketName, "allowlists"),
+    history: `${join(stateDir, "dynamodb")} (embedded DynamoDB); query with \`driftwatch history\``,
+    notifications: `${runtime.topicArn} (embedded SNS; JSON with --json)`,
+  };
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
+  return `${error.message}${cause}`;
+}

@@ -1,0 +1,131 @@
+import type { DetectionReport } from "#shared/detect/report";
+
+/**
+ * The report for people: summary line, what needs action grouped by firewall rule, failures and
+ * suspicious answers, feeds, the other events, then where the allowlists and the history are.
+ */
+export function renderReport(report: DetectionReport): string {
+  const s = report.summary;
+  const out: string[] = [];
+  out.push(
+    `driftwatch · ${report.catalogue.vendor} ${report.catalogue.product} · run ${report.runId} (${seconds(report.durationMs)})`,
+    "",
+    `${s.checked} endpoints checked: ${s.unchanged} unchanged, ${s.drifted} drifted, ${s.failing} failing` +
+      ` · ${s.resolved}/${s.hostnames} hostnames resolved · ${s.events} events (${s.highSeverity} high)` +
+      ` · ${s.published} notifications published${s.pending > 0 ? `, ${s.pending} pending` : ""}`,
+  );
+
+  out.push("", "Needs action (by firewall rule)");
+  if (report.actions.length === 0)
+    out.push("  nothing: the firewall rules cover what was observed");
+  else {
+    out.push(
+      ...table(
+        ["GROUP", "PORTS", "PROTO", "ADD", "REMOVE", "WHY"],
+        report.actions.map((a) => [
+          a.group,
+          a.ports,
+          a.protocol,
+          list(a.add),
+          list(a.remove),
+          a.because.join(", "),
+        ]),
+      ),
+    );
+  }
+
+  if (report.failures.length > 0) {
+    out.push("", `Resolution failures (${report.failures.length}; a failure never removes an IP)`);
+    out.push(
+      ...table(
+        ["HOSTNAME", "OUTCOME", "RUNS", "DETAIL"],
+        report.failures.map((f) => [
+          f.hostname,
+          f.outcome,
+          String(f.consecutiveFailures),
+          f.detail,
+        ]),
+      ),
+    );
+  }
+  if (report.suspicious.length > 0) {
+    out.push(
+      "",
+      "Suspicious answers (private or reserved addresses for a public name; not allowed)",
+    );
+    out.push(
+      ...table(
+        ["HOSTNAME", "IP", "RANGE", "RESOLVER"],
+        report.suspicious.map((x) => [x.hostname, x.ip, x.range, x.resolver]),
+      ),
+    );
+  }
+
+  out.push("", "Feeds");
+  out.push(
+    ...table(
+      ["FEED", "STATUS", "VERSION", "CHANGES", "REASON"],
+      report.feeds.map((f) => [
+        f.feed,
+        f.status,
+        f.syncToken !== undefined
+          ? `syncToken ${f.syncToken}`
+          : f.sha256 !== undefined
+            ? `sha256 ${f.sha256.slice(0, 12)}`
+            : "none yet",
+        f.added + f.removed > 0 ? `+${f.added} -${f.removed} prefixes` : "-",
+        f.reason ?? "",
+      ]),
+    ),
+  );
+
+  const others = report.events.filter(
+    (e) => e.severity !== "high" || (e.added.length === 0 && e.removed.length === 0),
+  );
+  if (others.length > 0) {
+    out.push("", "Other events");
+    out.push(
+      ...table(
+        ["SEVERITY", "TYPE", "SUBJECT", "WHAT"],
+        others.map((e) => [
+          e.severity,
+          e.type,
+          e.endpoint?.hostname ?? e.group ?? e.subject.key,
+          e.reason,
+        ]),
+      ),
+    );
+  }
+
+  out.push(
+    "",
+    "Where things are",
+    `  allowlists:    ${report.locations.allowlists}`,
+    `  history:       ${report.locations.history}`,
+    `  notifications: ${report.locations.notifications}`,
+    "",
+    `exit ${report.exit.code}: ${report.exit.reason}`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function list(items: readonly string[], max = 6): string {
+  if (items.length === 0) return "-";
+  const shown = items.slice(0, max).join(" ");
+  return items.length > max ? `${shown} (+${items.length - max} more)` : shown;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) =>
+    Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))),
+  );
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")}`.trimEnd();
+  return [line(header), ...rows.map(line)];
+}

@@ -1,0 +1,87 @@
+import { resolve } from "node:path";
+import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
+
+/**
+ * Where a CLI command keeps its state: the embedded default (dynalite + fauxqs in-process, data
+ * under the state directory) or AWS, when `AWS_REGION` and `DRIFTWATCH_TABLE_NAME` are set.
+ * Both are driven by the same adapters.
+ */
+export interface Runtime {
+  mode: "embedded" | "aws";
+  clients: AwsClients;
+  tableName: string;
+  /** Empty when the command did not ask for it and AWS mode has none configured. */
+  bucketName: string;
+  topicArn: string;
+  /** A readable description, e.g. "the embedded store in .driftwatch". */
+  where: string;
+  /** Embedded mode only. */
+  stack: EmbeddedStack | null;
+  stateDir: string | null;
+  close(): Promise<void>;
+}
+
+export class RuntimeConfigError extends Error {
+  override name = "RuntimeConfigError";
+}
+
+export const DEFAULT_STATE_DIR = ".driftwatch";
+
+export interface RuntimeOptions {
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  /** AWS resources the command needs besides the table (each names its variable when missing). */
+  needs?: readonly ("bucket" | "topic")[];
+}
+
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { env } = options;
+  const region = env.AWS_REGION;
+  const tableName = env.DRIFTWATCH_TABLE_NAME;
+  if (tableName && !region) {
+    throw new RuntimeConfigError("DRIFTWATCH_TABLE_NAME is set but AWS_REGION is not");
+  }
+  if (region && tableName) {
+    const bucketName = env.DRIFTWATCH_BUCKET_NAME ?? "";
+    const topicArn = env.DRIFTWATCH_TOPIC_ARN ?? "";
+    for (const need of options.needs ?? []) {
+      const [variable, value] =
+        need === "bucket"
+          ? ["DRIFTWATCH_BUCKET_NAME", bucketName]
+          : ["DRIFTWATCH_TOPIC_ARN", topicArn];
+      if (!value) {
+        throw new RuntimeConfigError(
+          `${variable} is not set (AWS mode: AWS_REGION and DRIFTWATCH_TABLE_NAME are set)`,
+        );
+      }
+    }
+    const clients = createAwsClients({ region });
+    return {
+      mode: "aws",
+      clients,
+      tableName,
+      bucketName,
+      topicArn,
+      where: `DynamoDB table ${tableName} (${region})`,
+      stack: null,
+      stateDir: null,
+      async close() {
+        clients.destroy();
+      },
+    };
+  }
+  const stateDir = resolve(options.stateDir);
+  const stack = await startEmbeddedStack({ stateDir });
+  return {
+    mode: "embedded",
+    clients: stack.clients,
+    tableName: stack.tableName,
+    bucketName: stack.bucketName,
+    topicArn: stack.topicArn,
+    where: `the embedded store in ${options.stateDir}`,
+    stack,
+    stateDir,
+    close: () => stack.stop(),
+  };
+}
