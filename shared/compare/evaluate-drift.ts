@@ -200,6 +200,16 @@ function makeEvent(
 
 // ------------------------------------------------------------------------------------ endpoints
 
+/** Nothing was in the observed set before this run: every active IP entered now. */
+function isFirstSighting(observation: HostObservation): boolean {
+  const entered = new Set(observation.entered);
+  return (
+    observation.departed.length === 0 &&
+    observation.left.length === 0 &&
+    observation.active.every((ip) => entered.has(ip.ip))
+  );
+}
+
 function judgeEndpoint(
   context: Context,
   endpoint: Endpoint,
@@ -272,13 +282,18 @@ function judgeEndpoint(
   const uncovered: string[] = [];
   const outside: string[] = [];
   const unjudged: string[] = [];
+  // The first sighting of a name whose allowlist is its observed set (rotating, hostname-only)
+  // is the baseline that list starts from, not drift: the rule is by hostname until then.
+  const baseline =
+    (endpoint.policy === "rotating" || endpoint.policy === "hostname-only") &&
+    isFirstSighting(observation);
   for (const ip of sortAddresses(observation.entered)) {
     if (retired.has(ip)) retiredSeen.push(ip);
     else if (documented.has(ip)) continue;
     else if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
       if (matcher === undefined) unjudged.push(ip);
       else if (matcher.contains(ip).length === 0) outside.push(ip);
-    } else uncovered.push(ip);
+    } else if (!baseline) uncovered.push(ip);
   }
 
   if (retiredSeen.length > 0) {

@@ -322,6 +322,39 @@ describe("evaluateDrift: expectation policies", () => {
     });
   });
 
+  describe("first sighting of a rotating or hostname-only name", () => {
+    it("takes the first observed set as the baseline, without ip-added", () => {
+      // Prepare: nothing was observed before this run
+      const input = driftInput(
+        steadyState().map((o) =>
+          o.hostname === HOSTS.rotating || o.hostname === HOSTS.hostnameOnly
+            ? observation(o.hostname, { entered: o.active.map((ip) => ip.ip) })
+            : o,
+        ),
+      );
+
+      // Act
+      const events = evaluateDrift(input);
+
+      // Assess
+      expect(events).toEqual([]);
+    });
+
+    it("still reports a pinned host's undocumented first answer", () => {
+      // Prepare
+      const input = driftInput(
+        withHost(HOSTS.pinned, observation(HOSTS.pinned, { entered: ["3.10.94.200"] })),
+      );
+
+      // Act
+      const events = evaluateDrift(input);
+
+      // Assess
+      const added = events.filter((e) => e.type === "ip-added");
+      expect(added.map((e) => [e.severity, e.added])).toEqual([["high", ["3.10.94.200"]]]);
+    });
+  });
+
   it("judges nothing for any-destination and internal rows", () => {
     // Prepare: the two rows have no hostname; give the run an observation named like them anyway
     const input = driftInput([
