@@ -73,7 +73,11 @@ export function renderReport(report: DetectionReport): string {
           : f.sha256 !== undefined
             ? `sha256 ${f.sha256.slice(0, 12)}`
             : "none yet",
-        f.added + f.removed > 0 ? `+${f.added} -${f.removed} prefixes` : "-",
+        f.baseline
+          ? `baseline (${f.added} prefixes)`
+          : f.added + f.removed > 0
+            ? `+${f.added} -${f.removed} prefixes`
+            : "-",
         f.reason ?? "",
       ]),
     ),

@@ -12,6 +12,7 @@ import {
 } from "#shared/detect/compose";
 import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import {
   createCaresResolver,
   parseDnsServer,
@@ -40,6 +41,8 @@ export interface DetectCommandOptions {
   /** Seconds after which no more DNS queries are asked. */
   deadline: number;
   failureThreshold: number;
+  /** Serve this zone file on loopback for the run and ask it (trying things out, the demo). */
+  zone?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -110,6 +113,10 @@ export function registerDetectCommand(program: Command): void {
       positiveInteger("--failure-threshold"),
       DEFAULT_DRIFT_OPTIONS.failureThreshold,
     )
+    .option(
+      "--zone <file>",
+      "serve this zone file (fixtures/dns/README.md) on loopback and ask it as a resolver",
+    )
     .option("--json", "machine-readable: the run summary and every event, under `events`")
     .option("--quiet", "no progress, and only the summary line and the exit reason")
     .action(async (options: DetectCommandOptions) => {
@@ -133,10 +140,12 @@ export async function runDetectCommand(
     output.progressStream !== undefined && !options.json && !options.quiet,
   );
   let runtime: Runtime | null = null;
+  let zone: ZoneDnsServer | null = null;
   try {
     const catalogue = await loadCatalogueFile(options.catalogue);
-    const servers =
-      options.dnsServer.length > 0 ? options.dnsServer.map(parseDnsServer) : systemDnsServers();
+    zone = options.zone !== undefined ? await startZoneDnsServer({ zoneFile: options.zone }) : null;
+    const given = [...options.dnsServer.map(parseDnsServer), ...(zone ? [zone.address] : [])];
+    const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
     const stores = createDetectionStores(runtime.clients, runtime);
     const resolver = createCaresResolver({
@@ -203,6 +212,7 @@ export async function runDetectCommand(
     return EXIT_ERROR;
   } finally {
     await runtime?.close();
+    await zone?.stop();
   }
 }
 

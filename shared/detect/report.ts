@@ -47,6 +47,8 @@ export interface DetectionReport {
     reason?: string;
     syncToken?: string;
     sha256?: string;
+    /** The first accepted snapshot: what later ones are compared with, not a change. */
+    baseline: boolean;
     added: number;
     removed: number;
   }[];
@@ -122,6 +124,7 @@ export function buildDetectionReport(
     ...(f.reason !== undefined ? { reason: f.reason } : {}),
     ...(f.current?.syncToken !== undefined ? { syncToken: f.current.syncToken } : {}),
     ...(f.current !== null ? { sha256: f.current.sha256 } : {}),
+    baseline: f.diff !== undefined && f.diff.from === null,
     added: f.diff?.added.length ?? 0,
     removed: f.diff?.removed.length ?? 0,
   }));
