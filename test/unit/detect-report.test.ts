@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { renderReport } from "#cli/render-report";
+import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import type { RecordDriftResult } from "#shared/compare/record-and-notify";
+import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
+import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import type { FeedIngestResult } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+import { changeSetIdOf } from "#shared/notify/change-set";
+import {
+  catalogue,
+  driftInput,
+  HOSTS,
+  NOW,
+  observation,
+  RUN_ID,
+} from "#test/helpers/verdict-fixtures";
+
+const LOCATIONS: ReportLocations = {
+  mode: "embedded",
+  allowlists: ".driftwatch/s3/driftwatch-local/allowlists",
+  history: ".driftwatch/dynamodb",
+  notifications: "arn:aws:sns:us-east-1:000000000000:driftwatch-events",
+};
+
+const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
+
+function healthy(): HostObservation[] {
+  return [
+    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
+    observation(HOSTS.pool1, { active: POOL_IPS }),
+    observation(HOSTS.pool2, { active: POOL_IPS }),
+    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
+    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
+    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
+    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
+  ];
+}
+
+const unreachable = (feed: FeedIngestResult["feed"]): FeedIngestResult => ({
+  feed,
+  status: "unreachable",
+  reason: `feed ${feed} unreachable: ENOTFOUND`,
+  current: null,
+});
+
+/** A cycle result whose drift step evaluated the observations and committed every event. */
+function cycle(
+  observations: HostObservation[],
+  feedResults: FeedIngestResult[] = [],
+): DetectionCycleResult {
+  const input = driftInput(observations);
+  const events = evaluateDrift(input);
+  const drift: RecordDriftResult = {
+    events,
+    changeSets: events.map((event, i) => ({
+      changeSetId: changeSetIdOf(event.subject.key, [event.eventId]),
+      subject: event.subject,
+      group: event.group,
+      sequence: i + 1,
+      runId: RUN_ID,
+      catalogueId: catalogue.id,
+      createdAt: NOW.toISOString(),
+      events: [event],
+    })),
+    committed: events.length,
+    published: events.length,
+    publishFailures: [],
+    allowlistsWritten: [],
+  };
+  return {
+    runId: RUN_ID,
+    startedAt: NOW.toISOString(),
+    durationMs: 1234,
+    catalogue,
+    observations,
+    duplicateRun: false,
+    feeds: feedResults,
+    matchers: input.feeds.matchers,
+    drift,
+  };
+}
+
+describe("the detection report", () => {
+  it("exits 0 with nothing to act on when every host serves what its policy expects", () => {
+    // Act
+    const report = buildDetectionReport(cycle(healthy()), LOCATIONS);
+
+    // Assess
+    expect(report.exit.code).toBe(0);
+    expect(report.summary).toMatchObject({ checked: 7, unchanged: 7, drifted: 0, failing: 0 });
+    expect(report.actions).toEqual([]);
+    expect(renderReport(report)).toContain("nothing: the firewall rules cover what was observed");
+  });
+
+  it("exits 2 and lists the IP to allow under its firewall rule when a pinned host moves", () => {
+    // Prepare
+    const moved = healthy().map((o) =>
+      o.hostname === HOSTS.pinned
+        ? observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })
+        : o,
+    );
+
+    // Act
+    const report = buildDetectionReport(cycle(moved), LOCATIONS);
+
+    // Assess
+    expect(report.exit.code).toBe(2);
+    expect(report.summary.drifted).toBe(1);
+    const pinned = catalogue.endpoints.find((e) => e.hostname === HOSTS.pinned);
+    expect(report.actions).toEqual([
+      {
+        group: pinned?.group,
+        ports: String(pinned?.ports[0]?.port),
+        protocol: "tcp",
+        add: ["3.10.94.200"],
+        remove: [],
+        because: ["ip-added"],
+      },
+    ]);
+    expect(report.events.every((e) => e.new)).toBe(true);
+  });
+
+  it("exits 1 when nothing could be observed, and reports every failure without removing an IP", () => {
+    // Prepare: every name fails, both feeds unreachable (a machine without network)
+    const failing = healthy().map((o) =>
+      observation(o.hostname, { outcome: "nxdomain", active: o.active.map((ip) => ip.ip) }),
+    );
+
+    // Act
+    const report = buildDetectionReport(
+      cycle(failing, [unreachable("aws-ip-ranges"), unreachable("cloudfront")]),
+      LOCATIONS,
+    );
+
+    // Assess
+    expect(report.exit.code).toBe(1);
+    expect(report.failures.map((f) => f.hostname).sort()).toEqual(
+      failing.map((o) => o.hostname).sort(),
+    );
+    expect(report.failures.every((f) => f.detail.includes("nxdomain"))).toBe(true);
+    expect(report.events.filter((e) => e.type === "ip-removed")).toEqual([]);
+    expect(report.feeds.map((f) => f.status)).toEqual(["unreachable", "unreachable"]);
+  });
+
+  it("shows suspicious answers apart from the drift table", () => {
+    // Prepare
+    const hijacked = healthy().map((o) =>
+      o.hostname === HOSTS.pinned
+        ? observation(HOSTS.pinned, {
+            active: ["3.10.94.193"],
+            suspicious: [{ ip: "10.20.30.40", range: "private", resolver: "192.0.2.53:53" }],
+          })
+        : o,
+    );
+
+    // Act
+    const report = buildDetectionReport(cycle(hijacked), LOCATIONS);
+    const text = renderReport(report);
+
+    // Assess
+    expect(report.suspicious).toEqual([
+      { hostname: HOSTS.pinned, ip: "10.20.30.40", range: "private", resolver: "192.0.2.53:53" },
+    ]);
+    expect(text).toContain("Suspicious answers");
+    expect(text).toContain("10.20.30.40");
+  });
+});
