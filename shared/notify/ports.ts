@@ -74,3 +74,13 @@ export interface EventStore {
   /** Marks the record published and takes it out of the unpublished index (idempotent). */
   markEventPublished(eventId: string, now: Date): Promise<void>;
 }
+
+/** Read side, for auditors (`driftwatch events`); the publishing path never needs it. */
+export interface EventQueries {
+  /**
+   * Every committed change set, oldest first (by commit time, then subject sequence); only those
+   * committed at or after `since` (an ISO instant) when given. It reads the whole table: for
+   * audits, not for a scheduled job.
+   */
+  listChangeSets(range?: { since?: string }): Promise<ChangeSetRecord[]>;
+}

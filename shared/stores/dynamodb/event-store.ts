@@ -7,13 +7,20 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { DRIFT_EVENT_TYPES, type DriftEvent, SEVERITIES } from "#shared/compare/drift-event";
 import type { ChangeSet } from "#shared/notify/change-set";
 import { EventRecordError } from "#shared/notify/errors";
-import type { ChangeSetRecord, EventRecord, EventStore, PublishLease } from "#shared/notify/ports";
+import type {
+  ChangeSetRecord,
+  EventQueries,
+  EventRecord,
+  EventStore,
+  PublishLease,
+} from "#shared/notify/ports";
 
 /**
  * The DynamoDB adapter of the `EventStore` port. Item kinds (TABLE.md, "Change events"):
@@ -87,7 +94,9 @@ const ChangeSetItem = z.object({
 
 const SequenceItem = z.object({ last: z.number().int().positive(), lastChangeSetId: z.string() });
 
-export function createDynamoEventStore(options: DynamoEventStoreOptions): EventStore {
+export function createDynamoEventStore(
+  options: DynamoEventStoreOptions,
+): EventStore & EventQueries {
   const { documents, tableName } = options;
   const expiresAt = (from: Date) =>
     options.retentionDays === undefined
@@ -355,6 +364,36 @@ export function createDynamoEventStore(options: DynamoEventStoreOptions): EventS
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: { ":published": "published", ":now": now.toISOString() },
         }),
+      );
+    },
+
+    async listChangeSets(range = {}) {
+      // No index lists change sets (the sparse gsi1 holds only unpublished events), and the
+      // write path stays as it is: an audit scans, filtered on the item kind.
+      const since = range.since === undefined ? undefined : new Date(range.since).toISOString();
+      const records: ChangeSetRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression:
+              since === undefined ? "kind = :kind" : "kind = :kind AND createdAt >= :since",
+            ExpressionAttributeValues: {
+              ":kind": "change-set",
+              ...(since === undefined ? {} : { ":since": since }),
+            },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) records.push(parseChangeSet(item));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey !== undefined);
+      return records.sort(
+        (a, b) =>
+          (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0) ||
+          (a.subject.key < b.subject.key ? -1 : a.subject.key > b.subject.key ? 1 : 0) ||
+          a.sequence - b.sequence,
       );
     },
 
