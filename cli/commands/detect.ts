@@ -12,6 +12,7 @@ import {
 } from "#shared/detect/compose";
 import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import { saveInboxMessages } from "#shared/local/inbox";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import {
   createCaresResolver,
@@ -196,6 +197,13 @@ export async function runDetectCommand(
         },
       );
       progress.done();
+      if (runtime.stack !== null && runtime.stateDir !== null) {
+        await saveInboxMessages(
+          runtime.clients.sqs,
+          runtime.stack.inboxQueueUrl,
+          join(runtime.stateDir, "notifications"),
+        );
+      }
       const report = buildDetectionReport(result, locationsOf(runtime));
       if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else if (options.quiet) {
@@ -230,7 +238,7 @@ function locationsOf(runtime: Runtime): ReportLocations {
     mode: "embedded",
     allowlists: join(stateDir, "s3", runtime.bucketName, "allowlists"),
     history: `${join(stateDir, "dynamodb")} (embedded DynamoDB); query with \`driftwatch history\``,
-    notifications: `${runtime.topicArn} (embedded SNS; JSON with --json)`,
+    notifications: `${join(stateDir, "notifications")} (as the embedded SNS topic delivered them)`,
   };
 }
 

@@ -7,6 +7,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmbeddedStack } from "#shared/local/embedded-stack";
+import { saveInboxMessages } from "#shared/local/inbox";
 
 describe("embedded stack", () => {
   const dirs: string[] = [];
@@ -71,6 +72,49 @@ describe("embedded stack", () => {
       );
       expect(received.Messages).toHaveLength(1);
       expect(received.Messages?.[0]?.Body).toBe('{"hello":"world"}');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it("saves the inbox's notifications to a folder, the JSON and the e-mail variant apart", async () => {
+    // Prepare
+    const folder = await mkdtemp(join(tmpdir(), "driftwatch-inbox-"));
+    dirs.push(folder);
+    const stack = await startEmbeddedStack({});
+    try {
+      const body = JSON.stringify({
+        detectedAt: "2026-08-21T12:00:00.000Z",
+        subject: { key: "endpoint:a/b.example.com" },
+        sequence: 3,
+        part: 1,
+      });
+      await stack.clients.sns.send(
+        new PublishCommand({
+          TopicArn: stack.topicArn,
+          MessageStructure: "json",
+          Message: JSON.stringify({
+            default: body,
+            sqs: body,
+            email: "1 change for b.example.com",
+          }),
+        }),
+      );
+
+      // Act
+      const written = await saveInboxMessages(stack.clients.sqs, stack.inboxQueueUrl, folder);
+      const again = await saveInboxMessages(stack.clients.sqs, stack.inboxQueueUrl, folder);
+
+      // Assess
+      const name = "20260821T120000Z-endpoint_a_b.example.com-3-1";
+      expect(written).toEqual([join(folder, `${name}.json`)]);
+      expect(JSON.parse(await readFile(join(folder, `${name}.json`), "utf8"))).toEqual(
+        JSON.parse(body),
+      );
+      expect(await readFile(join(folder, `${name}.email.txt`), "utf8")).toBe(
+        "1 change for b.example.com\n",
+      );
+      expect(again).toEqual([]);
     } finally {
       await stack.stop();
     }
