@@ -1,17 +1,27 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync, inflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 import { tableDefinition } from "#shared/stores/dynamodb/table";
+import { startTestStack } from "#test/helpers/stack";
 
 /**
  * Packages the service (osls + serverless-esbuild, offline) and asserts the security and
  * reliability properties of the generated CloudFormation template. Every property is a check
  * that returns violations; the last block mutates the real template to prove each check fails
  * on a regression.
+ *
+ * The last block runs the packaged bundles, with the environment the template gives them, against
+ * the embedded stack and a loopback DNS server, and checks that they emit every metric an alarm
+ * watches, with the alarm's namespace and dimensions: an alarm on a metric nobody writes is silent.
  *
  * The test always packages into a temporary folder instead of reading `.serverless/`: a template
  * left there by an earlier `npm run package` may be older than serverless.yml and would hide a
@@ -911,4 +921,205 @@ describe("the template checks", () => {
     // Assess
     expect(violations).toContainEqual(expect.stringMatching(expected));
   });
+});
+
+// ------------------------------------------------------------------ the bundles feed the alarms
+
+/** The files of a zip archive (stored or deflated entries, as serverless-esbuild writes them). */
+function unzip(zip: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  if (end < 0) throw new Error("not a zip archive: no end of central directory");
+  let entry = zip.readUInt32LE(end + 16);
+  for (let count = zip.readUInt16LE(end + 10); count > 0; count--) {
+    if (zip.readUInt32LE(entry) !== 0x02014b50) throw new Error("corrupt central directory");
+    const method = zip.readUInt16LE(entry + 10);
+    const compressedSize = zip.readUInt32LE(entry + 20);
+    const nameLength = zip.readUInt16LE(entry + 28);
+    const extraLength = zip.readUInt16LE(entry + 30);
+    const commentLength = zip.readUInt16LE(entry + 32);
+    const local = zip.readUInt32LE(entry + 42);
+    const name = zip.toString("utf8", entry + 46, entry + 46 + nameLength);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + compressedSize);
+    if (!name.endsWith("/")) files.set(name, method === 8 ? inflateRawSync(data) : data);
+    entry += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+}
+
+interface EmittedMetric {
+  namespace: string;
+  name: string;
+  dimensions: string[];
+  values: Record<string, unknown>;
+}
+
+/** Powertools' EMF lines in a function's output. */
+function emittedMetrics(stdout: string): EmittedMetric[] {
+  const Emf = z.looseObject({
+    _aws: z.object({
+      CloudWatchMetrics: z.array(
+        z.object({
+          Namespace: z.string(),
+          Dimensions: z.array(z.array(z.string())),
+          Metrics: z.array(z.object({ Name: z.string() })),
+        }),
+      ),
+    }),
+  });
+  return stdout.split("\n").flatMap((line) => {
+    if (!line.startsWith("{")) return [];
+    const parsed = Emf.safeParse(JSON.parse(line));
+    if (!parsed.success) return [];
+    return parsed.data._aws.CloudWatchMetrics.flatMap((directive) =>
+      directive.Metrics.map((metric) => ({
+        namespace: directive.Namespace,
+        name: metric.Name,
+        dimensions: directive.Dimensions.flat(),
+        values: parsed.data,
+      })),
+    );
+  });
+}
+
+describe("the packaged functions", () => {
+  let stack: EmbeddedStack;
+  let dns: ZoneDnsServer;
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "driftwatch-bundles-"));
+    stack = await startTestStack();
+    dns = await startZoneDnsServer({ zoneFile: join(REPO_ROOT, "fixtures/dns/clearswift.zone") });
+    const catalogue = await loadCatalogueFile();
+    await createDynamoDbCatalogueStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    }).importCatalogue(catalogue, new Date());
+    for (const feed of ["aws-ip-ranges", "cloudfront"]) {
+      const dir = join(REPO_ROOT, "fixtures/feeds", feed);
+      const [first] = (await readdir(dir)).filter((f) => f.endsWith(".json.gz")).sort();
+      if (!first) throw new Error(`no fixture in ${dir}`);
+      await writeFile(join(workDir, `${feed}.json`), gunzipSync(await readFile(join(dir, first))));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await dns?.stop();
+    await stack?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** The template's value of an environment variable, with references resolved to the stack. */
+  function localValue(value: unknown): string {
+    if (typeof value === "string" || typeof value === "number") return String(value);
+    const local: Record<string, string> = {
+      Table: stack.tableName,
+      Bucket: stack.bucketName,
+      ChangeEventsTopic: stack.topicArn,
+    };
+    const id = target(value);
+    if (id && local[id] !== undefined) return local[id];
+    throw new Error(`no local value for ${JSON.stringify(value)}`);
+  }
+
+  /** Runs a function's bundle once, in its own Node process, as Lambda would. */
+  async function invoke(functionId: string, event: unknown, overrides: Record<string, string>) {
+    const fn = template.Resources[functionId];
+    if (!fn) throw new Error(`no function ${functionId}`);
+    const dir = join(workDir, functionId);
+    const zipName = `${at(fn.Properties, "Code", "S3Key")}`.split("/").pop() ?? "";
+    for (const [name, bytes] of unzip(await readFile(join(packageDir, zipName)))) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), bytes);
+    }
+    const variables = at(fn.Properties, "Environment", "Variables") as Record<string, unknown>;
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, localValue(value)]),
+    );
+    const [file, exportName] = `${fn.Properties.Handler}`.split(/\.(?=[^.]+$)/);
+    const script = [
+      `const module = await import(${JSON.stringify(join(dir, `${file}.mjs`))});`,
+      `const context = { functionName: ${JSON.stringify(functionId)}, awsRequestId: "test",`,
+      "  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',",
+      "  getRemainingTimeInMillis: () => 60_000 };",
+      `const result = await module[${JSON.stringify(exportName)}](${JSON.stringify(event)}, context);`,
+      "console.log(JSON.stringify({ handlerResult: result }));",
+    ].join("\n");
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          ...environment,
+          AWS_REGION: stack.region,
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+          AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+          AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
+          AWS_ENDPOINT_URL_SNS: stack.messagingEndpoint,
+          ...overrides,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return { environment, metrics: emittedMetrics(stdout) };
+  }
+
+  it("emit every metric an alarm watches, in the alarm's namespace and dimensions", async () => {
+    // Prepare
+    const scheduled = {
+      version: "0",
+      id: "template-test",
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: "123456789012",
+      time: "2026-08-21T21:15:00Z",
+      region: "us-east-1",
+      resources: [],
+      detail: {},
+    };
+    const feedUrls = {
+      DRIFTWATCH_AWS_IP_RANGES_URL: `file://${join(workDir, "aws-ip-ranges.json")}`,
+      DRIFTWATCH_CLOUDFRONT_URL: `file://${join(workDir, "cloudfront.json")}`,
+    };
+
+    // Act
+    const runs = [
+      await invoke("ResolveHostnamesLambdaFunction", scheduled, {
+        DRIFTWATCH_DNS_SERVERS: dns.address,
+      }),
+      await invoke("IngestFeedsLambdaFunction", scheduled, feedUrls),
+      await invoke("PublishEventsLambdaFunction", scheduled, {}),
+    ];
+
+    // Assess
+    const emitted = runs.flatMap((run) =>
+      run.metrics.map((metric) => ({
+        ...metric,
+        service: run.environment.POWERTOOLS_SERVICE_NAME,
+      })),
+    );
+    const watched = ofType(template, "AWS::CloudWatch::Alarm")
+      .map(([, alarm]) => alarm.Properties)
+      .filter((p) => p.Namespace === "driftwatch");
+    expect(watched.map((p) => p.MetricName).sort()).toEqual([...CUSTOM_METRICS].sort());
+    for (const alarm of watched) {
+      const dimensions = asArray(alarm.Dimensions).map((d) => [at(d, "Name"), at(d, "Value")]);
+      const match = emitted.find(
+        (metric) =>
+          metric.namespace === alarm.Namespace &&
+          metric.name === alarm.MetricName &&
+          JSON.stringify(metric.dimensions.sort()) ===
+            JSON.stringify(dimensions.map(([name]) => name).sort()) &&
+          dimensions.every(([name, value]) => metric.values[`${name}`] === value),
+      );
+      expect(match, `${alarm.MetricName} ${JSON.stringify(dimensions)}`).toBeDefined();
+      expect(typeof match?.values[`${alarm.MetricName}`]).toBe("number");
+    }
+  }, 120_000);
 });
