@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { registerCatalogueCommands } from "#cli/commands/catalogue";
+import { registerDemoCommand } from "#cli/commands/demo";
 import { registerDetectCommand } from "#cli/commands/detect";
 import { registerFeedsCommand } from "#cli/commands/feeds";
+import { registerHistoryCommands } from "#cli/commands/history";
 import { registerResolveCommand } from "#cli/commands/resolve";
 
 /** Builds the `driftwatch` command tree. Each command returns its exit code. */
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
   registerCatalogueCommands(program);
   registerFeedsCommand(program);
   registerResolveCommand(program);
+  registerDemoCommand(program);
+  registerHistoryCommands(program);
   return program;
 }
 
