@@ -72,7 +72,7 @@ function eventfulRun(): DriftEvent[] {
         observation(HOSTS.cloudfront, { entered: ["203.0.113.9"] }),
         observation(HOSTS.aws, { outcome: "servfail", consecutiveFailures: 5 }),
         observation(HOSTS.rotating, { active: ["162.159.200.1"], left: ["162.159.200.99"] }),
-        observation(HOSTS.hostnameOnly, { entered: ["41.92.10.21"] }),
+        observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"], entered: ["41.92.10.21"] }),
       ],
       {
         feeds: feeds([
@@ -192,10 +192,12 @@ describe("buildNotifications", () => {
   });
 
   it("splits a change set too large for SNS into parts under 256 KiB that reassemble to it", () => {
-    // Prepare: a rotating name whose first run brings 6,000 addresses
+    // Prepare: a rotating name whose run brings 6,000 new addresses
     const ips = Array.from({ length: 6000 }, (_, i) => `100.${64 + (i >> 8)}.${i & 255}.7`);
     const events = evaluateDrift(
-      driftInput([observation(HOSTS.rotating, { entered: ips })], { feeds: feeds([], []) }),
+      driftInput([observation(HOSTS.rotating, { active: ["162.159.200.1"], entered: ips })], {
+        feeds: feeds([], []),
+      }),
     ).filter((e) => e.type === "ip-added");
     const set = changeSetOf(events);
 
