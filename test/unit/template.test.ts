@@ -1041,16 +1041,22 @@ describe("the packaged functions", () => {
     );
     const [file, exportName] = `${fn.Properties.Handler}`.split(/\.(?=[^.]+$)/);
     const script = [
-      `const module = await import(${JSON.stringify(join(dir, `${file}.mjs`))});`,
       `const context = { functionName: ${JSON.stringify(functionId)}, awsRequestId: "test",`,
       "  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',",
       "  getRemainingTimeInMillis: () => 60_000 };",
-      `const result = await module[${JSON.stringify(exportName)}](${JSON.stringify(event)}, context);`,
-      "console.log(JSON.stringify({ handlerResult: result }));",
+      // Caught, so Node does not print the throwing source line: one minified line of the bundle.
+      "try {",
+      `  const module = await import(${JSON.stringify(join(dir, `${file}.mjs`))});`,
+      `  const result = await module[${JSON.stringify(exportName)}](${JSON.stringify(event)}, context);`,
+      "  console.log(JSON.stringify({ handlerResult: result }));",
+      "} catch (error) {",
+      '  console.error(String(error?.name) + ": " + String(error?.message));',
+      "  process.exitCode = 1;",
+      "}",
     ].join("\n");
-    const { stdout } = await execFileAsync(
+    const run = execFileAsync(
       process.execPath,
-      ["--input-type=module", "-e", script],
+      ["--enable-source-maps", "--input-type=module", "-e", script],
       {
         cwd: dir,
         env: {
@@ -1067,6 +1073,9 @@ describe("the packaged functions", () => {
         maxBuffer: 16 * 1024 * 1024,
       },
     );
+    const { stdout } = await run.catch((error: { stderr?: string }) => {
+      throw new Error(`${functionId} failed: ${error.stderr?.slice(-2000)}`, { cause: error });
+    });
     return { environment, metrics: emittedMetrics(stdout) };
   }
 
