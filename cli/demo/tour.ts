@@ -288,34 +288,40 @@ async function play(
     ),
   );
   out(
-    `${[...new Set(failed)].join(", ")} failed in ${runs.filter((r) => r.report.failures.length > 0).length} runs: ` +
-      `resolution-failed once the streak reached ${DEMO_DRIFT_OPTIONS.failureThreshold}, ` +
-      `${removedFromFailing.length === 0 ? "and never an ip-removed" : "AND AN ip-removed (a bug)"}.`,
+    wrap(
+      `${[...new Set(failed)].join(", ")} failed in ${runs.filter((r) => r.report.failures.length > 0).length} runs: ` +
+        `resolution-failed once the streak reached ${DEMO_DRIFT_OPTIONS.failureThreshold}, notified once, ` +
+        `${removedFromFailing.length === 0 ? "and never an ip-removed" : "AND AN ip-removed (a bug)"}.`,
+      "",
+    ),
   );
   out(
-    `Notifications: ${sum(runs.map((r) => r.inbox.length))} to the security team inbox, ` +
-      `${sum(runs.map((r) => r.automation.length))} of them also to firewall automation (its filter let through only ` +
-      "high-severity messages of its groups).",
+    wrap(
+      `Notifications: ${sum(runs.map((r) => r.inbox.length))} to the security team inbox, ` +
+        `${sum(runs.map((r) => r.automation.length))} of them also to firewall automation: its filter let ` +
+        "through only the high-severity messages of its groups.",
+      "",
+    ),
   );
   out();
   out("Where things are");
   out(
-    options.keep === undefined
-      ? `  state, feeds, allowlists: ${directory} (removed now; keep them with --keep DIR)`
-      : `  state, feeds, allowlists: ${directory} (kept)`,
+    `  directory:  ${directory} ${options.keep === undefined ? "(removed now; keep it with --keep DIR)" : "(kept)"}`,
   );
-  out(
-    `  allowlist files:          ${relative(directory, allowlistsDir)}/<group>.txt (EDL) and .json`,
-  );
-  out(
-    `  zones:                    fixtures/dns/clearswift.zone, clearswift-v2.zone, clearswift-v3.zone`,
-  );
-  out(
-    `  feeds:                    fixtures/feeds/ (real), ${relative(directory, derivedFeed)} (derived), ${relative(directory, errorPage)} (corrupt)`,
-  );
-  out(
-    "  more:                     docs/demo.md, docs/notifications.md; `npm start` runs one real cycle",
-  );
+  const files: [string, string][] = [
+    [
+      `${relative(directory, join(stateDir, "dynamodb"))}/`,
+      "embedded DynamoDB: observations, events, feed pointers",
+    ],
+    [`${relative(directory, allowlistsDir)}/`, "<group>.txt (EDL) and <group>.json"],
+    [relative(directory, derivedFeed), "the derived ip-ranges.json (runs 3 to 5)"],
+    [relative(directory, errorPage), "the corrupt CloudFront download (run 4)"],
+  ];
+  const width = Math.max(...files.map(([path]) => path.length));
+  for (const [path, what] of files) out(`    ${path.padEnd(width)}  ${what}`);
+  out("  zones:      fixtures/dns/clearswift.zone, clearswift-v2.zone, clearswift-v3.zone");
+  out("  real feeds: fixtures/feeds/aws-ip-ranges/, fixtures/feeds/cloudfront/");
+  out("  read next:  docs/demo.md, docs/notifications.md; `npm start` runs one cycle for real");
   out();
   if (missing.length > 0) {
     out(`The tour did not go as scripted: not seen: ${missing.join(", ")}.`);
@@ -437,7 +443,10 @@ function quietRun(run: DemoRun): string {
   const fresh = run.report.events.filter((e) => e.new);
   return [
     summary,
-    `  new: ${fresh.length === 0 ? "nothing" : fresh.map((e) => `${e.type} (${subjectName(e)})`).join(", ")}`,
+    wrap(
+      `new: ${fresh.length === 0 ? "nothing" : fresh.map((e) => `${e.type} (${subjectName(e)})`).join(", ")}`,
+      "  ",
+    ),
     `  notifications: ${run.inbox.length} to the inbox, ${run.automation.length} through the filter; ` +
       `allowlist files rewritten: ${run.allowlists.length}`,
     "",
@@ -478,10 +487,10 @@ function example(event: DriftEvent): string {
     } else if (event.type === "documented-ip-unused") {
       detail = `${evidence.ips?.map((ip) => ip.ip).join(", ")} unused`;
     } else if (event.type === "feed-rejected") {
-      detail = "HTML instead of JSON; last good snapshot kept";
+      detail = "an HTML page, not JSON; last good snapshot kept";
     }
   }
-  return clip(`${name}: ${detail}`, 64);
+  return clip(`${name}: ${detail}`, 80);
 }
 
 function wrap(text: string, indent: string, width = 100): string {
