@@ -4,7 +4,16 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { z } from "zod";
-import { createAwsClients } from "#shared/aws/clients";
+import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import { loadDriftConfig } from "#shared/compare/config";
+import type { RecordDriftResult } from "#shared/compare/record-and-notify";
+import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
+import {
+  createDetectionStores,
+  createDriftRecorder,
+  DEFAULT_DRIFT_OPTIONS,
+} from "#shared/detect/compose";
+import { feedRunIdFor, recordFeedDrift } from "#shared/detect/observe-drift";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import { loadFeedConfig } from "#shared/observe/feeds/config";
 import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
@@ -17,13 +26,14 @@ import {
   notificationFromMessage,
 } from "#shared/observe/feeds/schema";
 import { compareSyncTokens } from "#shared/observe/feeds/snapshot";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
-import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
 /**
  * Ingests the IP-range feeds. Triggered by the AmazonIpSpaceChanged SNS topic (the message
  * carries the new syncToken and md5) and by an hourly EventBridge schedule (the fallback:
- * notifications can be late, out of order or missing).
+ * notifications can be late, out of order or missing). When a feed changed or was rejected, it
+ * judges the change against the catalogue: commits feed-ranges-changed / feed-rejected events and
+ * rewrites the allowlists whose published ranges moved. Publishing is left to `publish-events`.
  */
 
 const SnsEvent = z.object({
@@ -40,7 +50,7 @@ const SnsEvent = z.object({
 const ScheduledEvent = z.object({
   source: z.literal("aws.events"),
   "detail-type": z.literal("Scheduled Event"),
-  time: z.string(),
+  time: z.iso.datetime({ offset: true }),
 });
 
 export const IngestFeedsEvent = z.union([SnsEvent, ScheduledEvent]);
@@ -48,6 +58,9 @@ export type IngestFeedsEvent = z.input<typeof IngestFeedsEvent>;
 
 export interface IngestFeedsResponse {
   trigger: "notification" | "schedule";
+  runId: string;
+  /** What the compare step did; absent when no feed changed or was rejected. */
+  drift?: { events: number; committed: number; allowlistsWritten: string[] };
   results: {
     feed: string;
     status: string;
@@ -71,51 +84,127 @@ export function notificationFromSnsEvent(
   );
 }
 
+export interface IngestHandlerDependencies {
+  clients?: AwsClients;
+  catalogueSource?: CatalogueSource;
+  clock?: () => number;
+}
+
 /** Builds the handler from an environment: config and clients once, at cold start. */
-export function createIngestFeedsHandler(env: Record<string, string | undefined>) {
+export function createIngestFeedsHandler(
+  env: Record<string, string | undefined>,
+  dependencies: IngestHandlerDependencies = {},
+) {
   const config = loadFeedConfig(env);
+  const driftConfig = loadDriftConfig(env);
+  const clock = dependencies.clock ?? Date.now;
   const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-feeds" });
   // Alarms match metrics with the single dimension `service` (POWERTOOLS_SERVICE_NAME).
   const metrics = new Metrics({
     namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
     serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-feeds",
   });
-  const clients = createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
+  const clients =
+    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
   const feedLogger: FeedLogger = {
     info: (message, fields) => logger.info(message, { ...fields }),
     warn: (message, fields) => logger.warn(message, { ...fields }),
     error: (message, fields) => logger.error(message, { ...fields }),
   };
+  // No topic: this function commits, publish-events publishes.
+  const stores = createDetectionStores(clients, {
+    tableName: config.tableName,
+    bucketName: config.bucketName,
+  });
   const deps = {
     fetcher: createHttpFeedFetcher({ timeoutMs: config.timeoutMs, maxBytes: config.maxBytes }),
-    archive: createS3ObjectArchive({ s3: clients.s3, bucketName: config.bucketName }),
-    pointers: createDynamoFeedPointerStore({
-      documents: clients.documents,
-      tableName: config.tableName,
-    }),
+    archive: stores.archive,
+    pointers: stores.feedPointers,
     logger: feedLogger,
   };
+  const catalogueSource =
+    dependencies.catalogueSource ??
+    storedCatalogueSource(
+      createDynamoDbCatalogueStore({ documents: clients.documents, tableName: config.tableName }),
+    );
+  const recordDrift = createDriftRecorder(
+    stores,
+    {
+      ...DEFAULT_DRIFT_OPTIONS,
+      failureThreshold: driftConfig.failureThreshold,
+      unusedGrace: driftConfig.unusedGrace,
+      publish: false,
+    },
+    logger,
+  );
 
   return middy(async (rawEvent: unknown): Promise<IngestFeedsResponse> => {
     const event = IngestFeedsEvent.parse(rawEvent);
-    const notification = "Records" in event ? notificationFromSnsEvent(event) : undefined;
+    // Deterministic per trigger, so a redelivered notification or a retried schedule is the same
+    // run (see feedRunIdFor): a retry after a partial commit finishes the same change sets.
+    let notification: IpSpaceChangedNotification | undefined;
+    let runId: string;
+    if ("Records" in event) {
+      notification = notificationFromSnsEvent(event);
+      runId = feedRunIdFor({ syncToken: notification.syncToken });
+    } else {
+      runId = feedRunIdFor({ scheduledTime: new Date(event.time) });
+    }
     const trigger = notification !== undefined ? "notification" : "schedule";
-    logger.info("ingesting feeds", { trigger, notification });
+    logger.info("ingesting feeds", { trigger, runId, notification });
 
     const results = await ingestFeeds(deps, {
       feeds: config.feeds,
-      now: new Date(),
+      now: new Date(clock()),
       ...(notification !== undefined ? { notification } : {}),
       options: { grace: config.grace },
     });
 
-    const now = new Date();
+    const now = new Date(clock());
     for (const result of results) recordMetrics(metrics, result);
     const age = feedAgeSeconds(results, now);
     if (age !== null) metrics.addMetric("FeedAgeSeconds", MetricUnit.Seconds, age);
+
+    // Committed before a failed feed throws: the feed-rejected event must not wait for a retry.
+    let drift: RecordDriftResult | null;
+    try {
+      drift = await recordFeedDrift(
+        {
+          observations: stores.observations,
+          archive: stores.archive,
+          feedPointers: stores.feedPointers,
+          recordDrift,
+          catalogues: catalogueSource,
+        },
+        {
+          catalogueId: driftConfig.catalogueId,
+          results,
+          runId,
+          now,
+        },
+      );
+    } catch (error) {
+      logger.error("recording the feeds' drift failed", { runId, error: error as Error });
+      throw error;
+    }
+    metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, drift?.committed ?? 0);
+
     const failed = results.filter((r) => r.status === "rejected" || r.status === "unreachable");
     if (failed.length > 0) throw new FeedIngestFailedError(results);
-    return { trigger, results: results.map(summarise) };
+    return {
+      trigger,
+      runId,
+      ...(drift === null
+        ? {}
+        : {
+            drift: {
+              events: drift.events.length,
+              committed: drift.committed,
+              allowlistsWritten: drift.allowlistsWritten,
+            },
+          }),
+      results: results.map(summarise),
+    };
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));

@@ -6,17 +6,31 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
-import type { Catalogue } from "#shared/catalogue/schema";
+import { type DriftConfig, loadDriftConfig } from "#shared/compare/config";
+import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
+import {
+  createDetectionStores,
+  createDriftRecorder,
+  DEFAULT_DRIFT_OPTIONS,
+} from "#shared/detect/compose";
+import { recordDnsRunDrift } from "#shared/detect/observe-drift";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
 import { type RunLogger, resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
 import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+
+export {
+  CatalogueNotImportedError,
+  type CatalogueSource,
+} from "#shared/detect/catalogue-source";
 
 /**
  * Resolves every hostname of the catalogue and records the observations, on an EventBridge
- * schedule. Each delivery of the same scheduled event has the same run id (its `time` truncated
- * to the interval), so a retried or duplicated delivery never double-counts.
+ * schedule, then judges the run: commits its change events and rewrites the allowlists that
+ * changed. Publishing is left to `publish-events` (DynamoDB Streams on the new change events, and
+ * its sweep), so this role needs no SNS or KMS rights. Each delivery of the same scheduled event
+ * has the same run id (its `time` truncated to the interval), so a retried or duplicated delivery
+ * never double-counts and commits nothing new (event ids are deterministic).
  */
 
 export const ScheduledEvent = z.object({
@@ -25,18 +39,6 @@ export const ScheduledEvent = z.object({
   time: z.iso.datetime({ offset: true }),
 });
 export type ScheduledEvent = z.input<typeof ScheduledEvent>;
-
-/** Where the catalogue comes from: the table (in AWS) or a file (tests, local runs). */
-export type CatalogueSource = (catalogueId: string) => Promise<Catalogue>;
-
-export class CatalogueNotImportedError extends Error {
-  override name = "CatalogueNotImportedError";
-  constructor(readonly catalogueId: string) {
-    super(
-      `catalogue ${catalogueId} is not in the table; import it first (driftwatch catalogue import)`,
-    );
-  }
-}
 
 export interface ResolveHostnamesResponse {
   runId: string;
@@ -48,6 +50,12 @@ export interface ResolveHostnamesResponse {
   left: number;
   suspicious: number;
   durationMs: number;
+  /** Verdicts of the run, including standing conditions notified by earlier runs. */
+  driftEvents: number;
+  /** Change-event records committed by this invocation (none for a redelivered, completed run). */
+  committed: number;
+  /** Allowlist object keys written (empty when no list changed). */
+  allowlistsWritten: string[];
 }
 
 export interface ResolveHandlerDependencies {
@@ -62,6 +70,7 @@ export function createResolveHostnamesHandler(
   dependencies: ResolveHandlerDependencies = {},
 ) {
   const config: DnsConfig = loadDnsConfig(env);
+  const driftConfig: DriftConfig = loadDriftConfig(env);
   const clock = dependencies.clock ?? Date.now;
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-resolve";
   const logger = new Logger({ serviceName });
@@ -71,17 +80,11 @@ export function createResolveHostnamesHandler(
   });
   const clients =
     dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
-  const catalogues = createDynamoDbCatalogueStore({
-    documents: clients.documents,
-    tableName: config.tableName,
-  });
   const catalogueSource: CatalogueSource =
     dependencies.catalogueSource ??
-    (async (catalogueId) => {
-      const catalogue = await catalogues.loadCatalogue(catalogueId);
-      if (catalogue === null) throw new CatalogueNotImportedError(catalogueId);
-      return catalogue;
-    });
+    storedCatalogueSource(
+      createDynamoDbCatalogueStore({ documents: clients.documents, tableName: config.tableName }),
+    );
   const runLogger: RunLogger = {
     info: (message, attributes) => logger.info(message, { ...attributes }),
     warn: (message, attributes) => logger.warn(message, { ...attributes }),
@@ -91,11 +94,22 @@ export function createResolveHostnamesHandler(
     timeoutMs: config.timeoutMs,
     tries: config.tries,
   });
-  const store = createDynamoObservationStore({
-    documents: clients.documents,
+  // No topic: this function commits, publish-events publishes.
+  const stores = createDetectionStores(clients, {
     tableName: config.tableName,
+    bucketName: driftConfig.bucketName,
     historyRetentionDays: config.historyRetentionDays,
   });
+  const recordDrift = createDriftRecorder(
+    stores,
+    {
+      ...DEFAULT_DRIFT_OPTIONS,
+      failureThreshold: driftConfig.failureThreshold,
+      unusedGrace: driftConfig.unusedGrace,
+      publish: false,
+    },
+    logger,
+  );
 
   return middy(async (rawEvent: unknown, context: Context): Promise<ResolveHostnamesResponse> => {
     const event = ScheduledEvent.parse(rawEvent);
@@ -105,7 +119,7 @@ export function createResolveHostnamesHandler(
     logger.info("resolving", { runId, catalogueId: catalogue.id, servers: resolver.servers });
 
     const result = await resolveHostnames(
-      { resolver, store, logger: runLogger, clock },
+      { resolver, store: stores.observations, logger: runLogger, clock },
       {
         targets: catalogue,
         runId,
@@ -124,6 +138,15 @@ export function createResolveHostnamesHandler(
       throw error;
     });
 
+    // A redelivered run judges again: it commits what an interrupted first delivery did not.
+    const drift = await recordDnsRunDrift(
+      { archive: stores.archive, feedPointers: stores.feedPointers, recordDrift },
+      { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
+    ).catch((error: unknown) => {
+      logger.error("recording the run's drift failed", { runId, error });
+      throw error;
+    });
+
     const observations = result.observations;
     const response: ResolveHostnamesResponse = {
       runId: result.runId,
@@ -135,12 +158,22 @@ export function createResolveHostnamesHandler(
       left: observations.reduce((sum, o) => sum + o.left.length, 0),
       suspicious: observations.reduce((sum, o) => sum + o.suspicious.length, 0),
       durationMs: result.durationMs,
+      driftEvents: drift.events.length,
+      committed: drift.committed,
+      allowlistsWritten: drift.allowlistsWritten,
     };
+    metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, drift.committed);
     if (result.duplicateRun) {
       metrics.addMetric("DuplicateRuns", MetricUnit.Count, 1);
     } else {
       metrics.addMetric("HostnamesResolved", MetricUnit.Count, response.answered);
       metrics.addMetric("HostnamesFailing", MetricUnit.Count, response.failing);
+      // The unresolvable-hostnames alarm: names no resolver answered in this run.
+      metrics.addMetric(
+        "UnresolvableHostnames",
+        MetricUnit.Count,
+        observations.filter((o) => o.outcome !== "answered").length,
+      );
       metrics.addMetric("SuspiciousAnswers", MetricUnit.Count, response.suspicious);
       metrics.addMetric("ResolveDuration", MetricUnit.Milliseconds, response.durationMs);
     }

@@ -1,5 +1,11 @@
 import type { AwsClients } from "#shared/aws/clients";
-import { type RecordDriftOptions, recordDrift } from "#shared/compare/record-and-notify";
+import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_UNUSED_GRACE_HOURS } from "#shared/compare/config";
+import {
+  type RecordDriftDeps,
+  type RecordDriftOptions,
+  recordDrift,
+} from "#shared/compare/record-and-notify";
+import type { Notifier } from "#shared/notify/ports";
 import { createDynamoAllowlistStore } from "#shared/stores/dynamodb/allowlist-store";
 import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
@@ -12,15 +18,27 @@ import type { DriftRecorder } from "./detection-cycle";
 export interface DetectionResources {
   tableName: string;
   bucketName: string;
-  topicArn: string;
+  /**
+   * The change-events topic. Omitted by a function that leaves publishing to `publish-events`
+   * (its recorder must then be created with `publish: false`).
+   */
+  topicArn?: string;
   historyRetentionDays?: number;
 }
 
 /** Defaults of the compare step; each can be overridden from the CLI or the environment. */
 export const DEFAULT_DRIFT_OPTIONS: RecordDriftOptions = {
-  failureThreshold: 3,
-  unusedGrace: { hours: 7 * 24 },
+  failureThreshold: DEFAULT_FAILURE_THRESHOLD,
+  unusedGrace: { hours: DEFAULT_UNUSED_GRACE_HOURS },
 };
+
+/** A recorder was asked to publish, but its stores have no topic to publish to. */
+export class PublishingNotConfiguredError extends Error {
+  override readonly name = "PublishingNotConfiguredError";
+  constructor() {
+    super("the drift recorder publishes, but no topicArn was given: pass publish: false");
+  }
+}
 
 /** Every store adapter of a cycle, created once (at cold start in Lambda) from the clients. */
 export function createDetectionStores(clients: AwsClients, resources: DetectionResources) {
@@ -38,23 +56,39 @@ export function createDetectionStores(clients: AwsClients, resources: DetectionR
     archive,
     events: createDynamoEventStore({ documents: clients.documents, tableName }),
     allowlistState: createDynamoAllowlistStore({ documents: clients.documents, tableName }),
-    notifier: createSnsNotifier({ sns: clients.sns, topicArn: resources.topicArn }),
+    notifier:
+      resources.topicArn === undefined
+        ? null
+        : createSnsNotifier({ sns: clients.sns, topicArn: resources.topicArn }),
   };
 }
 
 export type DetectionStores = ReturnType<typeof createDetectionStores>;
 
-/** The compare → commit → allowlists → publish step over the given stores. */
+/** Stands in for SNS in a recorder that does not publish; reaching it is a bug. */
+const NOT_PUBLISHING: Notifier = {
+  publish: () => Promise.reject(new PublishingNotConfiguredError()),
+};
+
+/**
+ * The compare → commit → allowlists → publish step over the given stores. Throws
+ * `PublishingNotConfiguredError` at once when it would publish without a topic.
+ */
 export function createDriftRecorder(
-  stores: DetectionStores,
+  stores: Pick<DetectionStores, "events" | "allowlistState" | "archive" | "notifier">,
   options: RecordDriftOptions = DEFAULT_DRIFT_OPTIONS,
+  logger?: RecordDriftDeps["logger"],
 ): DriftRecorder {
+  if (options.publish !== false && stores.notifier === null) {
+    throw new PublishingNotConfiguredError();
+  }
   return (input) =>
     recordDrift(
       {
         events: stores.events,
-        notifier: stores.notifier,
+        notifier: stores.notifier ?? NOT_PUBLISHING,
         allowlists: { state: stores.allowlistState, objects: stores.archive },
+        ...(logger === undefined ? {} : { logger }),
       },
       { ...input, options },
     );

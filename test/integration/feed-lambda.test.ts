@@ -1,11 +1,26 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent, SNSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createPublishEventsHandler, type SweepResponse } from "#functions/publish-events";
+import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
+import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { feedDeps } from "#test/helpers/feed-deps";
-import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import {
+  awsIpRangesUrl,
+  CLOUDFRONT_URL,
+  fileUrl,
+  readAwsIpRanges,
+  readCloudFront,
+} from "#test/helpers/feed-fixtures";
+import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 
 const SNS_EVENT_FILE = new URL(
@@ -56,7 +71,7 @@ let savedEnv: NodeJS.ProcessEnv;
 let emitted: string[];
 
 /** Imports the Lambda module afresh, so it reads this test's environment at "cold start". */
-async function coldStart(awsIpRangesFile: string) {
+async function coldStart(awsIpRangesFile: string, cloudfrontFile = CLOUDFRONT_URL) {
   Object.assign(process.env, {
     AWS_REGION: stack.region,
     AWS_ACCESS_KEY_ID: "local",
@@ -65,8 +80,9 @@ async function coldStart(awsIpRangesFile: string) {
     AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
     DRIFTWATCH_TABLE_NAME: stack.tableName,
     DRIFTWATCH_BUCKET_NAME: stack.bucketName,
+    DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
     DRIFTWATCH_AWS_IP_RANGES_URL: awsIpRangesFile,
-    DRIFTWATCH_CLOUDFRONT_URL: CLOUDFRONT_URL,
+    DRIFTWATCH_CLOUDFRONT_URL: cloudfrontFile,
     DRIFTWATCH_FEED_GRACE: '{"runs":3,"hours":6}',
     POWERTOOLS_SERVICE_NAME: "driftwatch-test",
     POWERTOOLS_LOG_LEVEL: "SILENT",
@@ -78,6 +94,10 @@ async function coldStart(awsIpRangesFile: string) {
 beforeEach(async () => {
   savedEnv = { ...process.env };
   stack = await startTestStack();
+  await createDynamoDbCatalogueStore({
+    documents: stack.clients.documents,
+    tableName: stack.tableName,
+  }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
   emitted = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     emitted.push(String(chunk));
@@ -215,5 +235,112 @@ describe("the ingest-feeds Lambda", () => {
     await expect(import("#functions/ingest-feeds")).rejects.toThrow(
       /^DRIFTWATCH_TABLE_NAME: is required$/,
     );
+  });
+});
+
+/** The previous versions of both feeds are current, as after an earlier ingest. */
+async function previousVersionsCurrent() {
+  await ingestFeeds(feedDeps(stack), {
+    feeds: [
+      { id: "aws-ip-ranges", url: awsIpRangesUrl("2026-08-21-18-57-05") },
+      { id: "cloudfront", url: CLOUDFRONT_URL },
+    ],
+    now: new Date("2026-08-21T19:00:00Z"),
+    options: { grace: { runs: 3, hours: 6 } },
+  });
+}
+
+const eventStore = () =>
+  createDynamoEventStore({ documents: stack.clients.documents, tableName: stack.tableName });
+
+describe("the ingest-feeds Lambda judging what changed", () => {
+  let workDir: string;
+  beforeEach(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "driftwatch-feed-lambda-"));
+  });
+  afterEach(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it("commits feed-rejected for every group relying on a corrupt feed, then throws; a redelivery adds nothing", async () => {
+    // Prepare: the notified version arrives cut in half.
+    await previousVersionsCurrent();
+    const bytes = await readAwsIpRanges("2026-08-21-21-17-05");
+    const corrupt = join(workDir, "ip-ranges.json");
+    await writeFile(corrupt, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const { handler } = await coldStart(fileUrl(corrupt));
+    const event = await snsEvent();
+
+    // Act
+    const first = handler(event, context);
+    await expect(first).rejects.toMatchObject({ name: FeedIngestFailedError.name });
+    const committed = await eventStore().listUnpublished();
+    const redelivery = handler(event, context);
+    await expect(redelivery).rejects.toMatchObject({ name: FeedIngestFailedError.name });
+    const afterRedelivery = await eventStore().listUnpublished();
+
+    // Assess
+    expect(committed.map((r) => [r.type, r.subjectKey, r.runId])).toEqual([
+      ["feed-rejected", "feed:aws-ip-ranges:av-cloud-lookups", "feeds-sync-1787347025"],
+      ["feed-rejected", "feed:aws-ip-ranges:service-availability", "feeds-sync-1787347025"],
+    ]);
+    expect(afterRedelivery).toEqual(committed);
+    expect((await feedDeps(stack).pointers.get("aws-ip-ranges"))?.meta.syncToken).toBe(
+      "1787338625",
+    );
+  });
+
+  it("commits feed-ranges-changed when a relevant prefix is published, which the sweep publishes once", async () => {
+    // Prepare: with the notified ip-ranges.json, CloudFront publishes one more edge range (the
+    // whole CloudFront list is relevant to the product-updates group).
+    await previousVersionsCurrent();
+    const list = JSON.parse(new TextDecoder().decode(await readCloudFront())) as {
+      CLOUDFRONT_GLOBAL_IP_LIST: string[];
+    };
+    list.CLOUDFRONT_GLOBAL_IP_LIST.push("3.172.0.0/18");
+    const derived = join(workDir, "list-cloudfront-ips.json");
+    await writeFile(derived, JSON.stringify(list));
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-21-17-05"), fileUrl(derived));
+    const firewallQueue = subscribeQueue(stack, "firewall-automation", {
+      group: ["product-updates"],
+    });
+    const deps = notifyDeps(stack);
+    const sweep = createPublishEventsHandler({
+      events: deps.events,
+      notifier: deps.notifier,
+      logger: new Logger({ serviceName: "driftwatch-test", logLevel: "SILENT" }),
+      metrics: new Metrics({ namespace: "driftwatch-test", serviceName: "driftwatch-test" }),
+    });
+
+    // Act
+    const response = await handler(await snsEvent(), context);
+    const committed = await eventStore().listUnpublished();
+    const swept = (await sweep(scheduledEvent, context)) as SweepResponse;
+    const delivered = await drainQueue(stack, firewallQueue);
+    const sweptAgain = (await sweep(scheduledEvent, context)) as SweepResponse;
+
+    // Assess
+    expect(response).toMatchObject({
+      trigger: "notification",
+      runId: "feeds-sync-1787347025",
+      drift: { committed: 1 },
+    });
+    expect(response.drift?.allowlistsWritten).toContain("allowlists/product-updates.txt");
+    expect(committed.map((r) => [r.type, r.subjectKey, r.severity])).toEqual([
+      ["feed-ranges-changed", "feed:cloudfront:product-updates", "high"],
+    ]);
+    expect(swept).toMatchObject({ published: 1, changeSets: 1 });
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]?.notification).toMatchObject({
+      runId: "feeds-sync-1787347025",
+      group: "product-updates",
+      eventTypes: ["feed-ranges-changed"],
+      events: [
+        expect.objectContaining({ eventId: committed[0]?.eventId, added: ["3.172.0.0/18"] }),
+      ],
+    });
+    expect(sweptAgain).toMatchObject({ published: 0, changeSets: 0 });
+    expect(await drainQueue(stack, firewallQueue)).toEqual([]);
+    expect(await eventStore().listUnpublished()).toEqual([]);
   });
 });

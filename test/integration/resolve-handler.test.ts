@@ -1,13 +1,21 @@
+import { readFile } from "node:fs/promises";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ResolveHostnamesResponse, ScheduledEvent } from "#functions/resolve-hostnames";
+import { allowlistKeys } from "#shared/allowlists/render";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { resolvableHostnames } from "#shared/catalogue/schema";
+import { DriftConfigError } from "#shared/compare/config";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { DnsConfigError } from "#shared/observe/dns/config";
+import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { DynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
+import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
+import { feedDeps } from "#test/helpers/feed-deps";
+import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
 import { startTestStack } from "#test/helpers/stack";
 
 function lambdaContext(remainingMs: number): Context {
@@ -56,6 +64,7 @@ describe("resolve-hostnames Lambda handler", () => {
     }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
     env = {
       DRIFTWATCH_TABLE_NAME: stack.tableName,
+      DRIFTWATCH_BUCKET_NAME: stack.bucketName,
       DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
       DRIFTWATCH_DNS_SERVERS: dns.address,
       DRIFTWATCH_DNS_TIMEOUT_MS: "300",
@@ -95,7 +104,12 @@ describe("resolve-hostnames Lambda handler", () => {
       failing: 0,
       suspicious: 0,
     });
-    expect(redelivered).toMatchObject({ runId: "2026-08-22T10:15Z", duplicateRun: true });
+    expect(redelivered).toMatchObject({
+      runId: "2026-08-22T10:15Z",
+      duplicateRun: true,
+      committed: 0,
+      allowlistsWritten: [],
+    });
     const store = createDynamoObservationStore({
       documents: stack.clients.documents,
       tableName: stack.tableName,
@@ -121,5 +135,110 @@ describe("resolve-hostnames Lambda handler", () => {
         { clients: stack.clients },
       ),
     ).toThrow(DnsConfigError);
+    expect(() =>
+      createResolveHostnamesHandler(
+        { ...env, DRIFTWATCH_FAILURE_THRESHOLD: "three" },
+        { clients: stack.clients },
+      ),
+    ).toThrow(/^DRIFTWATCH_FAILURE_THRESHOLD "three": must be a whole number/);
+    expect(() =>
+      createResolveHostnamesHandler(
+        { ...env, DRIFTWATCH_BUCKET_NAME: " " },
+        { clients: stack.clients },
+      ),
+    ).toThrow(DriftConfigError);
+  });
+});
+
+describe("resolve-hostnames Lambda handler: judging the run", () => {
+  let stack: EmbeddedStack;
+  let dns: ZoneDnsServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    dns = await startZoneDnsServer({ zoneFile: "fixtures/dns/clearswift.zone" });
+    await new DynamoDbCatalogueStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
+    // Both feeds have a current snapshot, as after the ingest function's first run.
+    await ingestFeeds(feedDeps(stack), {
+      feeds: [
+        { id: "aws-ip-ranges", url: awsIpRangesUrl("2026-08-21-21-17-05") },
+        { id: "cloudfront", url: CLOUDFRONT_URL },
+      ],
+      now: new Date("2026-08-22T09:00:00Z"),
+      options: { grace: { runs: 3, hours: 6 } },
+    });
+    env = {
+      DRIFTWATCH_TABLE_NAME: stack.tableName,
+      DRIFTWATCH_BUCKET_NAME: stack.bucketName,
+      DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
+      DRIFTWATCH_DNS_SERVERS: dns.address,
+      DRIFTWATCH_DNS_TIMEOUT_MS: "300",
+      DRIFTWATCH_DNS_TRIES: "1",
+      DRIFTWATCH_FAILURE_THRESHOLD: "1",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    };
+    // Powertools reads these from process.env.
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "SILENT");
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "true");
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await dns?.stop();
+    await stack?.stop();
+  });
+
+  it("commits the run's change events and rewrites the allowlists, once per scheduled time", async () => {
+    // Prepare: a baseline run on the healthy zone, then the zone after the scripted changes.
+    const { createResolveHostnamesHandler } = await import("#functions/resolve-hostnames");
+    const handler = createResolveHostnamesHandler(env, { clients: stack.clients });
+    const baseline = await handler(scheduledEvent("2026-08-22T10:15:00Z"), lambdaContext(60_000));
+    dns.reload(await readFile("fixtures/dns/clearswift-v2.zone", "utf8"));
+    const events = createDynamoEventStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    });
+    const before = await events.listUnpublished();
+
+    // Act
+    const changed = await handler(scheduledEvent("2026-08-22T10:30:00Z"), lambdaContext(60_000));
+    const afterFirst = await events.listUnpublished();
+    const redelivered = await handler(
+      { ...scheduledEvent("2026-08-22T10:30:00Z"), id: "a-retried-delivery" },
+      lambdaContext(60_000),
+    );
+    const afterRedelivery = await events.listUnpublished();
+
+    // Assess: the baseline wrote every group's allowlist files.
+    expect(baseline.allowlistsWritten).toContain(allowlistKeys("product-updates").txt);
+    const archive = createS3ObjectArchive({ s3: stack.clients.s3, bucketName: stack.bucketName });
+    const edl = await archive.get(allowlistKeys("product-updates").txt);
+    expect(new TextDecoder().decode(edl?.bytes)).toMatch(/^# .*product-updates/);
+    // The changed run committed its verdicts, unpublished, under its run id.
+    const committed = afterFirst.filter((record) => record.runId === "2026-08-22T10:30Z");
+    expect(changed.committed).toBe(committed.length);
+    expect(afterFirst.length - before.length).toBe(committed.length);
+    expect(committed.map((record) => `${record.type} ${record.subjectKey}`).sort()).toEqual([
+      "ip-added endpoint:license-key-validation/applianceupdate.clearswift.com",
+      "ip-added endpoint:product-and-os-updates/products.clearswift.net",
+      "ip-added endpoint:sophos-cloud-lookups/cls.sophosxl.net",
+      "ip-outside-published-ranges endpoint:product-and-os-updates/products.clearswift.net",
+      "resolution-failed endpoint:swisssign-mpki-interface/ra.swisssign.net",
+      "suspicious-answer endpoint:rss-feed/www.clearswift.com",
+    ]);
+    expect(committed.every((record) => !record.published)).toBe(true);
+    // The redelivery judged the same run again and found nothing new.
+    expect(redelivered).toMatchObject({
+      runId: "2026-08-22T10:30Z",
+      duplicateRun: true,
+      driftEvents: changed.driftEvents,
+      committed: 0,
+      allowlistsWritten: [],
+    });
+    expect(afterRedelivery).toEqual(afterFirst);
   });
 });

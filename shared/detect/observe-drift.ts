@@ -1,0 +1,128 @@
+import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
+import type { RecordDriftResult } from "#shared/compare/record-and-notify";
+import type { FeedIngestResult } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+import type { ObservationQueries } from "#shared/observe/dns/observation-store";
+import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import type { FeedPointerStore } from "#shared/observe/feeds/ports";
+import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { CatalogueSource } from "./catalogue-source";
+import type { DriftRecorder } from "./detection-cycle";
+
+/**
+ * The compare step of the two observe functions, which run apart in AWS: `resolve-hostnames`
+ * judges each DNS run, `ingest-feeds` each feed change. Between them they judge what one
+ * detection cycle (detection-cycle.ts) judges, each verdict once:
+ * - a DNS run: its IP changes, failures and suspicious answers, with the current feed ranges;
+ * - a feed ingest: the feed changes and rejections, over the DNS state as the last run left it.
+ */
+export interface ObserveDriftDeps {
+  archive: ObjectArchive;
+  feedPointers: FeedPointerStore;
+  recordDrift: DriftRecorder;
+}
+
+/**
+ * After a DNS run:
+ * 1. Load the current range matchers (the last good snapshot of each feed).
+ * 2. Compare the run's observations, commit the change events, rewrite changed allowlists.
+ *
+ * No feed results: feed events are the ingest's. The verdicts are dated at the run's observation
+ * time (the first attempt's, for a retried run), so a redelivered run judges exactly what the
+ * first delivery judged: same event ids, nothing new committed.
+ */
+export async function recordDnsRunDrift(
+  deps: ObserveDriftDeps,
+  input: { catalogue: Catalogue; observations: HostObservation[]; runId: string; now: Date },
+): Promise<RecordDriftResult> {
+  const matchers = await loadCurrentRangeMatchers({
+    archive: deps.archive,
+    pointers: deps.feedPointers,
+  });
+  const observedAt = input.observations[0]?.observedAt;
+  return deps.recordDrift({
+    catalogue: input.catalogue,
+    observations: input.observations,
+    feeds: { results: [], matchers },
+    now: observedAt === undefined ? input.now : new Date(observedAt),
+    runId: input.runId,
+  });
+}
+
+/**
+ * Whether an ingest has something to judge: a new snapshot (new ranges for the allowlists, maybe
+ * a relevant change), a rejected download, or a damped removal that came due on an `unchanged`
+ * feed. Unreachable, stale-ignored and plain unchanged feeds change nothing.
+ */
+export function feedResultsToJudge(results: readonly FeedIngestResult[]): boolean {
+  return results.some(
+    (result) =>
+      result.status === "updated" ||
+      result.status === "rejected" ||
+      (result.diff !== undefined &&
+        (result.diff.added.length > 0 || result.diff.removed.length > 0)),
+  );
+}
+
+/**
+ * A hostname's state as its last run left it, without that run's transitions: the IPs that
+ * entered or left in it were judged by the run itself (its events are keyed by its run id), so a
+ * later judge must not raise them again. `left` IPs are already among `departed`.
+ */
+export function standingObservation(observation: HostObservation): HostObservation {
+  return { ...observation, entered: [], left: [] };
+}
+
+/**
+ * After a feed ingest:
+ * 1. Nothing to judge (see `feedResultsToJudge`): null, nothing read or written.
+ * 2. Read the catalogue and the latest observation of each of its hostnames, as standing state.
+ * 3. Load the current range matchers (the new snapshot, or the last good one after a rejection).
+ * 4. Compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
+ *    conditions such as resolution-failed that no run has committed yet), rewrite changed
+ *    allowlists (a feed change moves the published ranges they list).
+ */
+export async function recordFeedDrift(
+  deps: ObserveDriftDeps & {
+    observations: Pick<ObservationQueries, "latestObservations">;
+    catalogues: CatalogueSource;
+  },
+  input: { catalogueId: string; results: FeedIngestResult[]; runId: string; now: Date },
+): Promise<RecordDriftResult | null> {
+  // 1.
+  if (!feedResultsToJudge(input.results)) return null;
+  // 2.
+  const catalogue = await deps.catalogues(input.catalogueId);
+  const latest = await deps.observations.latestObservations(resolvableHostnames(catalogue));
+  const observations = [...latest.values()].map(standingObservation);
+  // 3.
+  const matchers = await loadCurrentRangeMatchers({
+    archive: deps.archive,
+    pointers: deps.feedPointers,
+  });
+  // 4.
+  return deps.recordDrift({
+    catalogue,
+    observations,
+    feeds: { results: input.results, matchers },
+    now: input.now,
+    runId: input.runId,
+  });
+}
+
+/**
+ * The run id of a feed ingest, from what triggered it, so that a redelivered trigger gets the
+ * same id: an AmazonIpSpaceChanged notification by the syncToken it announces (SNS redelivers
+ * the same message; a duplicate notification of the same version is the same run), a schedule
+ * by its scheduled time to the minute (Lambda retries an asynchronous event unchanged).
+ *
+ * Feed event ids do not depend on the run id (they hash the snapshot pair or the rejection and
+ * the last good snapshot), so a retried ingest raises the same ids whatever its id; the run id
+ * lets a retry after a partial commit finish the change sets the first attempt started.
+ */
+export function feedRunIdFor(trigger: { syncToken: string } | { scheduledTime: Date }): string {
+  if ("syncToken" in trigger) return `feeds-sync-${trigger.syncToken}`;
+  const time = trigger.scheduledTime.getTime();
+  if (Number.isNaN(time)) throw new RangeError("scheduledTime is not a valid date");
+  return `feeds-${new Date(time).toISOString().slice(0, 16)}Z`;
+}
