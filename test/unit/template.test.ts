@@ -160,6 +160,19 @@ function roleAllows(template: Template, roleId: string, action: string, resource
   );
 }
 
+/** The object key patterns of `Bucket` a role may use an S3 action on, e.g. `allowlists/*`. */
+function bucketObjectPatterns(template: Template, roleId: string, action: string): string[] {
+  return roleStatements(template, roleId)
+    .filter((statement) => statement.effect === "Allow" && statement.actions.includes(action))
+    .flatMap((statement) => statement.resources)
+    .flatMap((resource) => {
+      const parts = at(resource, "Fn::Join", 1);
+      if (!Array.isArray(parts) || target(parts[0]) !== "Bucket") return [];
+      return typeof parts[1] === "string" ? [parts[1].replace(/^\//, "")] : [];
+    })
+    .sort();
+}
+
 function functionRoleId(fn: Resource): string | undefined {
   return target(fn.Properties.Role);
 }
@@ -701,6 +714,37 @@ describe("the packaged CloudFormation template", () => {
     expect(
       target(at(publisher?.Properties, "Environment", "Variables", "DRIFTWATCH_TOPIC_ARN")),
     ).toBe("ChangeEventsTopic");
+  });
+
+  it("lets the observe functions commit change events and write allowlists, never publish", () => {
+    for (const roleId of ["ResolveHostnamesRole", "IngestFeedsRole"]) {
+      for (const action of ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) {
+        expect(roleAllows(template, roleId, action, "Table"), `${roleId} ${action}`).toBe(true);
+      }
+      expect(bucketObjectPatterns(template, roleId, "s3:GetObject"), roleId).toEqual([
+        "allowlists/*",
+        "feeds/*",
+      ]);
+      const publishing = roleStatements(template, roleId).flatMap((statement) =>
+        statement.actions.filter((a) => a.startsWith("sns:") || a.startsWith("kms:")),
+      );
+      expect(publishing, roleId).toEqual([]);
+    }
+    expect(bucketObjectPatterns(template, "ResolveHostnamesRole", "s3:PutObject")).toEqual([
+      "allowlists/*",
+    ]);
+    expect(bucketObjectPatterns(template, "IngestFeedsRole", "s3:PutObject")).toEqual([
+      "allowlists/*",
+      "feeds/*",
+    ]);
+    expect(bucketObjectPatterns(template, "PublishEventsRole", "s3:PutObject")).toEqual([]);
+    for (const id of ["ResolveHostnamesLambdaFunction", "IngestFeedsLambdaFunction"]) {
+      const variables = at(template.Resources[id]?.Properties, "Environment", "Variables");
+      expect(at(variables, "DRIFTWATCH_TOPIC_ARN"), id).toBeUndefined();
+      expect(at(variables, "DRIFTWATCH_CATALOGUE_ID"), id).toBe("clearswift-seg-5.3");
+      expect(at(variables, "DRIFTWATCH_FAILURE_THRESHOLD"), id).toBe("3");
+      expect(at(variables, "DRIFTWATCH_UNUSED_GRACE_HOURS"), id).toBe("168");
+    }
   });
 
   it("packages each function as its own bundle with the handler module and its source map", async () => {
