@@ -12,7 +12,7 @@ export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Pr
   let shown = false;
   return {
     update(message) {
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r\x1b[2K${message.slice(0, width)}`);
       shown = true;
     },
