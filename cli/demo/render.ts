@@ -47,11 +47,10 @@ function shorten(value: unknown): unknown {
 }
 
 /** JSON with two-space indentation, short arrays and objects of scalars kept on one line. */
-export function compactJson(value: unknown, indent = ""): string {
+export function compactJson(value: unknown, indent = "", width = WIDTH - 10): string {
   const inline = inlineJson(value);
   if (value === null || typeof value !== "object") return inline;
-  const scalarsOnly = Object.values(value).every((v) => v === null || typeof v !== "object");
-  if (scalarsOnly && indent.length + inline.length <= WIDTH - 10) return inline;
+  if (indent.length + inline.length <= width) return inline;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     return `[\n${value.map((v) => `${inner}${compactJson(v, inner)}`).join(",\n")}\n${indent}]`;

@@ -358,13 +358,15 @@ function intro(
     "  stores:        embedded DynamoDB (dynalite) and SNS/SQS/S3 (fauxqs), in",
     `                 ${directory}`,
     "  subscribers:   two SQS queues on the SNS topic:",
-    `    ${subscribers.automation.name}: ${subscribers.automation.description} ${JSON.stringify(subscribers.automation.filterPolicy)}`,
+    `    ${subscribers.automation.name}: ${subscribers.automation.description}`,
+    wrap(compactJson(subscribers.automation.filterPolicy, "", 1000), "      "),
     `    ${subscribers.inbox.name}: ${subscribers.inbox.description}`,
     "",
     "Shortened for the demo (production defaults in brackets):",
     `  failureThreshold: ${DEMO_DRIFT_OPTIONS.failureThreshold} failed runs before resolution-failed [3]`,
     `  unusedGrace: ${DEMO_DRIFT_OPTIONS.unusedGrace.hours} h before documented-ip-unused [168 h]`,
-    `  observation grace: an IP leaves after ${DEMO_GRACE.runs} runs and ${DEMO_GRACE.hours * 60} min absent [3 runs and 1 h; rotating names keep 8 runs and 24 h]`,
+    `  observation grace: an IP leaves after ${DEMO_GRACE.runs} runs and ${DEMO_GRACE.hours * 60} min absent [3 runs and 1 h]`,
+    "    (rotating names keep theirs: 8 runs and 24 h)",
     "",
   ].join("\n");
 }
@@ -394,8 +396,11 @@ function notificationsText(
   }
   const out: string[] = [];
   out.push(
-    `Notifications → ${subscribers.automation.name}: ${run.automation.length} of the ${run.inbox.length} published (the sqs JSON; abridged: ids shortened, each event's endpoint, action and evidence left out)`,
+    `Notifications → ${subscribers.automation.name}: ${run.automation.length} of the ${run.inbox.length} published, as the sqs JSON`,
   );
+  if (run.automation.length > 0) {
+    out.push("  (abridged: ids shortened; each event's endpoint, action and evidence left out)");
+  }
   for (const delivery of run.automation) {
     out.push(indentLines(compactJson(abridgeNotification(delivery.json)), "  "));
   }
