@@ -2,5 +2,5 @@
 export const EXIT_OK = 0;
 /** An error prevented the run, or nothing could be observed (no resolver answered, no feed read). */
 export const EXIT_ERROR = 1;
-/** Drift that a firewall owner must act on (a `high` event) was found. */
+/** New drift that a firewall owner must act on (a `high` event first committed by this run). */
 export const EXIT_DRIFT = 2;

@@ -419,10 +419,11 @@ function judgeEndpoint(
         action:
           `Do not allow ${list(ips)}; check the resolver${resolvers.length === 1 ? "" : "s"} ` +
           `${resolvers.join(", ")}. No change to ${rule}.`,
-        // At most one notification per day and set of answers while it persists.
+        // At most one notification per day and set of answers while it persists. Which
+        // resolver gave it is evidence, not identity: a resolver's address may change.
         cause: {
           day: observation.observedAt.slice(0, 10),
-          answers: suspicious.map((s) => `${s.ip}|${s.range}|${s.resolver}`),
+          answers: [...new Set(suspicious.map((s) => `${s.ip}|${s.range}`))],
         },
       }),
     );

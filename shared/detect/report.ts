@@ -130,9 +130,16 @@ export function buildDetectionReport(
   }));
 
   const highSeverity = events.filter((e) => e.severity === "high").length;
+  const newHigh = events.filter((e) => e.severity === "high" && newEventIds.has(e.eventId)).length;
   const resolved = observations.filter((o) => !isFailure(o.outcome)).length;
   const feedsRead = result.feeds.some((f) => f.status !== "unreachable" && f.status !== "rejected");
-  const exit = exitFor({ highSeverity, resolved, hostnames: observations.length, feedsRead });
+  const exit = exitFor({
+    newHigh,
+    standingHigh: highSeverity - newHigh,
+    resolved,
+    hostnames: observations.length,
+    feedsRead,
+  });
 
   return {
     runId: result.runId,
@@ -177,23 +184,32 @@ function failureDetail(answers: readonly { resolver: string; outcome: string; de
     .join("; ");
 }
 
+/**
+ * 2 when this run found new drift to act on (a new `high` event); standing conditions that were
+ * notified by an earlier run stay in the report but do not set the code again, so a cron job
+ * acts once per change. 1 when nothing could be observed at all.
+ */
 function exitFor(input: {
-  highSeverity: number;
+  newHigh: number;
+  standingHigh: number;
   resolved: number;
   hostnames: number;
   feedsRead: boolean;
 }): DetectionReport["exit"] {
-  if (input.highSeverity > 0) {
-    return {
-      code: 2,
-      reason: `${input.highSeverity} high-severity change(s) need firewall action`,
-    };
+  if (input.newHigh > 0) {
+    return { code: 2, reason: `${input.newHigh} new high-severity change(s) need firewall action` };
   }
   if (input.hostnames > 0 && input.resolved === 0 && !input.feedsRead) {
     return {
       code: 1,
       reason:
         "nothing could be observed: no hostname resolved and no feed was read (check --dns-server and the network)",
+    };
+  }
+  if (input.standingHigh > 0) {
+    return {
+      code: 0,
+      reason: `nothing new to act on (${input.standingHigh} high-severity condition(s) notified before still stand)`,
     };
   }
   return { code: 0, reason: "nothing to act on" };

@@ -121,6 +121,26 @@ describe("the detection report", () => {
     expect(report.events.every((e) => e.new)).toBe(true);
   });
 
+  it("exits 0 when the only high-severity condition was notified by an earlier run", () => {
+    // Prepare: the same move as above, but its change set was committed before this run
+    const moved = healthy().map((o) =>
+      o.hostname === HOSTS.pinned
+        ? observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })
+        : o,
+    );
+    const result = cycle(moved);
+    result.drift.changeSets = [];
+
+    // Act
+    const report = buildDetectionReport(result, LOCATIONS);
+
+    // Assess
+    expect(report.exit.code).toBe(0);
+    expect(report.exit.reason).toContain("notified before still stand");
+    expect(report.actions.map((a) => a.add)).toEqual([["3.10.94.200"]]);
+    expect(report.events.every((e) => !e.new)).toBe(true);
+  });
+
   it("exits 1 when nothing could be observed, and reports every failure without removing an IP", () => {
     // Prepare: every name fails, both feeds unreachable (a machine without network)
     const failing = healthy().map((o) =>
