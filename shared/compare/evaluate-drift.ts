@@ -200,6 +200,11 @@ function makeEvent(
 
 // ------------------------------------------------------------------------------------ endpoints
 
+/** A feed error's reason without its "feed <id> rejected: " lead, which the sentence already says. */
+function withoutFeedPrefix(reason: string | undefined): string {
+  return (reason ?? "no reason given").replace(/^feed \S+ (rejected|unreachable): /, "");
+}
+
 /** Nothing was in the observed set before this run: every active IP entered now. */
 function isFirstSighting(observation: HostObservation): boolean {
   const entered = new Set(observation.entered);
@@ -661,7 +666,7 @@ function judgeFeeds(context: Context): DriftEvent[] {
             type: "feed-rejected",
             severity: "medium",
             evidence: { feed: evidence },
-            reason: `The ${feedName} download failed verification: ${result.reason ?? "no reason given"}.`,
+            reason: `The ${feedName} download failed verification: ${withoutFeedPrefix(result.reason)}.`,
             action:
               "No firewall change: the last good snapshot " +
               `(${shortHash(result.current?.sha256)}) stays in use until a download verifies.`,

@@ -242,6 +242,5 @@ async function fetchFile(feed: FeedId, url: URL, maxBytes: number): Promise<Feed
     status: "fetched",
     url: url.href,
     bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    contentType: "application/json",
   };
 }
