@@ -153,14 +153,15 @@ export function createIngestFeedsHandler(
     const trigger = notification !== undefined ? "notification" : "schedule";
     logger.info("ingesting feeds", { trigger, runId, notification });
 
+    // One instant for the ingest and its metrics: a feed confirmed now is 0 s old.
+    const now = new Date(clock());
     const results = await ingestFeeds(deps, {
       feeds: config.feeds,
-      now: new Date(clock()),
+      now,
       ...(notification !== undefined ? { notification } : {}),
       options: { grace: config.grace },
     });
 
-    const now = new Date(clock());
     for (const result of results) recordMetrics(metrics, result);
     const age = feedAgeSeconds(results, now);
     if (age !== null) metrics.addMetric("FeedAgeSeconds", MetricUnit.Seconds, age);
