@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
-import { createAwsClients } from "#shared/aws/clients";
+import { type CommandOutput, processOutput, stateDirOption } from "#cli/options";
+import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { CatalogueExtractError, extractCatalogueDraft } from "#shared/catalogue/extract";
 import { describeCatalogue, formatCatalogueTable, listCatalogue } from "#shared/catalogue/listing";
 import {
@@ -19,21 +20,11 @@ import {
   type CatalogueStore,
   StoredCatalogueCorruptError,
 } from "#shared/catalogue/store";
-import { startEmbeddedStack } from "#shared/local/embedded-stack";
 import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
-/** Where a command writes; the CLI passes the process streams, tests pass collectors. */
-export interface CatalogueCommandOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+/** The catalogue commands' name for the CLI's `CommandOutput`. */
+export type CatalogueCommandOutput = CommandOutput;
 
-const processOutput: CatalogueCommandOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-export const DEFAULT_STATE_DIR = ".driftwatch";
 const MAX_LISTED_CHANGES = 20;
 
 /** A user-facing failure: its message goes to stderr and the command exits 1. */
@@ -50,6 +41,7 @@ const EXPECTED_ERRORS = [
   CatalogueExtractError,
   CatalogueImportConflictError,
   StoredCatalogueCorruptError,
+  RuntimeConfigError,
 ];
 
 async function reportingErrors(
@@ -86,7 +78,7 @@ export function registerCatalogueCommands(program: Command): void {
     .option("--catalogue <file>", "catalogue file (default: the shipped Clearswift catalogue)")
     .option("--from-store", "list the catalogue imported into the store")
     .option("--id <catalogueId>", "with --from-store: which catalogue (default: the only one)")
-    .option("--state-dir <dir>", "embedded store state directory", DEFAULT_STATE_DIR)
+    .addOption(stateDirOption("embedded store state directory"))
     .action(async (options: CatalogueListOptions) => {
       process.exitCode = await runCatalogueList(options, processOutput);
     });
@@ -110,7 +102,7 @@ export function registerCatalogueCommands(program: Command): void {
       "Import a catalogue into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set)",
     )
     .argument("[file]", "catalogue JSON file (default: the shipped Clearswift catalogue)")
-    .option("--state-dir <dir>", "embedded store state directory", DEFAULT_STATE_DIR)
+    .addOption(stateDirOption("embedded store state directory"))
     .option("--json", "print the import summary as JSON")
     .action(async (file: string | undefined, options: CatalogueImportOptions) => {
       process.exitCode = await runCatalogueImport(file, options, processOutput);
@@ -288,37 +280,20 @@ export function formatImportSummary(summary: CatalogueImportSummary, where: stri
   return `${lines.join("\n")}\n`;
 }
 
-/**
- * Runs `work` against the catalogue store: AWS when both `AWS_REGION` and
- * `DRIFTWATCH_TABLE_NAME` are set, otherwise the embedded store under `stateDir`.
- */
-export async function withCatalogueStore<T>(
+/** Runs `work` against the catalogue store wherever `openRuntime` points (embedded or AWS). */
+async function withCatalogueStore<T>(
   stateDir: string,
   env: NodeJS.ProcessEnv,
   work: (store: CatalogueStore, where: string) => Promise<T>,
 ): Promise<T> {
-  const region = env.AWS_REGION;
-  const tableName = env.DRIFTWATCH_TABLE_NAME;
-  if (tableName !== undefined && tableName !== "" && (region === undefined || region === "")) {
-    throw new CatalogueCommandError("DRIFTWATCH_TABLE_NAME is set but AWS_REGION is not");
-  }
-  if (region && tableName) {
-    const clients = createAwsClients({ region });
-    try {
-      const store = createDynamoDbCatalogueStore({ documents: clients.documents, tableName });
-      return await work(store, `DynamoDB table ${tableName} (${region})`);
-    } finally {
-      clients.destroy();
-    }
-  }
-  const stack = await startEmbeddedStack({ stateDir });
+  const runtime = await openRuntime({ stateDir, env });
   try {
     const store = createDynamoDbCatalogueStore({
-      documents: stack.clients.documents,
-      tableName: stack.tableName,
+      documents: runtime.clients.documents,
+      tableName: runtime.tableName,
     });
-    return await work(store, `the embedded store in ${stateDir}`);
+    return await work(store, runtime.where);
   } finally {
-    await stack.stop();
+    await runtime.close();
   }
 }

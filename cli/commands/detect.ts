@@ -1,10 +1,21 @@
 import { join } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { EXIT_ERROR } from "#cli/exit-codes";
+import {
+  awsIpRangesUrlOption,
+  type CommandOutput,
+  catalogueOption,
+  cloudfrontUrlOption,
+  collectValues,
+  dnsServerOption,
+  positiveInteger,
+  processOutput,
+  stateDirOption,
+} from "#cli/options";
 import { createProgress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
-import { DEFAULT_STATE_DIR, openRuntime, type Runtime } from "#cli/runtime";
-import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
+import { openRuntime, type Runtime } from "#cli/runtime";
+import { loadCatalogueFile } from "#shared/catalogue/load";
 import {
   createDetectionStores,
   createDriftRecorder,
@@ -21,12 +32,7 @@ import {
 } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
-import {
-  DEFAULT_AWS_IP_RANGES_URL,
-  DEFAULT_CLOUDFRONT_URL,
-  DEFAULT_FEED_MAX_BYTES,
-  DEFAULT_FEED_TIMEOUT_MS,
-} from "#shared/observe/feeds/config";
+import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 
@@ -48,23 +54,6 @@ export interface DetectCommandOptions {
   quiet?: boolean;
 }
 
-export interface CommandOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** The stream progress is drawn on (a terminal), if any. */
-  progressStream?: NodeJS.WriteStream;
-}
-
-function positiveInteger(name: string) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer`);
-    }
-    return n;
-  };
-}
-
 /** `driftwatch detect`: one full detection cycle, then the report. */
 export function registerDetectCommand(program: Command): void {
   program
@@ -72,24 +61,11 @@ export function registerDetectCommand(program: Command): void {
     .description(
       "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on",
     )
-    .option(
-      "--dns-server <host[:port]>",
-      "a resolver to ask (repeatable: several vantage points); default: the system's",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
-    )
-    .option("--state-dir <dir>", "where state persists between runs", DEFAULT_STATE_DIR)
-    .option(
-      "--aws-ip-ranges-url <url>",
-      "AWS ip-ranges.json (http, https or file://)",
-      DEFAULT_AWS_IP_RANGES_URL,
-    )
-    .option(
-      "--cloudfront-url <url>",
-      "CloudFront IP list (http, https or file://)",
-      DEFAULT_CLOUDFRONT_URL,
-    )
-    .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
+    .addOption(dnsServerOption(collectValues))
+    .addOption(stateDirOption())
+    .addOption(awsIpRangesUrlOption())
+    .addOption(cloudfrontUrlOption())
+    .addOption(catalogueOption())
     .option(
       "--samples <n>",
       "queries per name and resolver (round-robin names)",
@@ -122,8 +98,7 @@ export function registerDetectCommand(program: Command): void {
     .option("--quiet", "no progress, and only the summary line and the exit reason")
     .action(async (options: DetectCommandOptions) => {
       process.exitCode = await runDetectCommand(options, {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
+        ...processOutput,
         progressStream: process.stderr,
       });
     });

@@ -1,12 +1,14 @@
 import type { Command } from "commander";
-import type { FeedDiff, FeedIngestResult } from "#shared/domain/feed";
-import { startEmbeddedStack } from "#shared/local/embedded-stack";
 import {
-  DEFAULT_AWS_IP_RANGES_URL,
-  DEFAULT_CLOUDFRONT_URL,
-  DEFAULT_FEED_MAX_BYTES,
-  DEFAULT_FEED_TIMEOUT_MS,
-} from "#shared/observe/feeds/config";
+  awsIpRangesUrlOption,
+  type CommandOutput,
+  cloudfrontUrlOption,
+  processOutput,
+  stateDirOption,
+} from "#cli/options";
+import { openRuntime } from "#cli/runtime";
+import type { FeedDiff, FeedIngestResult } from "#shared/domain/feed";
+import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { summariseFeedDiff } from "#shared/observe/feeds/diff";
 import { FeedIngestIncompleteError } from "#shared/observe/feeds/errors";
@@ -22,37 +24,25 @@ export interface FeedsCommandOptions {
   json?: boolean;
 }
 
-export interface CommandOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
 const MAX_LISTED_CHANGES = 20;
 
-/** `driftwatch feeds`: one ingest of both feeds against the embedded stack. */
+/**
+ * `driftwatch feeds`: one ingest of both feeds, into the embedded store or, when AWS_REGION,
+ * DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set, into the AWS table and bucket
+ * (`openRuntime`).
+ */
 export function registerFeedsCommand(program: Command): void {
   program
     .command("feeds")
     .description(
-      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list (exit 1 when a feed is rejected or unreachable)",
+      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list, in the embedded store, or in AWS when AWS_REGION, DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set (exit 1 when a feed is rejected or unreachable)",
     )
-    .option(
-      "--aws-ip-ranges-url <url>",
-      "ip-ranges.json (http, https or file://)",
-      DEFAULT_AWS_IP_RANGES_URL,
-    )
-    .option(
-      "--cloudfront-url <url>",
-      "CloudFront list (http, https or file://)",
-      DEFAULT_CLOUDFRONT_URL,
-    )
-    .option("--state-dir <dir>", "where state persists between runs", ".driftwatch")
+    .addOption(awsIpRangesUrlOption())
+    .addOption(cloudfrontUrlOption())
+    .addOption(stateDirOption())
     .option("--json", "machine-readable output")
     .action(async (options: FeedsCommandOptions) => {
-      process.exitCode = await runFeedsCommand(options, {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-      });
+      process.exitCode = await runFeedsCommand(options, processOutput);
     });
 }
 
@@ -60,9 +50,10 @@ export function registerFeedsCommand(program: Command): void {
 export async function runFeedsCommand(
   options: FeedsCommandOptions,
   output: CommandOutput,
+  env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const stack = await startEmbeddedStack({ stateDir: options.stateDir });
+  const runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket"] });
   let results: FeedIngestResult[];
   let incomplete = false;
   try {
@@ -72,10 +63,10 @@ export async function runFeedsCommand(
           timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
           maxBytes: DEFAULT_FEED_MAX_BYTES,
         }),
-        archive: createS3ObjectArchive({ s3: stack.clients.s3, bucketName: stack.bucketName }),
+        archive: createS3ObjectArchive({ s3: runtime.clients.s3, bucketName: runtime.bucketName }),
         pointers: createDynamoFeedPointerStore({
-          documents: stack.clients.documents,
-          tableName: stack.tableName,
+          documents: runtime.clients.documents,
+          tableName: runtime.tableName,
         }),
       },
       {
@@ -93,7 +84,7 @@ export async function runFeedsCommand(
     results = [...error.results];
     incomplete = true;
   } finally {
-    await stack.stop();
+    await runtime.close();
   }
   output.stdout(
     options.json

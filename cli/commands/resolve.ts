@@ -1,14 +1,18 @@
-import { type Command, InvalidArgumentError } from "commander";
-import { createProgress } from "#cli/progress";
-import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
-import type { HostObservation } from "#shared/domain/observation";
-import { startEmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer } from "#shared/local/zone-dns-server";
+import type { Command } from "commander";
 import {
-  createCaresResolver,
-  parseDnsServer,
-  systemDnsServers,
-} from "#shared/observe/dns/c-ares-resolver";
+  type CommandOutput,
+  catalogueOption,
+  dnsServerOption,
+  positiveWholeNumber,
+  processOutput,
+  stateDirOption,
+} from "#cli/options";
+import { createProgress } from "#cli/progress";
+import { openRuntime } from "#cli/runtime";
+import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { HostObservation } from "#shared/domain/observation";
+import { startZoneDnsServer } from "#shared/local/zone-dns-server";
+import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import {
   DEFAULT_RESOLVE_OPTIONS,
@@ -32,59 +36,37 @@ export interface ResolveCommandOptions {
   quiet?: boolean;
 }
 
-export interface CommandOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const positiveInteger = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive whole number`);
-  }
-  return Number(value);
-};
-
-const collectServer = (value: string, previous: string[]) => {
-  try {
-    return [...previous, parseDnsServer(value)];
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
-
-/** `driftwatch resolve`: one resolution run of the catalogue against the embedded stack. */
+/**
+ * `driftwatch resolve`: one resolution run of the catalogue, recorded in the embedded store or,
+ * when AWS_REGION and DRIFTWATCH_TABLE_NAME are set, in the AWS table (`openRuntime`).
+ */
 export function registerResolveCommand(program: Command): void {
   program
     .command("resolve")
     .description(
-      "Resolve every catalogued hostname once and record what was seen (exit 1 when no hostname could be resolved)",
+      "Resolve every catalogued hostname once and record what was seen, in the embedded store, or in AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set (exit 1 when no hostname could be resolved)",
     )
-    .option(
-      "--dns-server <host[:port]>",
-      "a resolver to ask (repeatable: several vantage points); default: the system's",
-      collectServer,
-      [],
-    )
+    .addOption(dnsServerOption())
     .option(
       "--samples <n>",
       "queries per name and resolver, merged (round robin)",
-      positiveInteger("--samples"),
+      positiveWholeNumber("--samples"),
       DEFAULT_RESOLVE_OPTIONS.samples,
     )
     .option(
       "--timeout-ms <ms>",
       "per-query timeout",
-      positiveInteger("--timeout-ms"),
+      positiveWholeNumber("--timeout-ms"),
       DEFAULT_DNS_TIMEOUT_MS,
     )
     .option(
       "--deadline <seconds>",
       "stop asking after this long; what is left is a timeout",
-      positiveInteger("--deadline"),
+      positiveWholeNumber("--deadline"),
       30,
     )
-    .option("--state-dir <dir>", "where state persists between runs", ".driftwatch")
-    .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
+    .addOption(stateDirOption())
+    .addOption(catalogueOption())
     .option(
       "--zone <file>",
       "serve this zone file (fixtures/dns/README.md) on loopback and ask it instead of the system's resolvers",
@@ -92,10 +74,7 @@ export function registerResolveCommand(program: Command): void {
     .option("--json", "machine-readable output")
     .option("--quiet", "no progress")
     .action(async (options: ResolveCommandOptions) => {
-      process.exitCode = await runResolveCommand(options, {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-      });
+      process.exitCode = await runResolveCommand(options, processOutput);
     });
 }
 
@@ -103,6 +82,7 @@ export function registerResolveCommand(program: Command): void {
 export async function runResolveCommand(
   options: ResolveCommandOptions,
   output: CommandOutput,
+  env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
 ): Promise<number> {
   const catalogue = await loadCatalogueFile(options.catalogue);
@@ -117,7 +97,7 @@ export async function runResolveCommand(
   });
   const progress = createProgress(process.stderr, !options.json && !options.quiet);
   let result: ResolveHostnamesResult;
-  const stack = await startEmbeddedStack({ stateDir: options.stateDir }).catch(async (error) => {
+  const runtime = await openRuntime({ stateDir: options.stateDir, env }).catch(async (error) => {
     resolver.close();
     await zone?.stop();
     throw error;
@@ -128,8 +108,8 @@ export async function runResolveCommand(
       {
         resolver,
         store: createDynamoObservationStore({
-          documents: stack.clients.documents,
-          tableName: stack.tableName,
+          documents: runtime.clients.documents,
+          tableName: runtime.tableName,
         }),
       },
       {
@@ -144,7 +124,7 @@ export async function runResolveCommand(
   } finally {
     progress.done();
     resolver.close();
-    await stack.stop();
+    await runtime.close();
     await zone?.stop();
   }
   output.stdout(

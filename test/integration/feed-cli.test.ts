@@ -1,10 +1,19 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type FeedsCommandOptions, runFeedsCommand } from "#cli/commands/feeds";
 import { main } from "#cli/main";
+import { RuntimeConfigError } from "#cli/runtime";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
+import { awsModeEnv } from "#test/helpers/aws-env";
 import { awsIpRangesUrl, CLOUDFRONT_URL, fileUrl } from "#test/helpers/feed-fixtures";
+import { startTestStack } from "#test/helpers/stack";
+
+/** No AWS variables: the embedded store in the state directory. */
+const EMBEDDED: NodeJS.ProcessEnv = {};
 
 let stateDir: string;
 beforeEach(async () => {
@@ -16,7 +25,7 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function run(options: Partial<FeedsCommandOptions>, at: string) {
+async function run(options: Partial<FeedsCommandOptions>, at: string, env = EMBEDDED) {
   let stdout = "";
   let stderr = "";
   const code = await runFeedsCommand(
@@ -27,6 +36,7 @@ async function run(options: Partial<FeedsCommandOptions>, at: string) {
       ...options,
     },
     { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) },
+    env,
     () => new Date(at),
   );
   return { code, stdout, stderr };
@@ -116,5 +126,48 @@ describe("driftwatch feeds", () => {
       "updated",
       "updated",
     ]);
+  });
+});
+
+describe("driftwatch feeds with the AWS variables set", () => {
+  let stack: EmbeddedStack;
+  beforeEach(async () => {
+    stack = await startTestStack();
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await stack.stop();
+  });
+
+  it("ingests into the table and bucket they name, not into the state directory", async () => {
+    // Prepare
+    const env = awsModeEnv(stack);
+
+    // Act
+    const result = await run({}, "2026-08-21T19:00:00Z", env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const pointers = createDynamoFeedPointerStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    });
+    expect((await pointers.get("aws-ip-ranges"))?.meta).toMatchObject({
+      syncToken: "1787338625",
+      prefixCount: { v4: 10666, v6: 6160 },
+    });
+    expect(existsSync(join(stateDir, "dynamodb"))).toBe(false);
+  });
+
+  it("names DRIFTWATCH_BUCKET_NAME when it is missing, as the archive needs a bucket", async () => {
+    // Prepare
+    const { DRIFTWATCH_BUCKET_NAME: _bucket, ...withoutBucket } = awsModeEnv(stack);
+
+    // Act
+    const running = run({}, "2026-08-21T19:00:00Z", withoutBucket);
+
+    // Assess
+    await expect(running).rejects.toThrow(RuntimeConfigError);
+    await expect(running).rejects.toThrow(/^DRIFTWATCH_BUCKET_NAME is not set/);
   });
 });

@@ -1,9 +1,17 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runResolveCommand } from "#cli/commands/resolve";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { awsModeEnv } from "#test/helpers/aws-env";
+import { startTestStack } from "#test/helpers/stack";
+
+/** No AWS variables: the embedded store in the state directory. */
+const EMBEDDED: NodeJS.ProcessEnv = {};
 
 describe("driftwatch resolve", () => {
   let dns: ZoneDnsServer;
@@ -18,7 +26,7 @@ describe("driftwatch resolve", () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  const run = async (json: boolean, servers = [dns.address]) => {
+  const run = async (json: boolean, servers = [dns.address], env = EMBEDDED) => {
     let stdout = "";
     let stderr = "";
     const code = await runResolveCommand(
@@ -40,6 +48,7 @@ describe("driftwatch resolve", () => {
           stderr += text;
         },
       },
+      env,
     );
     return { code, stdout, stderr };
   };
@@ -98,6 +107,7 @@ describe("driftwatch resolve", () => {
         },
         stderr: () => {},
       },
+      EMBEDDED,
     );
 
     // Assess
@@ -128,5 +138,36 @@ describe("driftwatch resolve", () => {
     expect(stdout).toMatch(
       /\nwww\.clearswift\.com +nxdomain +23\.185\.0\.1 \(1 failed run: A ENOTFOUND; AAAA ENOTFOUND\)\n/,
     );
+  });
+
+  describe("with AWS_REGION and DRIFTWATCH_TABLE_NAME set", () => {
+    let stack: EmbeddedStack;
+    beforeEach(async () => {
+      stack = await startTestStack();
+    });
+    afterEach(async () => {
+      vi.unstubAllEnvs();
+      await stack.stop();
+    });
+
+    it("records the run in the table they name, not in the state directory", async () => {
+      // Prepare
+      const { AWS_REGION, DRIFTWATCH_TABLE_NAME } = awsModeEnv(stack);
+
+      // Act
+      const { code } = await run(false, [dns.address], { AWS_REGION, DRIFTWATCH_TABLE_NAME });
+
+      // Assess
+      expect(code).toBe(0);
+      const observations = createDynamoObservationStore({
+        documents: stack.clients.documents,
+        tableName: stack.tableName,
+      });
+      const latest = await observations.latestObservations(["applianceupdate.clearswift.com"]);
+      expect(latest.get("applianceupdate.clearswift.com")?.active.map((ip) => ip.ip)).toEqual([
+        "40.113.232.243",
+      ]);
+      expect(existsSync(join(stateDir, "dynamodb"))).toBe(false);
+    });
   });
 });

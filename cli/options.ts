@@ -1,0 +1,94 @@
+import { InvalidArgumentError, Option } from "commander";
+import { DEFAULT_STATE_DIR } from "#cli/runtime";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
+import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
+import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "#shared/observe/feeds/config";
+
+/** Where a command writes; the CLI passes the process streams, tests pass collectors. */
+export interface CommandOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** The stream progress is drawn on (a terminal), if any. */
+  progressStream?: NodeJS.WriteStream;
+}
+
+export const processOutput: CommandOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Parser of a whole number of at least 1 written in digits (`--samples 3`). */
+export function positiveWholeNumber(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+      throw new InvalidArgumentError(`${flag} must be a positive whole number`);
+    }
+    return Number(value);
+  };
+}
+
+/**
+ * Parser of an integer of at least 1 in any spelling `Number()` reads (`1e3`, `0x10`), with its
+ * own message: `detect`'s flags have always accepted these, `positiveWholeNumber` does not.
+ */
+export function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer`);
+    }
+    return n;
+  };
+}
+
+/** Collects a repeatable option's values as given. */
+export function collectValues(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Collects repeated `--dns-server` values, each checked and normalised to `host:port`. */
+export function collectDnsServers(value: string, previous: string[]): string[] {
+  try {
+    return [...previous, parseDnsServer(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * `--dns-server`, repeatable; none means the system's resolvers. `collect` is
+ * `collectDnsServers` (checked while parsing) or `collectValues` (the command parses them).
+ */
+export function dnsServerOption(
+  collect: (value: string, previous: string[]) => string[] = collectDnsServers,
+): Option {
+  return new Option(
+    "--dns-server <host[:port]>",
+    "a resolver to ask (repeatable: several vantage points); default: the system's",
+  )
+    .argParser(collect)
+    .default([] as string[]);
+}
+
+/** `--state-dir`: the embedded store's directory (unused when the AWS variables are set). */
+export function stateDirOption(description = "where state persists between runs"): Option {
+  return new Option("--state-dir <dir>", description).default(DEFAULT_STATE_DIR);
+}
+
+export function catalogueOption(): Option {
+  return new Option("--catalogue <file>", "catalogue JSON").default(DEFAULT_CATALOGUE_PATH);
+}
+
+export function awsIpRangesUrlOption(): Option {
+  return new Option(
+    "--aws-ip-ranges-url <url>",
+    "AWS ip-ranges.json (http, https or file://)",
+  ).default(DEFAULT_AWS_IP_RANGES_URL);
+}
+
+export function cloudfrontUrlOption(): Option {
+  return new Option(
+    "--cloudfront-url <url>",
+    "CloudFront IP list (http, https or file://)",
+  ).default(DEFAULT_CLOUDFRONT_URL);
+}
