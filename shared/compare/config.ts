@@ -1,3 +1,5 @@
+import { type Env, requiredVariable, wholeNumberVariable } from "#shared/config/env";
+
 /**
  * Configuration of the compare → record step in the observe Lambdas (resolve-hostnames,
  * ingest-feeds), read once at cold start by `loadDriftConfig`.
@@ -35,50 +37,23 @@ export class DriftConfigError extends Error {
  * - DRIFTWATCH_FAILURE_THRESHOLD: whole number 1-1000, default 3.
  * - DRIFTWATCH_UNUSED_GRACE_HOURS: whole number 1-87600, default 168 (a week).
  */
-export function loadDriftConfig(env: Record<string, string | undefined>): DriftConfig {
+export function loadDriftConfig(env: Env): DriftConfig {
   return {
-    catalogueId: required(env, "DRIFTWATCH_CATALOGUE_ID"),
-    bucketName: required(env, "DRIFTWATCH_BUCKET_NAME"),
-    failureThreshold: wholeNumber(
+    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", DriftConfigError),
+    bucketName: requiredVariable(env, "DRIFTWATCH_BUCKET_NAME", DriftConfigError),
+    failureThreshold: wholeNumberVariable(
       env,
       "DRIFTWATCH_FAILURE_THRESHOLD",
-      DEFAULT_FAILURE_THRESHOLD,
-      1,
-      1_000,
+      { fallback: DEFAULT_FAILURE_THRESHOLD, min: 1, max: 1_000 },
+      DriftConfigError,
     ),
     unusedGrace: {
-      hours: wholeNumber(
+      hours: wholeNumberVariable(
         env,
         "DRIFTWATCH_UNUSED_GRACE_HOURS",
-        DEFAULT_UNUSED_GRACE_HOURS,
-        1,
-        87_600,
+        { fallback: DEFAULT_UNUSED_GRACE_HOURS, min: 1, max: 87_600 },
+        DriftConfigError,
       ),
     },
   };
-}
-
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name]?.trim();
-  if (value === undefined || value === "") throw new DriftConfigError(name, "is required");
-  return value;
-}
-
-function wholeNumber(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new DriftConfigError(
-      name,
-      `${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`,
-    );
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Env, readVariable } from "#shared/config/env";
 import { NotifyConfigError } from "./errors";
 
 export interface NotifyConfig {
@@ -31,7 +32,7 @@ const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS regio
  * - DRIFTWATCH_BUCKET_NAME: the bucket of the allowlist files.
  * - AWS_REGION: set by Lambda.
  */
-export function loadNotifyConfig(env: Record<string, string | undefined>): NotifyConfig {
+export function loadNotifyConfig(env: Env): NotifyConfig {
   const fields = {
     tableName: ["DRIFTWATCH_TABLE_NAME", TableName],
     topicArn: ["DRIFTWATCH_TOPIC_ARN", TopicArn],
@@ -42,8 +43,8 @@ export function loadNotifyConfig(env: Record<string, string | undefined>): Notif
   const bad: string[] = [];
   const config: Record<string, string> = {};
   for (const [field, [name, schema]] of Object.entries(fields)) {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") {
+    const raw = readVariable(env, name);
+    if (raw === undefined) {
       bad.push(name);
       problems.push(`${name} is required`);
       continue;

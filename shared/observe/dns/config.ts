@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/catalogue/schema";
+import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
@@ -58,39 +59,32 @@ const GraceOverrides = z.partialRecord(
  * - DRIFTWATCH_GRACE: JSON by policy, e.g. `{"rotating":{"runs":8,"hours":24}}`, over
  *   DEFAULT_GRACE.
  */
-export function loadDnsConfig(env: Record<string, string | undefined>): DnsConfig {
+export function loadDnsConfig(env: Env): DnsConfig {
+  const whole = (name: string, fallback: number, min: number, max: number) =>
+    wholeNumberVariable(env, name, { fallback, min, max }, DnsConfigError);
   return {
-    tableName: required(env, "DRIFTWATCH_TABLE_NAME"),
-    catalogueId: required(env, "DRIFTWATCH_CATALOGUE_ID"),
+    tableName: requiredVariable(env, "DRIFTWATCH_TABLE_NAME", DnsConfigError),
+    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", DnsConfigError),
     servers: servers(env),
-    samples: integer(env, "DRIFTWATCH_DNS_SAMPLES", DEFAULT_RESOLVE_OPTIONS.samples, 1, 20),
-    timeoutMs: integer(env, "DRIFTWATCH_DNS_TIMEOUT_MS", DEFAULT_DNS_TIMEOUT_MS, 1, 60_000),
-    tries: integer(env, "DRIFTWATCH_DNS_TRIES", DEFAULT_DNS_TRIES, 1, 10),
-    concurrency: integer(
-      env,
-      "DRIFTWATCH_DNS_CONCURRENCY",
-      DEFAULT_RESOLVE_OPTIONS.concurrency,
-      1,
-      256,
-    ),
-    retries: integer(env, "DRIFTWATCH_DNS_RETRIES", DEFAULT_RESOLVE_OPTIONS.retries, 0, 10),
+    samples: whole("DRIFTWATCH_DNS_SAMPLES", DEFAULT_RESOLVE_OPTIONS.samples, 1, 20),
+    timeoutMs: whole("DRIFTWATCH_DNS_TIMEOUT_MS", DEFAULT_DNS_TIMEOUT_MS, 1, 60_000),
+    tries: whole("DRIFTWATCH_DNS_TRIES", DEFAULT_DNS_TRIES, 1, 10),
+    concurrency: whole("DRIFTWATCH_DNS_CONCURRENCY", DEFAULT_RESOLVE_OPTIONS.concurrency, 1, 256),
+    retries: whole("DRIFTWATCH_DNS_RETRIES", DEFAULT_RESOLVE_OPTIONS.retries, 0, 10),
     grace: grace(env),
-    historyRetentionDays: integer(
-      env,
+    historyRetentionDays: whole(
       "DRIFTWATCH_HISTORY_RETENTION_DAYS",
       DEFAULT_HISTORY_RETENTION_DAYS,
       1,
       36_500,
     ),
-    intervalMinutes: integer(
-      env,
+    intervalMinutes: whole(
       "DRIFTWATCH_RESOLVE_INTERVAL_MINUTES",
       DEFAULT_INTERVAL_MINUTES,
       1,
       1_440,
     ),
-    deadlineMarginMs: integer(
-      env,
+    deadlineMarginMs: whole(
       "DRIFTWATCH_DNS_DEADLINE_MARGIN_MS",
       DEFAULT_DEADLINE_MARGIN_MS,
       0,
@@ -99,15 +93,9 @@ export function loadDnsConfig(env: Record<string, string | undefined>): DnsConfi
   };
 }
 
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name]?.trim();
-  if (value === undefined || value === "") throw new DnsConfigError(name, "is required");
-  return value;
-}
-
-function servers(env: Record<string, string | undefined>): string[] | "system" {
+function servers(env: Env): string[] | "system" {
   const name = "DRIFTWATCH_DNS_SERVERS";
-  const raw = required(env, name);
+  const raw = requiredVariable(env, name, DnsConfigError);
   if (raw === "system") return "system";
   const list = raw.split(",").map((s) => s.trim());
   if (list.some((s) => s === ""))
@@ -119,43 +107,10 @@ function servers(env: Record<string, string | undefined>): string[] | "system" {
   }
 }
 
-function integer(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new DnsConfigError(
-      name,
-      `${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`,
-    );
-  }
-  return value;
-}
-
-function grace(env: Record<string, string | undefined>): Record<ExpectationPolicy, Grace> {
-  const name = "DRIFTWATCH_GRACE";
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return { ...DEFAULT_GRACE };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new DnsConfigError(name, "is not JSON", { cause: error });
-  }
-  const parsed = GraceOverrides.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DnsConfigError(
-      name,
-      `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "is malformed"}`,
-      { cause: parsed.error },
-    );
-  }
-  return { ...DEFAULT_GRACE, ...parsed.data };
+function grace(env: Env): Record<ExpectationPolicy, Grace> {
+  const overrides = jsonVariable(env, "DRIFTWATCH_GRACE", GraceOverrides, DnsConfigError, {
+    notJson: () => "is not JSON",
+    invalid: (issue) => `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "is malformed"}`,
+  });
+  return { ...DEFAULT_GRACE, ...overrides };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Env, jsonVariable, parsedVariable, requiredVariable } from "#shared/config/env";
 import type { FeedId } from "#shared/domain/feed";
 import { DEFAULT_FEED_GRACE, type FeedGrace } from "./damping";
 import { FeedConfigError } from "./errors";
@@ -38,10 +39,10 @@ const Grace = z.strictObject({
  * - DRIFTWATCH_FEED_TIMEOUT_MS (default 10000), DRIFTWATCH_FEED_MAX_BYTES (default 32 MiB).
  * - DRIFTWATCH_FEED_GRACE: JSON `{"runs":3,"hours":6}` (the default).
  */
-export function loadFeedConfig(env: Record<string, string | undefined>): FeedConfig {
+export function loadFeedConfig(env: Env): FeedConfig {
   return {
-    tableName: required(env, "DRIFTWATCH_TABLE_NAME"),
-    bucketName: required(env, "DRIFTWATCH_BUCKET_NAME"),
+    tableName: requiredVariable(env, "DRIFTWATCH_TABLE_NAME", FeedConfigError),
+    bucketName: requiredVariable(env, "DRIFTWATCH_BUCKET_NAME", FeedConfigError),
     feeds: [
       {
         id: "aws-ip-ranges",
@@ -54,55 +55,15 @@ export function loadFeedConfig(env: Record<string, string | undefined>): FeedCon
     ],
     timeoutMs: parse(env, "DRIFTWATCH_FEED_TIMEOUT_MS", PositiveInt, DEFAULT_FEED_TIMEOUT_MS),
     maxBytes: parse(env, "DRIFTWATCH_FEED_MAX_BYTES", PositiveInt, DEFAULT_FEED_MAX_BYTES),
-    grace: parseGrace(env.DRIFTWATCH_FEED_GRACE),
+    grace:
+      jsonVariable(env, "DRIFTWATCH_FEED_GRACE", Grace, FeedConfigError, {
+        notJson: (given) => `must be JSON like {"runs":3,"hours":6}, got ${JSON.stringify(given)}`,
+        invalid: (issue) =>
+          `must be {"runs": integer >= 1, "hours": number >= 0}: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? ""}`.trim(),
+      }) ?? DEFAULT_FEED_GRACE,
   };
 }
 
-function required(env: Record<string, string | undefined>, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === "") throw new FeedConfigError(name, "is required");
-  return value.trim();
-}
-
-function parse<T>(
-  env: Record<string, string | undefined>,
-  name: string,
-  schema: z.ZodType<T>,
-  fallback: T,
-): T {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const parsed = schema.safeParse(raw.trim());
-  if (!parsed.success) {
-    const message = parsed.error.issues[0]?.message ?? "is malformed";
-    throw new FeedConfigError(name, `${JSON.stringify(raw)}: ${message}`, { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
-function parseGrace(raw: string | undefined): FeedGrace {
-  const name = "DRIFTWATCH_FEED_GRACE";
-  if (raw === undefined || raw.trim() === "") return DEFAULT_FEED_GRACE;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (cause) {
-    throw new FeedConfigError(
-      name,
-      `must be JSON like {"runs":3,"hours":6}, got ${JSON.stringify(raw)}`,
-      {
-        cause,
-      },
-    );
-  }
-  const parsed = Grace.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FeedConfigError(
-      name,
-      `must be {"runs": integer >= 1, "hours": number >= 0}: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? ""}`.trim(),
-      { cause: parsed.error },
-    );
-  }
-  return parsed.data;
+function parse<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
+  return parsedVariable(env, name, schema, fallback, FeedConfigError);
 }
