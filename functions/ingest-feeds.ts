@@ -13,6 +13,7 @@ import {
   createDriftRecorder,
   DEFAULT_DRIFT_OPTIONS,
 } from "#shared/detect/compose";
+import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { feedRunIdFor, recordFeedDrift } from "#shared/detect/observe-drift";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import { loadFeedConfig } from "#shared/observe/feeds/config";
@@ -34,6 +35,8 @@ import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-
  * notifications can be late, out of order or missing). When a feed changed or was rejected, it
  * judges the change against the catalogue: commits feed-ranges-changed / feed-rejected events and
  * rewrites the allowlists whose published ranges moved. Publishing is left to `publish-events`.
+ * Before ingesting, it judges the changes an earlier invocation accepted (the pointer moved on)
+ * and died before committing: a retry would see those feeds unchanged.
  */
 
 const SnsEvent = z.object({
@@ -61,6 +64,8 @@ export interface IngestFeedsResponse {
   runId: string;
   /** What the compare step did; absent when no feed changed or was rejected. */
   drift?: { events: number; committed: number; allowlistsWritten: string[] };
+  /** Feed changes an interrupted earlier invocation left unjudged, judged first (usually none). */
+  backlog?: { runId: string; feeds: string[]; committed: number }[];
   results: {
     feed: string;
     status: string;
@@ -151,6 +156,28 @@ export function createIngestFeedsHandler(
       runId = feedRunIdFor({ scheduledTime: new Date(event.time) });
     }
     const trigger = notification !== undefined ? "notification" : "schedule";
+
+    const backlog = await judgeUnjudged(
+      {
+        observations: stores.observations,
+        feedPointers: stores.feedPointers,
+        archive: stores.archive,
+        recordDrift,
+        logger: feedLogger,
+      },
+      {
+        catalogue: () => catalogueSource(driftConfig.catalogueId),
+        dnsRuns: false,
+        feeds: config.feeds.map((feed) => feed.id),
+      },
+    ).catch((error: unknown) => {
+      logger.error("judging earlier unjudged feed changes failed", {
+        runId,
+        error: error as Error,
+      });
+      throw error;
+    });
+
     logger.info("ingesting feeds", { trigger, runId, notification });
 
     // One instant for the ingest and its metrics: a feed confirmed now is 0 s old.
@@ -160,6 +187,7 @@ export function createIngestFeedsHandler(
       now,
       ...(notification !== undefined ? { notification } : {}),
       options: { grace: config.grace },
+      runId,
     });
 
     for (const result of results) recordMetrics(metrics, result);
@@ -188,7 +216,11 @@ export function createIngestFeedsHandler(
       logger.error("recording the feeds' drift failed", { runId, error: error as Error });
       throw error;
     }
-    metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, drift?.committed ?? 0);
+    metrics.addMetric(
+      "DriftEventsCommitted",
+      MetricUnit.Count,
+      (drift?.committed ?? 0) + backlog.reduce((sum, judged) => sum + judged.drift.committed, 0),
+    );
 
     const failed = results.filter((r) => r.status === "rejected" || r.status === "unreachable");
     if (failed.length > 0) throw new FeedIngestFailedError(results);
@@ -203,6 +235,15 @@ export function createIngestFeedsHandler(
               committed: drift.committed,
               allowlistsWritten: drift.allowlistsWritten,
             },
+          }),
+      ...(backlog.length === 0
+        ? {}
+        : {
+            backlog: backlog.map((judged) => ({
+              runId: judged.runId,
+              feeds: [...new Set(judged.feedChanges.map((change) => change.feed))],
+              committed: judged.drift.committed,
+            })),
           }),
       results: results.map(summarise),
     };

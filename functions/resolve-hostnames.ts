@@ -13,6 +13,7 @@ import {
   createDriftRecorder,
   DEFAULT_DRIFT_OPTIONS,
 } from "#shared/detect/compose";
+import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { recordDnsRunDrift } from "#shared/detect/observe-drift";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
@@ -30,7 +31,10 @@ export {
  * changed. Publishing is left to `publish-events` (DynamoDB Streams on the new change events, and
  * its sweep), so this role needs no SNS or KMS rights. Each delivery of the same scheduled event
  * has the same run id (its `time` truncated to the interval), so a retried or duplicated delivery
- * never double-counts and commits nothing new (event ids are deterministic).
+ * never double-counts and commits nothing new (event ids are deterministic). Before resolving, it
+ * judges any earlier run that saved its observations and died before its drift was committed
+ * (and was not redelivered): its IPs have already entered or left the state, so no later run
+ * would raise them.
  */
 
 export const ScheduledEvent = z.object({
@@ -56,6 +60,8 @@ export interface ResolveHostnamesResponse {
   committed: number;
   /** Allowlist object keys written (empty when no list changed). */
   allowlistsWritten: string[];
+  /** Earlier runs left unjudged by an interrupted invocation, judged first (usually none). */
+  backlog: { runId: string; committed: number }[];
 }
 
 export interface ResolveHandlerDependencies {
@@ -116,6 +122,21 @@ export function createResolveHostnamesHandler(
     const runId = runIdFor(new Date(event.time), config.intervalMinutes);
     const catalogue = await catalogueSource(config.catalogueId);
     const deadline = clock() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+
+    const backlog = await judgeUnjudged(
+      {
+        observations: stores.observations,
+        feedPointers: stores.feedPointers,
+        archive: stores.archive,
+        recordDrift,
+        logger: runLogger,
+      },
+      { catalogue: async () => catalogue, dnsRuns: true, feeds: [], exceptRunId: runId },
+    ).catch((error: unknown) => {
+      logger.error("judging earlier unjudged runs failed", { runId, error });
+      throw error;
+    });
+
     logger.info("resolving", { runId, catalogueId: catalogue.id, servers: resolver.servers });
 
     const result = await resolveHostnames(
@@ -140,7 +161,12 @@ export function createResolveHostnamesHandler(
 
     // A redelivered run judges again: it commits what an interrupted first delivery did not.
     const drift = await recordDnsRunDrift(
-      { archive: stores.archive, feedPointers: stores.feedPointers, recordDrift },
+      {
+        archive: stores.archive,
+        feedPointers: stores.feedPointers,
+        recordDrift,
+        runs: stores.observations,
+      },
       { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
     ).catch((error: unknown) => {
       logger.error("recording the run's drift failed", { runId, error });
@@ -161,8 +187,16 @@ export function createResolveHostnamesHandler(
       driftEvents: drift.events.length,
       committed: drift.committed,
       allowlistsWritten: drift.allowlistsWritten,
+      backlog: backlog.map((judged) => ({
+        runId: judged.runId,
+        committed: judged.drift.committed,
+      })),
     };
-    metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, drift.committed);
+    metrics.addMetric(
+      "DriftEventsCommitted",
+      MetricUnit.Count,
+      drift.committed + backlog.reduce((sum, judged) => sum + judged.drift.committed, 0),
+    );
     if (result.duplicateRun) {
       metrics.addMetric("DuplicateRuns", MetricUnit.Count, 1);
     } else {

@@ -360,12 +360,15 @@ export async function runHistoryCommand(
         );
         return EXIT_OK;
       }
+      // One more than shown, to tell whether older runs exist; the rest of the range is not read.
       const runs = await store.history(hostname, {
         ...(input.from !== undefined ? { from: input.from.value } : {}),
         ...(input.to !== undefined ? { to: input.to.value } : {}),
+        limit: options.limit + 1,
       });
       const newestFirst = runs.reverse();
       const shown = newestFirst.slice(0, options.limit);
+      const total = newestFirst.length > options.limit ? null : shown.length;
       output.stdout(
         options.json
           ? `${JSON.stringify(
@@ -373,13 +376,14 @@ export async function runHistoryCommand(
                 hostname,
                 from: input.from?.value ?? null,
                 to: input.to?.value ?? null,
-                total: newestFirst.length,
+                total,
+                more: total === null,
                 runs: shown.map(runSummary),
               },
               null,
               2,
             )}\n`
-          : formatHistory(hostname, shown, newestFirst.length),
+          : formatHistory(hostname, shown, total),
       );
       return EXIT_OK;
     } finally {
@@ -685,15 +689,21 @@ function describeAnswer(answer: ResolverAnswer): string[] {
   return lines;
 }
 
+/**
+ * `total`: the runs in the range, or null when there are more than `runs` (only the newest were
+ * read, so they are not counted).
+ */
 export function formatHistory(
   hostname: string,
   runs: readonly HostObservation[],
-  total: number,
+  total: number | null,
 ): string {
   if (runs.length === 0) return `${hostname}: no runs in that range\n`;
-  const shown =
-    runs.length < total ? `, the newest ${runs.length} shown (--limit, --from, --to)` : "";
-  const lines = [`${hostname}: ${plural(total, "run")}, newest first${shown}`, ""];
+  const heading =
+    total === null
+      ? `the newest ${plural(runs.length, "run")}, newest first; older runs exist (--limit, --from, --to)`
+      : `${plural(total, "run")}, newest first${runs.length < total ? `, the newest ${runs.length} shown (--limit, --from, --to)` : ""}`;
+  const lines = [`${hostname}: ${heading}`, ""];
   const idWidth = Math.max(...runs.map((r) => r.runId.length));
   for (const run of runs) {
     const changes = [...run.entered.map((ip) => `+${ip}`), ...run.left.map((ip) => `-${ip.ip}`)];

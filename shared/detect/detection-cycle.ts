@@ -3,7 +3,11 @@ import type { DriftFeeds } from "#shared/compare/evaluate-drift";
 import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import type { ObservationStore } from "#shared/observe/dns/observation-store";
+import type {
+  ObservationQueries,
+  ObservationStore,
+  RunJudgements,
+} from "#shared/observe/dns/observation-store";
 import {
   type ResolveOptions,
   type RunLogger,
@@ -12,8 +16,15 @@ import {
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { type FeedIngestOptions, ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
-import type { FeedFetcher, FeedLogger, FeedPointerStore } from "#shared/observe/feeds/ports";
+import type {
+  FeedChangeJudgements,
+  FeedFetcher,
+  FeedLogger,
+  FeedPointerStore,
+} from "#shared/observe/feeds/ports";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
+import { markFeedResultsJudged } from "./observe-drift";
 
 /** The compare → record → notify step, injected so the cycle stays free of its adapters. */
 export type DriftRecorder = (input: {
@@ -26,10 +37,10 @@ export type DriftRecorder = (input: {
 
 export interface DetectionCycleDeps {
   resolver: DnsResolver;
-  observations: ObservationStore;
+  observations: ObservationStore & RunJudgements & Pick<ObservationQueries, "latestObservations">;
   fetcher: FeedFetcher;
   archive: ObjectArchive;
-  feedPointers: FeedPointerStore;
+  feedPointers: FeedPointerStore & FeedChangeJudgements;
   recordDrift: DriftRecorder;
   /** Structured logging (Powertools' Logger fits); silent when omitted. */
   logger?: RunLogger & FeedLogger;
@@ -65,19 +76,24 @@ export interface DetectionCycleResult {
   /** The matcher of each feed with a current snapshot (the last good one after a failure). */
   matchers: ReadonlyMap<FeedId, RangeMatcher>;
   drift: RecordDriftResult;
+  /** Earlier runs an interrupted cycle left unjudged, judged by this one first (usually none). */
+  backlog: JudgedBacklog[];
 }
 
 /**
  * One full detection cycle, as `driftwatch detect` runs it.
  *
  * Primary course:
+ * 0. Judge what an earlier, interrupted cycle saved and did not judge (judge-unjudged.ts).
  * 1. Resolve every hostname of the catalogue and record the observations (DNS).
  * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp.
  * 3. Load the current range matchers (the last good snapshot of each feed).
  * 4. Compare, commit the change events, publish them, rewrite changed allowlists.
+ * 5. Mark the run and the feed changes judged.
  *
  * A failed lookup or feed is a result, never an empty answer: it removes nothing (steps 1 and 2
- * keep the last good state). A store failure throws and nothing is published for this run.
+ * keep the last good state). A store failure throws and nothing is published for this run; what
+ * steps 1 and 2 saved stays unjudged, and the next cycle's step 0 judges it.
  */
 export async function runDetectionCycle(
   deps: DetectionCycleDeps,
@@ -86,6 +102,23 @@ export async function runDetectionCycle(
   const clock = deps.clock ?? Date.now;
   const started = clock();
   const progress = input.onProgress ?? (() => {});
+
+  // 0.
+  const backlog = await judgeUnjudged(
+    {
+      observations: deps.observations,
+      feedPointers: deps.feedPointers,
+      archive: deps.archive,
+      recordDrift: deps.recordDrift,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    },
+    {
+      catalogue: async () => input.catalogue,
+      dnsRuns: true,
+      feeds: input.feeds.map((feed) => feed.id),
+      exceptRunId: input.runId,
+    },
+  );
 
   // 1. and 2.
   progress({ stage: "feeds", done: 0, total: input.feeds.length });
@@ -96,7 +129,7 @@ export async function runDetectionCycle(
       pointers: deps.feedPointers,
       ...(deps.logger ? { logger: deps.logger } : {}),
     },
-    { feeds: input.feeds, now: input.now, options: input.feedOptions },
+    { feeds: input.feeds, now: input.now, options: input.feedOptions, runId: input.runId },
   );
   const [resolved, feeds] = await Promise.all([
     resolveHostnames(
@@ -137,6 +170,10 @@ export async function runDetectionCycle(
     runId: input.runId,
   });
 
+  // 5.
+  await deps.observations.markRunJudged(resolved.runId);
+  await markFeedResultsJudged(deps.feedPointers, feeds);
+
   return {
     runId: input.runId,
     startedAt: input.now.toISOString(),
@@ -147,5 +184,6 @@ export async function runDetectionCycle(
     feeds,
     matchers,
     drift,
+    backlog,
   };
 }

@@ -2,9 +2,10 @@ import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import type { ObservationQueries } from "#shared/observe/dns/observation-store";
+import type { ObservationQueries, RunJudgements } from "#shared/observe/dns/observation-store";
+import { countedChangeId } from "#shared/observe/feeds/changes";
 import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
-import type { FeedPointerStore } from "#shared/observe/feeds/ports";
+import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import type { CatalogueSource } from "./catalogue-source";
 import type { DriftRecorder } from "./detection-cycle";
@@ -26,27 +27,49 @@ export interface ObserveDriftDeps {
  * After a DNS run:
  * 1. Load the current range matchers (the last good snapshot of each feed).
  * 2. Compare the run's observations, commit the change events, rewrite changed allowlists.
+ * 3. Mark the run judged. Until then the next cycle finds it unjudged and judges it first
+ *    (judge-unjudged.ts): a crash between saving the observations and committing their events
+ *    loses nothing.
  *
  * No feed results: feed events are the ingest's. The verdicts are dated at the run's observation
  * time (the first attempt's, for a retried run), so a redelivered run judges exactly what the
  * first delivery judged: same event ids, nothing new committed.
  */
 export async function recordDnsRunDrift(
-  deps: ObserveDriftDeps,
+  deps: ObserveDriftDeps & { runs: Pick<RunJudgements, "markRunJudged"> },
   input: { catalogue: Catalogue; observations: HostObservation[]; runId: string; now: Date },
 ): Promise<RecordDriftResult> {
+  // 1.
   const matchers = await loadCurrentRangeMatchers({
     archive: deps.archive,
     pointers: deps.feedPointers,
   });
+  // 2.
   const observedAt = input.observations[0]?.observedAt;
-  return deps.recordDrift({
+  const drift = await deps.recordDrift({
     catalogue: input.catalogue,
     observations: input.observations,
     feeds: { results: [], matchers },
     now: observedAt === undefined ? input.now : new Date(observedAt),
     runId: input.runId,
   });
+  // 3.
+  await deps.runs.markRunJudged(input.runId);
+  return drift;
+}
+
+/**
+ * After the compare step committed what ingests accepted: takes each counted change (see
+ * `countedChangeId`) off its feed's unjudged list.
+ */
+export async function markFeedResultsJudged(
+  pointers: FeedChangeJudgements,
+  results: readonly FeedIngestResult[],
+): Promise<void> {
+  for (const result of results) {
+    const changeId = countedChangeId(result.diff);
+    if (changeId !== null) await pointers.markChangesJudged(result.feed, [changeId]);
+  }
 }
 
 /**
@@ -81,9 +104,13 @@ export function standingObservation(observation: HostObservation): HostObservati
  * 4. Compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
  *    conditions such as resolution-failed that no run has committed yet), rewrite changed
  *    allowlists (a feed change moves the published ranges they list).
+ * 5. Mark the ingests' changes judged. Until then they stay on their pointers' unjudged lists and
+ *    the next cycle judges them first (judge-unjudged.ts): the pointer moved on before the commit,
+ *    so a crash in between would otherwise lose the change.
  */
 export async function recordFeedDrift(
   deps: ObserveDriftDeps & {
+    feedPointers: FeedChangeJudgements;
     observations: Pick<ObservationQueries, "latestObservations">;
     catalogues: CatalogueSource;
   },
@@ -101,13 +128,16 @@ export async function recordFeedDrift(
     pointers: deps.feedPointers,
   });
   // 4.
-  return deps.recordDrift({
+  const drift = await deps.recordDrift({
     catalogue,
     observations,
     feeds: { results: input.results, matchers },
     now: input.now,
     runId: input.runId,
   });
+  // 5.
+  await markFeedResultsJudged(deps.feedPointers, input.results);
+  return drift;
 }
 
 /**

@@ -28,6 +28,11 @@ export interface DetectionReport {
     events: number;
     /** Events first committed by this run (the others are standing conditions, notified before). */
     newEvents: number;
+    /**
+     * Of those, events of an earlier run that an interrupted cycle saved and did not judge: this
+     * cycle judged that run first (under its own run id) and committed them.
+     */
+    recovered: number;
     highSeverity: number;
     published: number;
     pending: number;
@@ -83,8 +88,20 @@ export function buildDetectionReport(
   locations: ReportLocations,
 ): DetectionReport {
   const { catalogue, observations, drift } = result;
-  const events = drift.events;
-  const newEventIds = new Set(drift.changeSets.flatMap((c) => c.events.map((e) => e.eventId)));
+  // What an earlier, interrupted cycle left unjudged and this one committed is new here too.
+  const ownIds = new Set(drift.events.map((e) => e.eventId));
+  const recovered = uniqueById(
+    result.backlog.flatMap((judged) => judged.drift.changeSets.flatMap((c) => c.events)),
+  ).filter((event) => !ownIds.has(event.eventId));
+  const events = [...drift.events, ...recovered];
+  const newEventIds = new Set(
+    [drift, ...result.backlog.map((judged) => judged.drift)].flatMap((d) =>
+      d.changeSets.flatMap((c) => c.events.map((e) => e.eventId)),
+    ),
+  );
+  const published = drift.published + sum(result.backlog.map((j) => j.drift.published));
+  const pending =
+    drift.publishFailures.length + sum(result.backlog.map((j) => j.drift.publishFailures.length));
   const byHost = new Map(observations.map((o) => [o.hostname, o]));
   const checkedEndpoints = catalogue.endpoints.filter((e) => e.hostname !== null);
 
@@ -160,9 +177,10 @@ export function buildDetectionReport(
       resolved,
       events: events.length,
       highSeverity,
-      published: drift.published,
-      newEvents: newEventIds.size,
-      pending: drift.publishFailures.length,
+      published,
+      newEvents: events.filter((event) => newEventIds.has(event.eventId)).length,
+      recovered: recovered.length,
+      pending,
     },
     actions: firewallActions(events),
     failures,
@@ -172,6 +190,16 @@ export function buildDetectionReport(
     exit,
     events: events.map((event) => ({ ...event, new: newEventIds.has(event.eventId) })),
   };
+}
+
+function uniqueById(events: readonly DriftEvent[]): DriftEvent[] {
+  const byId = new Map<string, DriftEvent>();
+  for (const event of events) if (!byId.has(event.eventId)) byId.set(event.eventId, event);
+  return [...byId.values()];
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 function isFailure(outcome: ResolutionOutcome | undefined): boolean {

@@ -215,8 +215,9 @@ describe("driftwatch history and ip, over two resolve runs (a move in between)",
     ]);
 
     // Assess
+    // Only the newest run (and one more, to know older ones exist) is read: no total.
     expect(limited.stdout).toContain(
-      "www.clearswift.com: 2 runs, newest first, the newest 1 shown",
+      "www.clearswift.com: the newest 1 run, newest first; older runs exist (--limit, --from, --to)",
     );
     expect(limited.stdout).toContain("suspicious 10.20.30.40 (private)");
     expect(limited.stdout).not.toContain("+23.185.0.1");

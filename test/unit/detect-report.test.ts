@@ -78,6 +78,7 @@ function cycle(
     feeds: feedResults,
     matchers: input.feeds.matchers,
     drift,
+    backlog: [],
   };
 }
 

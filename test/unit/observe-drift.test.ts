@@ -7,9 +7,10 @@ import {
   recordDnsRunDrift,
   recordFeedDrift,
 } from "#shared/detect/observe-drift";
-import type { FeedIngestResult } from "#shared/domain/feed";
+import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import type { FeedPointerStore } from "#shared/observe/feeds/ports";
+import { feedChangeId } from "#shared/observe/feeds/changes";
+import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import {
   AWS_META,
@@ -34,10 +35,30 @@ const judge: DriftRecorder = async (input) => ({
   allowlistsWritten: [],
 });
 
-const noFeedSnapshots: FeedPointerStore = {
-  get: async () => null,
-  put: () => Promise.reject(new Error("not written in these tests")),
-};
+/** No snapshot stored; the changes marked judged are kept, in order. */
+function noFeedSnapshots(): FeedPointerStore &
+  FeedChangeJudgements & { judged: [FeedId, string[]][] } {
+  const judged: [FeedId, string[]][] = [];
+  return {
+    judged,
+    get: async () => null,
+    put: () => Promise.reject(new Error("not written in these tests")),
+    markChangesJudged: async (feed, changeIds) => {
+      judged.push([feed, [...changeIds]]);
+    },
+  };
+}
+
+/** The runs marked judged, in order. */
+function runJudgements() {
+  const judged: string[] = [];
+  return {
+    judged,
+    markRunJudged: async (runId: string) => {
+      judged.push(runId);
+    },
+  };
+}
 const emptyArchive: ObjectArchive = {
   putIfChanged: () => Promise.reject(new Error("not written in these tests")),
   get: async () => null,
@@ -78,12 +99,14 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
       options: OPTIONS,
     });
 
+    const pointers = noFeedSnapshots();
+
     // Act
     const recorded = await recordFeedDrift(
       {
         observations: latestOf(lastRun),
         archive: emptyArchive,
-        feedPointers: noFeedSnapshots,
+        feedPointers: pointers,
         recordDrift: judge,
         catalogues: async () => catalogue,
       },
@@ -100,6 +123,9 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
     const failed = (events: typeof runVerdicts) =>
       events.find((e) => e.type === "resolution-failed")?.eventId;
     expect(failed(recorded?.events ?? [])).toBe(failed(runVerdicts));
+    // Once committed, the change leaves the pointer's unjudged list.
+    const diff = results[0]?.diff;
+    expect(pointers.judged).toEqual([["cloudfront", [diff && feedChangeId(diff)]]]);
   });
 
   it("has nothing to judge when no feed changed, was rejected or had a removal come due", async () => {
@@ -132,7 +158,7 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
       {
         observations: latestOf([]),
         archive: emptyArchive,
-        feedPointers: noFeedSnapshots,
+        feedPointers: noFeedSnapshots(),
         recordDrift: judge,
         catalogues: async () => catalogue,
       },
@@ -156,20 +182,49 @@ describe("recordDnsRunDrift: the resolve function's compare step", () => {
       observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"], observedAt }),
     ];
 
+    const runs = runJudgements();
+    const deps = {
+      archive: emptyArchive,
+      feedPointers: noFeedSnapshots(),
+      recordDrift: judge,
+      runs,
+    };
+
     // Act
-    const first = await recordDnsRunDrift(
-      { archive: emptyArchive, feedPointers: noFeedSnapshots, recordDrift: judge },
-      { catalogue, observations: run, runId: RUN_ID, now: new Date(observedAt) },
-    );
-    const redelivered = await recordDnsRunDrift(
-      { archive: emptyArchive, feedPointers: noFeedSnapshots, recordDrift: judge },
-      { catalogue, observations: run, runId: RUN_ID, now: new Date("2026-08-29T00:00:00Z") },
-    );
+    const first = await recordDnsRunDrift(deps, {
+      catalogue,
+      observations: run,
+      runId: RUN_ID,
+      now: new Date(observedAt),
+    });
+    const redelivered = await recordDnsRunDrift(deps, {
+      catalogue,
+      observations: run,
+      runId: RUN_ID,
+      now: new Date("2026-08-29T00:00:00Z"),
+    });
 
     // Assess
     expect(first.events.map((e) => e.type)).toEqual(["ip-added"]);
     expect(redelivered.events).toEqual(first.events);
     expect(first.events[0]?.detectedAt).toBe(observedAt);
+    expect(runs.judged).toEqual([RUN_ID, RUN_ID]);
+  });
+
+  it("leaves the run unjudged when committing its drift fails", async () => {
+    // Prepare
+    const runs = runJudgements();
+    const failing: DriftRecorder = () => Promise.reject(new Error("DynamoDB unavailable"));
+
+    // Act
+    const attempt = recordDnsRunDrift(
+      { archive: emptyArchive, feedPointers: noFeedSnapshots(), recordDrift: failing, runs },
+      { catalogue, observations: [observation(HOSTS.pinned)], runId: RUN_ID, now: NOW },
+    );
+
+    // Assess
+    await expect(attempt).rejects.toThrow("DynamoDB unavailable");
+    expect(runs.judged).toEqual([]);
   });
 });
 

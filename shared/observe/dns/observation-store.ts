@@ -41,6 +41,19 @@ export interface ObservationStore {
   ): Promise<{ saved: boolean; observation: HostObservation }>;
 }
 
+/**
+ * Whether each run's drift was judged: its change events committed by the compare step. The
+ * observations are saved before the judge runs, so a process that dies in between leaves a run
+ * whose IPs have entered or left the state without their events; the next cycle finds it here
+ * and judges it first (shared/detect/judge-unjudged.ts).
+ */
+export interface RunJudgements {
+  /** Runs begun (`beginRun`) and not yet marked judged, oldest first (by observation time). */
+  unjudgedRuns(): Promise<DnsRun[]>;
+  /** Marks a run judged. A run already marked, or no longer stored, is left as it is. */
+  markRunJudged(runId: string): Promise<void>;
+}
+
 /** A hostname that served an IP, from the IP index. */
 export interface IpSighting {
   ip: string;
@@ -60,8 +73,14 @@ export interface ObservationQueries {
    * of that UTC day): "what did X resolve to on date D". Null before the first observation.
    */
   observationAt(hostname: string, at: string): Promise<HostObservation | null>;
-  /** Every observation of a hostname between `from` and `to` (inclusive; ISO instants or dates). */
-  history(hostname: string, range?: { from?: string; to?: string }): Promise<HostObservation[]>;
+  /**
+   * The observations of a hostname between `from` and `to` (inclusive; ISO instants or dates),
+   * oldest first: all of them, or with `limit` only the newest `limit` (the others are not read).
+   */
+  history(
+    hostname: string,
+    range?: { from?: string; to?: string; limit?: number },
+  ): Promise<HostObservation[]>;
   /** Every hostname that ever had the IP in its observed set. */
   hostsForIp(ip: string): Promise<IpSighting[]>;
 }

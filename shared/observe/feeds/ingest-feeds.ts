@@ -1,6 +1,7 @@
 import type { FeedDiff, FeedId, FeedIngestResult, FeedSnapshotMeta } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import { feedArchiveKey, loadArchivedSnapshot } from "./archive";
+import { unjudgedChangeOf, withUnjudgedChange } from "./changes";
 import {
   type DampedChanges,
   dampFeedChanges,
@@ -53,6 +54,11 @@ export interface IngestFeedsInput {
   /** From AmazonIpSpaceChanged; applies to `aws-ip-ranges` only. */
   notification?: IpSpaceChangedNotification;
   options: FeedIngestOptions;
+  /**
+   * The run that judges what this ingest accepts, kept with each accepted change on the pointer
+   * so that a later judge commits it under the same id (default `feeds-<now ISO>`).
+   */
+  runId?: string;
 }
 
 /**
@@ -72,6 +78,11 @@ export interface IngestFeedsInput {
  * 9. Archive the raw bytes, content-addressed (skipped when already there).
  * 10. Replace the pointer, conditional on the version read in 1: `updated`, with the diff.
  * Unchanged ingests also advance the damping of pending removals (a removal can come due then).
+ *
+ * A change that counts (a non-baseline diff with an addition or removal, or removals that came
+ * due) is written onto the pointer's `unjudged` list in the same put: the compare step judges it
+ * after this returns and then marks it (`markChangesJudged`); a crash in between leaves it there
+ * for the next cycle to judge first, so it is never lost with the pointer already moved on.
  *
  * Throws `FeedIngestIncompleteError` (carrying the completed results) only when a store or the archive
  * failed; bad or unreachable feeds are results, not exceptions.
@@ -250,6 +261,12 @@ async function ingestFeed(
   });
 
   // 10.
+  const change = unjudgedChangeOf(
+    damped === null
+      ? undefined
+      : { feed, from: current, to: meta, added: damped.added, removed: damped.removed },
+    { runId: judgingRunId(input), acceptedAt: fetchedAt },
+  );
   const next: FeedPointer = {
     feed,
     version: (pointer?.version ?? 0) + 1,
@@ -260,6 +277,7 @@ async function ingestFeed(
     damping: damped?.state ?? EMPTY_DAMPING_STATE,
     confirmedAt: fetchedAt,
     updatedAt: fetchedAt,
+    unjudged: withUnjudgedChange(pointer?.unjudged, change),
   };
   try {
     await deps.pointers.put(next, pointer?.version ?? null);
@@ -354,6 +372,10 @@ async function recordUnchanged(
   });
   const etag = validators.etag ?? pointer.etag;
   const lastModified = validators.lastModified ?? pointer.lastModified;
+  const due = unjudgedChangeOf(
+    { feed, from: meta, to: meta, added: [], removed: damped.removed },
+    { runId: judgingRunId(input), acceptedAt: now },
+  );
   try {
     await deps.pointers.put(
       {
@@ -365,6 +387,7 @@ async function recordUnchanged(
         damping: damped.state,
         confirmedAt: now,
         updatedAt: now,
+        unjudged: withUnjudgedChange(pointer.unjudged, due),
       },
       pointer.version,
     );
@@ -392,6 +415,10 @@ async function recordUnchanged(
       pendingRemovals: damped.state.pending.map((entry) => entry.prefix),
     },
   };
+}
+
+function judgingRunId(input: IngestFeedsInput): string {
+  return input.runId ?? `feeds-${input.now.toISOString()}`;
 }
 
 /** Another ingest replaced the pointer between our read and our write. */

@@ -1,4 +1,4 @@
-import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
+import type { FeedDiff, FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
 import type { FeedDampingState } from "./damping";
 
 /**
@@ -47,6 +47,27 @@ export interface FeedPointer {
   /** Last time the feed was confirmed to still serve `meta` (accepted, or unchanged). */
   confirmedAt: string;
   updatedAt: string;
+  /**
+   * Changes this feed's ingests accepted that no compare step has committed yet, oldest first
+   * (absent: none). The pointer is written before the change is judged, so a crash in between
+   * would lose it: the next cycle judges these first (shared/detect/judge-unjudged.ts).
+   */
+  unjudged?: UnjudgedFeedChange[];
+}
+
+/**
+ * A change an ingest accepted with the pointer: a new snapshot's diff after flap damping (not
+ * the baseline of a first snapshot), or removals that came due on an unchanged feed, with the
+ * added and removed prefixes (not the pending removals) and what it is judged under.
+ */
+export interface UnjudgedFeedChange {
+  /** `feedChangeId(diff)`: the same diff always has the same id. */
+  changeId: string;
+  /** The run that judges it: a later judge commits it under the same id. */
+  runId: string;
+  /** The ingest's time: the judge's `now`. */
+  acceptedAt: string;
+  diff: FeedDiff & { from: FeedSnapshotMeta };
 }
 
 export interface FeedPointerStore {
@@ -56,6 +77,16 @@ export interface FeedPointerStore {
    * yet); otherwise throws `FeedPointerConflictError` and changes nothing.
    */
   put(pointer: FeedPointer, expectedVersion: number | null): Promise<void>;
+}
+
+/** Where the compare step marks the feed changes it committed. */
+export interface FeedChangeJudgements {
+  /**
+   * Takes these changes off the feed's unjudged list. Never moves the pointer's version (an
+   * ingest racing it keeps its optimistic lock), so a racing ingest may put one back: it is
+   * then judged again, which commits nothing twice.
+   */
+  markChangesJudged(feed: FeedId, changeIds: readonly string[]): Promise<void>;
 }
 
 /** Structured logging, as the Powertools logger does it. */

@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
@@ -16,8 +17,10 @@ import type {
   IpSighting,
   ObservationQueries,
   ObservationStore,
+  RunJudgements,
   RunPosition,
 } from "#shared/observe/dns/observation-store";
+import { TABLE_KEYS } from "./table";
 
 /**
  * DNS observations in the driftwatch table (layout: TABLE.md, "DNS observations"):
@@ -26,6 +29,8 @@ import type {
  *   `RUN#<observedAt>#<runId>`, carrying the run's answers AND the state carried forward, so the
  *   current state is the newest item and a steady-state run writes once per hostname;
  * - IP index `IP#<ip>` / `HOST#<hostname>`, written only when an IP first enters.
+ * A run record is begun in the sparse index `gsi1` (`UNJUDGED_RUN`) and leaves it when the
+ * compare step has committed the run's drift (`markRunJudged`).
  */
 export interface DynamoObservationStoreOptions {
   documents: DynamoDBDocumentClient;
@@ -45,6 +50,8 @@ const SCHEMA_VERSION = 1;
 const RUN_SK = "RUN";
 /** Sorts after every run id character. */
 const HIGH = "\uffff";
+/** `gsi1pk` of the run records whose drift has not been judged yet. */
+export const UNJUDGED_RUN = "UNJUDGED_RUN";
 
 const hostPk = (hostname: string) => `HOST#${hostname}`;
 const runSk = (position: RunPosition) => `RUN#${position.observedAt}#${position.runId}`;
@@ -80,7 +87,7 @@ function instant(value: string, end: boolean): string {
 
 export function createDynamoObservationStore(
   options: DynamoObservationStoreOptions,
-): ObservationStore & ObservationQueries {
+): ObservationStore & ObservationQueries & RunJudgements {
   const { documents, tableName } = options;
   const retentionSeconds =
     (options.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS) * 86_400;
@@ -193,6 +200,9 @@ export function createDynamoObservationStore(
               observedAt: run.observedAt,
               hostnames: run.hostnames,
               expiresAt: expiresAt(run.observedAt),
+              // In the unjudged index until markRunJudged: oldest first by observation time.
+              gsi1pk: UNJUDGED_RUN,
+              gsi1sk: `${run.observedAt}#${run.runId}`,
             },
             ConditionExpression: "attribute_not_exists(pk)",
           }),
@@ -331,17 +341,75 @@ export function createDynamoObservationStore(
       return newestAtOrBelow(hostname, `RUN#${instant(at, true)}#${HIGH}`, true);
     },
 
-    async history(hostname: string, range: { from?: string; to?: string } = {}) {
+    async history(hostname: string, range: { from?: string; to?: string; limit?: number } = {}) {
+      const { limit: newest } = range;
+      if (newest !== undefined && (!Number.isInteger(newest) || newest < 1)) {
+        throw new RangeError(`limit must be a positive integer, got ${newest}`);
+      }
       const low = range.from === undefined ? "RUN#" : `RUN#${instant(range.from, false)}`;
       const high =
         range.to === undefined ? `RUN#${HIGH}` : `RUN#${instant(range.to, true)}#${HIGH}`;
-      const items = await queryAll({
+      const query: QueryCommandInput = {
         TableName: tableName,
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
         ExpressionAttributeValues: { ":pk": hostPk(hostname), ":low": low, ":high": high },
         ScanIndexForward: true,
+      };
+      if (newest === undefined) return (await queryAll(query)).map(parseObservation);
+      // Newest first, page by page until `limit` items (a page stops at 1 MB, maybe short).
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await send(`query ${hostPk(hostname)}`, () =>
+          documents.send(
+            new QueryCommand({
+              ...query,
+              ScanIndexForward: false,
+              Limit: newest - items.length,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined && items.length < newest);
+      return items.slice(0, newest).reverse().map(parseObservation);
+    },
+
+    async unjudgedRuns() {
+      const items = await queryAll({
+        TableName: tableName,
+        IndexName: TABLE_KEYS.gsi1,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": UNJUDGED_RUN },
+        ScanIndexForward: true,
       });
-      return items.map(parseObservation);
+      return items.map((item): DnsRun => {
+        const parsed = RunItem.safeParse(item);
+        if (!parsed.success) {
+          throw new ObservationStoreError(`stored run ${String(item.pk)} is malformed`, {
+            cause: parsed.error,
+          });
+        }
+        return parsed.data;
+      });
+    },
+
+    async markRunJudged(runId: string) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `RUN#${runId}`, sk: RUN_SK },
+            UpdateExpression: "REMOVE gsi1pk, gsi1sk",
+            // Never creates a run record: a run that is gone (TTL) stays gone.
+            ConditionExpression: "attribute_exists(pk)",
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) return;
+        throw new ObservationStoreError(`marking run ${runId} judged failed`, { cause: error });
+      }
     },
 
     async hostsForIp(ip: string) {

@@ -1,0 +1,191 @@
+import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
+import type { RecordDriftResult } from "#shared/compare/record-and-notify";
+import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+import type {
+  DnsRun,
+  ObservationQueries,
+  ObservationStore,
+  RunJudgements,
+} from "#shared/observe/dns/observation-store";
+import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import type {
+  FeedChangeJudgements,
+  FeedPointerStore,
+  UnjudgedFeedChange,
+} from "#shared/observe/feeds/ports";
+import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { DriftRecorder } from "./detection-cycle";
+import { standingObservation } from "./observe-drift";
+
+export interface JudgeUnjudgedDeps {
+  observations: Pick<ObservationStore, "savedObservations"> &
+    Pick<ObservationQueries, "latestObservations"> &
+    RunJudgements;
+  feedPointers: FeedPointerStore & FeedChangeJudgements;
+  archive: ObjectArchive;
+  recordDrift: DriftRecorder;
+  logger?: { warn(message: string, attributes?: Record<string, unknown>): void };
+}
+
+export interface JudgeUnjudgedInput {
+  /** The catalogue to judge against (the current one); read only when something is left. */
+  catalogue: () => Promise<Catalogue>;
+  /** Judge the DNS runs left unjudged (the resolve function and the CLI cycle do). */
+  dnsRuns: boolean;
+  /** The feeds whose unjudged changes to judge (the ingest function and the CLI cycle). */
+  feeds: readonly FeedId[];
+  /** The run about to start: a redelivered run resumes and judges itself when it completes. */
+  exceptRunId?: string;
+}
+
+/** One earlier run (a DNS run, feed changes, or both under one run id) judged now. */
+export interface JudgedBacklog {
+  runId: string;
+  /** The verdicts' time: the run's observation time, or the ingest's. */
+  judgedAt: string;
+  /** Hostnames of the run whose saved observations were judged (0 for feed changes alone). */
+  savedHostnames: number;
+  feedChanges: { feed: FeedId; changeId: string }[];
+  drift: RecordDriftResult;
+}
+
+interface Backlog {
+  runId: string;
+  at: string;
+  run?: DnsRun;
+  changes: UnjudgedFeedChange[];
+}
+
+/**
+ * Use case: before a cycle observes anything new, judge what an earlier cycle saved and did not
+ * judge. Observations and feed pointers are written before their change events are committed (the
+ * events are computed from them), so a process that dies in between — and whose run is not
+ * redelivered: the CLI takes a fresh run id per invocation, a Lambda may run out of retries —
+ * leaves state that has moved on without its notifications. The stores keep that fact (a run
+ * record in the unjudged index, a change on the pointer's unjudged list) until the judge marks it.
+ *
+ * 1. List the DNS runs not marked judged (oldest first) and the unjudged changes of each feed.
+ * 2. Nothing left: return; nothing else is read.
+ * 3. Group them by run id (a CLI cycle's DNS run and its feed changes share one), oldest first.
+ * 4. Per group: the run's saved observations, every other catalogued hostname's latest observation
+ *    as standing state (no transitions), the changes as the ingests reported them, and the
+ *    current range matchers.
+ * 5. Compare and commit under the group's own run id and time. Event ids are deterministic, so
+ *    what an interrupted judge already committed is not committed twice, and a change set it
+ *    started is completed (commit-events.ts rejoins by run id). Then mark the run and the changes
+ *    judged; a crash before the mark means one more, idempotent, judge.
+ *
+ * A run interrupted while saving (and never resumed) is judged with what it saved. Its saved
+ * observations are final: those hostnames' state advanced in this run, so their `entered` and
+ * `left` IPs happened here and nowhere else, and judging them now is the only way they are ever
+ * notified. The hostnames it did not save kept their previous state, so the next run computes
+ * their changes against that state and judges them itself; filling them in here as standing
+ * state raises nothing for them twice. A run still in flight elsewhere, listed because it is not
+ * marked yet, is judged with what it has saved so far and judges itself again when it completes,
+ * under the same run id: the same ids, nothing committed twice.
+ */
+export async function judgeUnjudged(
+  deps: JudgeUnjudgedDeps,
+  input: JudgeUnjudgedInput,
+): Promise<JudgedBacklog[]> {
+  // 1.
+  const runs = input.dnsRuns
+    ? (await deps.observations.unjudgedRuns()).filter((run) => run.runId !== input.exceptRunId)
+    : [];
+  const changes: UnjudgedFeedChange[] = [];
+  for (const feed of input.feeds) {
+    const pointer = await deps.feedPointers.get(feed);
+    changes.push(...(pointer?.unjudged ?? []));
+  }
+  // 2.
+  if (runs.length === 0 && changes.length === 0) return [];
+
+  // 3.
+  const groups = new Map<string, Backlog>();
+  const groupOf = (runId: string, at: string): Backlog => {
+    const group = groups.get(runId) ?? { runId, at, changes: [] };
+    if (at < group.at) group.at = at;
+    groups.set(runId, group);
+    return group;
+  };
+  for (const run of runs) groupOf(run.runId, run.observedAt).run = run;
+  for (const change of changes) groupOf(change.runId, change.acceptedAt).changes.push(change);
+  const ordered = [...groups.values()].sort(
+    (a, b) => compareText(a.at, b.at) || compareText(a.runId, b.runId),
+  );
+
+  const catalogue = await input.catalogue();
+  const hostnames = resolvableHostnames(catalogue);
+  let matchers: ReadonlyMap<FeedId, RangeMatcher> | undefined;
+  const judged: JudgedBacklog[] = [];
+  for (const group of ordered) {
+    deps.logger?.warn("judging a run left unjudged by an earlier cycle", {
+      runId: group.runId,
+      dnsRun: group.run !== undefined,
+      feedChanges: group.changes.length,
+    });
+    // 4.
+    const saved =
+      group.run === undefined
+        ? new Map<string, HostObservation>()
+        : await deps.observations.savedObservations(
+            { runId: group.run.runId, observedAt: group.run.observedAt },
+            group.run.hostnames,
+          );
+    const missing = hostnames.filter((hostname) => !saved.has(hostname));
+    const latest =
+      missing.length === 0
+        ? new Map<string, HostObservation>()
+        : await deps.observations.latestObservations(missing);
+    const observations = hostnames.flatMap((hostname) => {
+      const own = saved.get(hostname);
+      if (own !== undefined) return [own];
+      const standing = latest.get(hostname);
+      return standing === undefined ? [] : [standingObservation(standing)];
+    });
+    matchers ??= await loadCurrentRangeMatchers({
+      archive: deps.archive,
+      pointers: deps.feedPointers,
+    });
+    const judgedAt = group.run?.observedAt ?? group.at;
+
+    // 5.
+    const drift = await deps.recordDrift({
+      catalogue,
+      observations,
+      feeds: { results: group.changes.map(ingestResultOf), matchers },
+      now: new Date(judgedAt),
+      runId: group.runId,
+    });
+    if (group.run !== undefined) await deps.observations.markRunJudged(group.run.runId);
+    for (const feed of new Set(group.changes.map((change) => change.diff.feed))) {
+      const ids = group.changes.filter((c) => c.diff.feed === feed).map((c) => c.changeId);
+      await deps.feedPointers.markChangesJudged(feed, ids);
+    }
+    judged.push({
+      runId: group.runId,
+      judgedAt,
+      savedHostnames: saved.size,
+      feedChanges: group.changes.map((c) => ({ feed: c.diff.feed, changeId: c.changeId })),
+      drift,
+    });
+  }
+  return judged;
+}
+
+/** A kept change as the ingest that accepted it reported it (same evidence, same ids). */
+function ingestResultOf(change: UnjudgedFeedChange): FeedIngestResult {
+  const { diff } = change;
+  return {
+    feed: diff.feed,
+    status: diff.from.sha256 === diff.to.sha256 ? "unchanged" : "updated",
+    current: diff.to,
+    confirmedAt: change.acceptedAt,
+    diff,
+  };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
