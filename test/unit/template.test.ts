@@ -173,6 +173,19 @@ function bucketObjectPatterns(template: Template, roleId: string, action: string
     .sort();
 }
 
+/** The indexes of `Table` a role may use an action on, e.g. `index/gsi1`. */
+function tableIndexPatterns(template: Template, roleId: string, action: string): string[] {
+  return roleStatements(template, roleId)
+    .filter((statement) => statement.effect === "Allow" && statement.actions.includes(action))
+    .flatMap((statement) => statement.resources)
+    .flatMap((resource) => {
+      const parts = at(resource, "Fn::Join", 1);
+      if (!Array.isArray(parts) || target(parts[0]) !== "Table") return [];
+      return typeof parts[1] === "string" ? [parts[1].replace(/^\//, "")] : [];
+    })
+    .sort();
+}
+
 function functionRoleId(fn: Resource): string | undefined {
   return target(fn.Properties.Role);
 }
@@ -738,6 +751,15 @@ describe("the packaged CloudFormation template", () => {
       "feeds/*",
     ]);
     expect(bucketObjectPatterns(template, "PublishEventsRole", "s3:PutObject")).toEqual([]);
+    // gsi1: the resolve function lists the runs left unjudged; the ingest function keeps its
+    // unjudged changes on the feed pointer and queries no index.
+    expect(tableIndexPatterns(template, "ResolveHostnamesRole", "dynamodb:Query")).toEqual([
+      "index/gsi1",
+    ]);
+    expect(tableIndexPatterns(template, "IngestFeedsRole", "dynamodb:Query")).toEqual([]);
+    expect(tableIndexPatterns(template, "PublishEventsRole", "dynamodb:Query")).toEqual([
+      "index/gsi1",
+    ]);
     for (const id of ["ResolveHostnamesLambdaFunction", "IngestFeedsLambdaFunction"]) {
       const variables = at(template.Resources[id]?.Properties, "Environment", "Variables");
       expect(at(variables, "DRIFTWATCH_TOPIC_ARN"), id).toBeUndefined();
