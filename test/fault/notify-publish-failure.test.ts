@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
-import type { HostObservation } from "#shared/domain/observation";
+import { recordDrift } from "#shared/compare/record-and-notify";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
-import { catalogue, feeds, HOSTS, NOW, OPTIONS, observation } from "#test/helpers/verdict-fixtures";
+import { HOSTS, NOW, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
 
 /**
  * Faults injected at the adapter boundary between commit and publish: the notify path must
@@ -15,32 +14,7 @@ import { catalogue, feeds, HOSTS, NOW, OPTIONS, observation } from "#test/helper
  * crash window) once.
  */
 
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
 const PINNED = "endpoint:appliance-online-help/clearswifhelp.clearswift.com";
-
-function hosts(...replacements: HostObservation[]): HostObservation[] {
-  const steady = [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-  return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
-}
-
-function run(runId: string, hoursLater: number, observations: HostObservation[]): RecordDriftInput {
-  return {
-    catalogue,
-    observations: observations.map((o) => ({ ...o, runId })),
-    feeds: feeds(),
-    now: new Date(NOW.getTime() + hoursLater * 3_600_000),
-    runId,
-    options: OPTIONS,
-  };
-}
 
 /** A notifier that fails while `failing` says so (an SNS outage or throttling). */
 function flaky(failing: (subjectKey: string) => boolean) {
@@ -71,10 +45,10 @@ describe("fault: SNS fails between commit and publish", () => {
     let outage = true;
     const sns = flaky((subject) => outage && subject === PINNED);
     const deps = notifyDeps(stack, sns.wrap);
-    const changes = run(
+    const changes = recordInput(
       "run-1",
       0,
-      hosts(
+      steadyState(
         observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }),
         observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"], entered: ["41.92.10.21"] }),
       ),
@@ -84,13 +58,13 @@ describe("fault: SNS fails between commit and publish", () => {
     const first = await recordDrift(deps, changes);
     const duringOutage = await drainQueue(stack, stack.inboxQueueUrl);
     outage = false;
-    const unchanged = hosts(
+    const unchanged = steadyState(
       observation(HOSTS.pinned, { active: ["3.10.94.193", "3.10.94.200"] }),
       observation(HOSTS.hostnameOnly, { active: ["41.92.10.20", "41.92.10.21"] }),
     );
-    const next = await recordDrift(deps, run("run-2", 0.25, unchanged));
+    const next = await recordDrift(deps, recordInput("run-2", 0.25, unchanged));
     const afterOutage = await drainQueue(stack, stack.inboxQueueUrl);
-    const later = await recordDrift(deps, run("run-3", 0.5, unchanged));
+    const later = await recordDrift(deps, recordInput("run-3", 0.5, unchanged));
     const finally_ = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess
@@ -117,16 +91,18 @@ describe("fault: SNS fails between commit and publish", () => {
     const deps = notifyDeps(stack, flaky((subject) => outage && subject === PINNED).wrap);
     await recordDrift(
       deps,
-      run(
+      recordInput(
         "run-1",
         0,
-        hosts(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
+        steadyState(
+          observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }),
+        ),
       ),
     );
-    const second = run(
+    const second = recordInput(
       "run-2",
       1,
-      hosts(
+      steadyState(
         observation(HOSTS.pinned, {
           active: ["3.10.94.193", "3.10.94.200"],
           entered: ["3.10.94.201"],
@@ -165,10 +141,10 @@ describe("fault: SNS fails between commit and publish", () => {
         return sent;
       },
     }));
-    const changes = run(
+    const changes = recordInput(
       "run-1",
       0,
-      hosts(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
+      steadyState(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
     );
 
     // Act
@@ -201,10 +177,12 @@ describe("fault: SNS fails between commit and publish", () => {
         return deps.events.putEventRecord(record);
       },
     };
-    const changes = run(
+    const changes = recordInput(
       "run-1",
       0,
-      hosts(observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: ["203.0.113.9"] })),
+      steadyState(
+        observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: ["203.0.113.9"] }),
+      ),
     );
 
     // Act

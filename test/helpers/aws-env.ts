@@ -1,5 +1,6 @@
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { startTestStack } from "#test/helpers/stack";
 
 /**
  * Makes a test stack look like AWS to the CLI: the SDK's endpoint and credential variables point
@@ -15,5 +16,37 @@ export function awsModeEnv(stack: EmbeddedStack): NodeJS.ProcessEnv {
     AWS_REGION: stack.region,
     DRIFTWATCH_TABLE_NAME: stack.tableName,
     DRIFTWATCH_BUCKET_NAME: stack.bucketName,
+  };
+}
+
+/**
+ * A fresh test stack posing as AWS for each test of the enclosing `describe` (started in
+ * `beforeEach`, stopped and the variables restored in `afterEach`). Read it inside a test.
+ */
+export function useAwsModeStack(): {
+  readonly stack: EmbeddedStack;
+  readonly env: NodeJS.ProcessEnv;
+} {
+  let current: { stack: EmbeddedStack; env: NodeJS.ProcessEnv } | undefined;
+  beforeEach(async () => {
+    const stack = await startTestStack();
+    current = { stack, env: awsModeEnv(stack) };
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await current?.stack.stop();
+    current = undefined;
+  });
+  const started = () => {
+    if (current === undefined) throw new Error("useAwsModeStack: read it inside a test");
+    return current;
+  };
+  return {
+    get stack() {
+      return started().stack;
+    },
+    get env() {
+      return started().env;
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { Catalogue, Endpoint } from "#shared/catalogue/schema";
 import { cidrContains } from "#shared/compare/addresses";
 import type { DriftInput, DriftOptions } from "#shared/compare/evaluate-drift";
+import type { RecordDriftInput } from "#shared/compare/record-and-notify";
 import type {
   FeedDiff,
   FeedId,
@@ -316,5 +317,38 @@ export function driftInput(
     runId: RUN_ID,
     options: OPTIONS,
     ...overrides,
+  };
+}
+
+/** The two mirrors the av-update-mirrors pool serves. */
+export const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
+
+/** Every host serving exactly what the catalogue expects, with the given hosts replaced. */
+export function steadyState(...replacements: HostObservation[]): HostObservation[] {
+  const steady = [
+    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
+    observation(HOSTS.pool1, { active: POOL_IPS }),
+    observation(HOSTS.pool2, { active: POOL_IPS }),
+    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
+    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
+    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
+    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
+  ];
+  return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
+}
+
+/** `recordDrift`'s input for run `runId`, `hoursLater` than NOW; the observations carry its id. */
+export function recordInput(
+  runId: string,
+  hoursLater: number,
+  observations: HostObservation[],
+): RecordDriftInput {
+  return {
+    catalogue,
+    observations: observations.map((o) => ({ ...o, runId })),
+    feeds: feeds(),
+    now: new Date(NOW.getTime() + hoursLater * 3_600_000),
+    runId,
+    options: OPTIONS,
   };
 }

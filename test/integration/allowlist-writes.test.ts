@@ -5,38 +5,11 @@ import {
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
-import type { HostObservation } from "#shared/domain/observation";
+import { recordDrift } from "#shared/compare/record-and-notify";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
-import { catalogue, feeds, HOSTS, NOW, OPTIONS, observation } from "#test/helpers/verdict-fixtures";
-
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
-
-function hosts(...replacements: HostObservation[]): HostObservation[] {
-  const steady = [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-  return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
-}
-
-function run(runId: string, hoursLater: number, observations: HostObservation[]): RecordDriftInput {
-  return {
-    catalogue,
-    observations,
-    feeds: feeds(),
-    now: new Date(NOW.getTime() + hoursLater * 3_600_000),
-    runId,
-    options: OPTIONS,
-  };
-}
+import { HOSTS, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
 
 async function objects(stack: EmbeddedStack) {
   const listing = await stack.clients.s3.send(
@@ -70,7 +43,7 @@ describe("allowlists in S3", () => {
 
   it("writes a text and a JSON file per group on the first run", async () => {
     // Act
-    const result = await recordDrift(notifyDeps(stack), run("r1", 0, hosts()));
+    const result = await recordDrift(notifyDeps(stack), recordInput("r1", 0, steadyState()));
 
     // Assess
     const groups = [
@@ -92,11 +65,11 @@ describe("allowlists in S3", () => {
   it("rewrites nothing when no list changed, though hours have passed", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, run("r1", 0, hosts()));
+    await recordDrift(deps, recordInput("r1", 0, steadyState()));
     const before = await objects(stack);
 
     // Act
-    const result = await recordDrift(deps, run("r2", 5, hosts()));
+    const result = await recordDrift(deps, recordInput("r2", 5, steadyState()));
 
     // Assess
     expect(result.allowlistsWritten).toEqual([]);
@@ -106,16 +79,16 @@ describe("allowlists in S3", () => {
   it("rewrites only the files of the group whose list changed, with the time of the change", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, run("r1", 0, hosts()));
+    await recordDrift(deps, recordInput("r1", 0, steadyState()));
     const before = await objects(stack);
 
     // Act
     const result = await recordDrift(
       deps,
-      run(
+      recordInput(
         "r2",
         2,
-        hosts(
+        steadyState(
           observation(HOSTS.rotating, { active: ["162.159.200.1"], entered: ["162.159.200.2"] }),
         ),
       ),
@@ -138,14 +111,14 @@ describe("allowlists in S3", () => {
   it("restores a deleted file with its previous bytes", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, run("r1", 0, hosts()));
+    await recordDrift(deps, recordInput("r1", 0, steadyState()));
     const original = await text(stack, "allowlists/ntp.txt");
     await stack.clients.s3.send(
       new DeleteObjectCommand({ Bucket: stack.bucketName, Key: "allowlists/ntp.txt" }),
     );
 
     // Act
-    const result = await recordDrift(deps, run("r2", 3, hosts()));
+    const result = await recordDrift(deps, recordInput("r2", 3, steadyState()));
 
     // Assess
     expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt"]);

@@ -6,11 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type FeedsCommandOptions, runFeedsCommand } from "#cli/commands/feeds";
 import { main } from "#cli/main";
 import { RuntimeConfigError } from "#cli/runtime";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
-import { awsModeEnv } from "#test/helpers/aws-env";
+import { useAwsModeStack } from "#test/helpers/aws-env";
 import { awsIpRangesUrl, CLOUDFRONT_URL, fileUrl } from "#test/helpers/feed-fixtures";
-import { startTestStack } from "#test/helpers/stack";
 
 /** No AWS variables: the embedded store in the state directory. */
 const EMBEDDED: NodeJS.ProcessEnv = {};
@@ -130,27 +128,17 @@ describe("driftwatch feeds", () => {
 });
 
 describe("driftwatch feeds with the AWS variables set", () => {
-  let stack: EmbeddedStack;
-  beforeEach(async () => {
-    stack = await startTestStack();
-  });
-  afterEach(async () => {
-    vi.unstubAllEnvs();
-    await stack.stop();
-  });
+  const aws = useAwsModeStack();
 
   it("ingests into the table and bucket they name, not into the state directory", async () => {
-    // Prepare
-    const env = awsModeEnv(stack);
-
     // Act
-    const result = await run({}, "2026-08-21T19:00:00Z", env);
+    const result = await run({}, "2026-08-21T19:00:00Z", aws.env);
 
     // Assess
     expect(result.code).toBe(0);
     const pointers = createDynamoFeedPointerStore({
-      documents: stack.clients.documents,
-      tableName: stack.tableName,
+      documents: aws.stack.clients.documents,
+      tableName: aws.stack.tableName,
     });
     expect((await pointers.get("aws-ip-ranges"))?.meta).toMatchObject({
       syncToken: "1787338625",
@@ -161,7 +149,7 @@ describe("driftwatch feeds with the AWS variables set", () => {
 
   it("names DRIFTWATCH_BUCKET_NAME when it is missing, as the archive needs a bucket", async () => {
     // Prepare
-    const { DRIFTWATCH_BUCKET_NAME: _bucket, ...withoutBucket } = awsModeEnv(stack);
+    const { DRIFTWATCH_BUCKET_NAME: _bucket, ...withoutBucket } = aws.env;
 
     // Act
     const running = run({}, "2026-08-21T19:00:00Z", withoutBucket);

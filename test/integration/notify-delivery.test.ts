@@ -1,46 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
-import type { HostObservation } from "#shared/domain/observation";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
-import { catalogue, feeds, HOSTS, NOW, OPTIONS, observation } from "#test/helpers/verdict-fixtures";
-
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
-
-/** Every host as its policy expects, with the given hosts replaced. */
-function hosts(...replacements: HostObservation[]): HostObservation[] {
-  const steady = [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-  return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
-}
-
-function run(runId: string, hoursLater: number, observations: HostObservation[]): RecordDriftInput {
-  return {
-    catalogue,
-    observations: observations.map((o) => ({ ...o, runId })),
-    feeds: feeds(),
-    now: new Date(NOW.getTime() + hoursLater * 3_600_000),
-    runId,
-    options: OPTIONS,
-  };
-}
+import {
+  HOSTS,
+  NOW,
+  OPTIONS,
+  observation,
+  recordInput,
+  steadyState,
+} from "#test/helpers/verdict-fixtures";
 
 /** A run with changes in several groups and severities. */
 function eventfulRun(): RecordDriftInput {
-  return run(
+  return recordInput(
     "run-1",
     0,
-    hosts(
+    steadyState(
       // av-update-mirrors, high: a retired mirror is back, and an IP outside the pool
       observation(HOSTS.pool1, { active: ["185.155.104.24"], entered: ["184.72.245.1"] }),
       observation(HOSTS.pool2, { active: ["185.155.104.24"], entered: ["185.155.104.99"] }),
@@ -100,10 +79,10 @@ describe("notifications through SNS (fauxqs)", () => {
     const deps = notifyDeps(stack);
     await recordDrift(deps, eventfulRun());
     await drainQueue(stack, stack.inboxQueueUrl);
-    const quiet = run(
+    const quiet = recordInput(
       "run-2",
       0.25,
-      hosts(
+      steadyState(
         observation(HOSTS.pool1, { active: ["185.155.104.24", "184.72.245.1"] }),
         observation(HOSTS.pool2, { active: ["185.155.104.24", "185.155.104.99"] }),
         observation(HOSTS.pinned, { active: ["3.10.94.193", "3.10.94.200"] }),
@@ -161,7 +140,7 @@ describe("notifications through SNS (fauxqs)", () => {
     // Prepare
     const deps = notifyDeps(stack);
     const pinned = (runId: string, hours: number, facts: Parameters<typeof observation>[1]) =>
-      run(runId, hours, hosts(observation(HOSTS.pinned, facts)));
+      recordInput(runId, hours, steadyState(observation(HOSTS.pinned, facts)));
 
     // Act
     await recordDrift(deps, pinned("r1", 0, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));

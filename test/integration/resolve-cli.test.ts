@@ -2,13 +2,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runResolveCommand } from "#cli/commands/resolve";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
-import { awsModeEnv } from "#test/helpers/aws-env";
-import { startTestStack } from "#test/helpers/stack";
+import { useAwsModeStack } from "#test/helpers/aws-env";
 
 /** No AWS variables: the embedded store in the state directory. */
 const EMBEDDED: NodeJS.ProcessEnv = {};
@@ -141,18 +139,11 @@ describe("driftwatch resolve", () => {
   });
 
   describe("with AWS_REGION and DRIFTWATCH_TABLE_NAME set", () => {
-    let stack: EmbeddedStack;
-    beforeEach(async () => {
-      stack = await startTestStack();
-    });
-    afterEach(async () => {
-      vi.unstubAllEnvs();
-      await stack.stop();
-    });
+    const aws = useAwsModeStack();
 
     it("records the run in the table they name, not in the state directory", async () => {
       // Prepare
-      const { AWS_REGION, DRIFTWATCH_TABLE_NAME } = awsModeEnv(stack);
+      const { AWS_REGION, DRIFTWATCH_TABLE_NAME } = aws.env;
 
       // Act
       const { code } = await run(false, [dns.address], { AWS_REGION, DRIFTWATCH_TABLE_NAME });
@@ -160,8 +151,8 @@ describe("driftwatch resolve", () => {
       // Assess
       expect(code).toBe(0);
       const observations = createDynamoObservationStore({
-        documents: stack.clients.documents,
-        tableName: stack.tableName,
+        documents: aws.stack.clients.documents,
+        tableName: aws.stack.tableName,
       });
       const latest = await observations.latestObservations(["applianceupdate.clearswift.com"]);
       expect(latest.get("applianceupdate.clearswift.com")?.active.map((ip) => ip.ip)).toEqual([

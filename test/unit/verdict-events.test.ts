@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { HostObservation } from "#shared/domain/observation";
 import {
   AWS_META,
   AWS_PREFIXES,
@@ -19,26 +18,9 @@ import {
   prefix,
   RESOLVER_A,
   RESOLVER_B,
+  steadyState,
   updatedFeed,
 } from "#test/helpers/verdict-fixtures";
-
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
-
-function steadyState(): HostObservation[] {
-  return [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-}
-
-function withHost(replacement: HostObservation): HostObservation[] {
-  return steadyState().map((o) => (o.hostname === replacement.hostname ? replacement : o));
-}
 
 describe("evaluateDrift: resolution-failed", () => {
   const failing = (outcome: "nxdomain" | "servfail" | "timeout", consecutiveFailures: number) =>
@@ -50,7 +32,7 @@ describe("evaluateDrift: resolution-failed", () => {
 
   it("stays quiet below the threshold of consecutive failures", () => {
     // Prepare
-    const input = driftInput(withHost(failing("timeout", 2)));
+    const input = driftInput(steadyState(failing("timeout", 2)));
 
     // Act
     const events = evaluateDrift(input);
@@ -61,7 +43,7 @@ describe("evaluateDrift: resolution-failed", () => {
 
   it("reports the failure at the threshold, medium, with the outcome, and removes nothing", () => {
     // Prepare
-    const input = driftInput(withHost(failing("nxdomain", 3)));
+    const input = driftInput(steadyState(failing("nxdomain", 3)));
 
     // Act
     const events = evaluateDrift(input);
@@ -81,7 +63,7 @@ describe("evaluateDrift: resolution-failed", () => {
 
     // Act
     const ids = outcomes.map(
-      (outcome) => evaluateDrift(driftInput(withHost(failing(outcome, 4))))[0]?.eventId,
+      (outcome) => evaluateDrift(driftInput(steadyState(failing(outcome, 4))))[0]?.eventId,
     );
 
     // Assess
@@ -90,8 +72,8 @@ describe("evaluateDrift: resolution-failed", () => {
 
   it("keeps one id for one failure streak, however many runs it lasts", () => {
     // Prepare
-    const third = driftInput(withHost(failing("servfail", 3)), { runId: "run-3" });
-    const tenth = driftInput(withHost(failing("servfail", 10)), {
+    const third = driftInput(steadyState(failing("servfail", 3)), { runId: "run-3" });
+    const tenth = driftInput(steadyState(failing("servfail", 10)), {
       runId: "run-10",
       now: new Date(NOW.getTime() + 7 * 3_600_000),
     });
@@ -117,7 +99,7 @@ describe("evaluateDrift: suspicious-answer", () => {
 
   it("reports private answers as high without proposing to allow them", () => {
     // Prepare
-    const input = driftInput(withHost(hijacked()));
+    const input = driftInput(steadyState(hijacked()));
 
     // Act
     const events = evaluateDrift(input);
@@ -136,9 +118,9 @@ describe("evaluateDrift: suspicious-answer", () => {
     const nextDay = { ...hijacked(), observedAt: "2026-08-22T00:15:00.000Z" };
 
     // Act
-    const [first] = evaluateDrift(driftInput(withHost(hijacked()), { runId: "a" }));
-    const [second] = evaluateDrift(driftInput(withHost(later), { runId: "b" }));
-    const [third] = evaluateDrift(driftInput(withHost(nextDay), { runId: "c" }));
+    const [first] = evaluateDrift(driftInput(steadyState(hijacked()), { runId: "a" }));
+    const [second] = evaluateDrift(driftInput(steadyState(later), { runId: "b" }));
+    const [third] = evaluateDrift(driftInput(steadyState(nextDay), { runId: "c" }));
 
     // Assess
     expect(second?.eventId).toBe(first?.eventId);
@@ -150,7 +132,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
   it("reports a documented IP no answer has carried since tracking began, once the grace is over", () => {
     // Prepare: the host answers with another address, tracked for 36 h (grace 24 h)
     const input = driftInput(
-      withHost(
+      steadyState(
         observation(HOSTS.pinned, {
           active: ["3.10.94.200"],
           trackedSince: "2026-08-20T00:00:00Z",
@@ -176,7 +158,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     // Prepare: last seen 6 h ago
     const departed = observedIp("3.10.94.193", { lastSeen: "2026-08-21T06:00:00.000Z" });
     const input = driftInput(
-      withHost(observation(HOSTS.pinned, { active: ["3.10.94.200"], departed: [departed] })),
+      steadyState(observation(HOSTS.pinned, { active: ["3.10.94.200"], departed: [departed] })),
     );
 
     // Act
@@ -189,7 +171,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
   it("says nothing about a host that does not answer: a failure proves nothing", () => {
     // Prepare
     const input = driftInput(
-      withHost(observation(HOSTS.pinned, { outcome: "timeout", consecutiveFailures: 1 })),
+      steadyState(observation(HOSTS.pinned, { outcome: "timeout", consecutiveFailures: 1 })),
     );
 
     // Act
@@ -204,9 +186,9 @@ describe("evaluateDrift: documented-ip-unused", () => {
     const host = observation(HOSTS.pinned, { active: ["3.10.94.200"] });
 
     // Act
-    const first = evaluateDrift(driftInput(withHost(host), { runId: "r1" }));
+    const first = evaluateDrift(driftInput(steadyState(host), { runId: "r1" }));
     const later = evaluateDrift(
-      driftInput(withHost(host), { runId: "r9", now: new Date(NOW.getTime() + 86_400_000) }),
+      driftInput(steadyState(host), { runId: "r9", now: new Date(NOW.getTime() + 86_400_000) }),
     );
 
     // Assess
@@ -407,7 +389,7 @@ describe("evaluateDrift: feeds", () => {
 
 describe("evaluateDrift: event ids", () => {
   const moved = () =>
-    withHost(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));
+    steadyState(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));
 
   it("gives a retry of the same run identical events", () => {
     // Prepare
@@ -440,7 +422,9 @@ describe("evaluateDrift: allowlist size warnings", () => {
     // Prepare: 33 addresses for a rotating name
     const ips = Array.from({ length: 33 }, (_, i) => `162.159.200.${i + 1}`);
     const input = driftInput(
-      withHost(observation(HOSTS.rotating, { active: ips.slice(0, 32), entered: [ips[32] ?? ""] })),
+      steadyState(
+        observation(HOSTS.rotating, { active: ips.slice(0, 32), entered: [ips[32] ?? ""] }),
+      ),
     );
 
     // Act

@@ -1,22 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { catalogue, driftInput, feeds, HOSTS, observation } from "#test/helpers/verdict-fixtures";
-
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
-
-/** Observations in which every host serves exactly what the catalogue expects. */
-function steadyState() {
-  return [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-}
+import {
+  catalogue,
+  driftInput,
+  feeds,
+  HOSTS,
+  observation,
+  POOL_IPS,
+  steadyState,
+} from "#test/helpers/verdict-fixtures";
 
 function withHost(hostname: string, replacement: ReturnType<typeof observation>) {
   return steadyState().map((o) => (o.hostname === hostname ? replacement : o));
