@@ -170,4 +170,23 @@ describe("formatHistory", () => {
       "",
     ]);
   });
+
+  it("says older runs exist, without a count, when only the newest were read", () => {
+    // Prepare
+    const runs = [
+      observation("www.clearswift.com", {
+        runId: "run-9",
+        observedAt: "2026-08-21T14:00:00.000Z",
+        active: ["23.185.0.1"],
+      }),
+    ];
+
+    // Act
+    const [heading] = formatHistory("www.clearswift.com", runs, null).split("\n");
+
+    // Assess
+    expect(heading).toBe(
+      "www.clearswift.com: the newest 1 run, newest first; older runs exist (--limit, --from, --to)",
+    );
+  });
 });
