@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Catalogue, Endpoint, Pool } from "#shared/catalogue/schema";
+import { contentId } from "#shared/compare/canonical";
 
 /**
  * Versioned catalogue entries, as a store keeps them: the catalogue header (everything but the
@@ -61,28 +61,12 @@ export interface ImportPlan {
   actions: EntryAction[];
 }
 
-/** Canonical JSON: object keys sorted, `undefined` members dropped. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const member = (value as Record<string, unknown>)[key];
-      if (member !== undefined) sorted[key] = sortKeys(member);
-    }
-    return sorted;
-  }
-  return value;
-}
-
-/** sha256 (hex) of the canonical JSON of a value: equal content, equal hash. */
-export function contentHash(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
+/**
+ * sha256 (hex) of the canonical JSON of a value: equal content, equal hash. The same function as
+ * the event and allowlist ids (`contentId`); stored entries compare against it, so its format
+ * must not change.
+ */
+export const contentHash: (value: unknown) => string = contentId;
 
 /** Splits a catalogue into its entries, each with its position in the file and content hash. */
 export function catalogueEntries(catalogue: Catalogue): CatalogueEntry[] {

@@ -38,6 +38,13 @@ describe("catalogue import planning", () => {
     expect(contentHash({ a: [1, 2] })).not.toBe(contentHash({ a: [2, 1] }));
   });
 
+  it("keeps the stored hash format: sha256 (hex) of JSON with sorted keys and no white space", () => {
+    // sha256 of '{"a":[1,{"c":3,"d":2}],"b":"x"}': stored entries compare against this format
+    expect(contentHash({ b: "x", a: [1, { d: 2, c: 3 }], z: undefined })).toBe(
+      "493dfafcb63f097aaa7446279e89485dc52ced3f12f991a4bca47e39b572b076",
+    );
+  });
+
   it("splits a catalogue into a header, pools and endpoints that reassemble to the same catalogue", () => {
     // Act
     const entries = catalogueEntries(catalogue);
