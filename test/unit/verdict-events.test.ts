@@ -417,6 +417,22 @@ describe("evaluateDrift: event ids", () => {
   });
 });
 
+/** A run in which the CloudFront list gained `count` IPv4 prefixes (54.i.0.0/16). */
+function cloudfrontGrownBy(count: number) {
+  const added = Array.from({ length: count }, (_, i) =>
+    prefix(`54.${i}.0.0/16`, "CLOUDFRONT_GLOBAL"),
+  );
+  return driftInput(steadyState(), {
+    feeds: feeds(
+      [updatedFeed("cloudfront", { added, removed: [] })],
+      [
+        matcher(CLOUDFRONT_META, [...CLOUDFRONT_PREFIXES, ...added]),
+        matcher(AWS_META, AWS_PREFIXES),
+      ],
+    ),
+  });
+}
+
 describe("evaluateDrift: allowlist size warnings", () => {
   it("warns when a hostname resolves to more addresses than an FQDN object holds", () => {
     // Prepare: 33 addresses for a rotating name
@@ -438,19 +454,7 @@ describe("evaluateDrift: allowlist size warnings", () => {
 
   it("warns when a group's allowlist needs more security-group rules than the quota", () => {
     // Prepare: the CloudFront list grows from 2 to 61 IPv4 prefixes (one port: 61 rules)
-    const many = Array.from({ length: 59 }, (_, i) =>
-      prefix(`54.${i}.0.0/16`, "CLOUDFRONT_GLOBAL"),
-    );
-    const result = updatedFeed("cloudfront", { added: many, removed: [] });
-    const input = driftInput(steadyState(), {
-      feeds: feeds(
-        [result],
-        [
-          matcher(CLOUDFRONT_META, [...CLOUDFRONT_PREFIXES, ...many]),
-          matcher(AWS_META, AWS_PREFIXES),
-        ],
-      ),
-    });
+    const input = cloudfrontGrownBy(59);
 
     // Act
     const [event] = evaluateDrift(input);
@@ -464,19 +468,7 @@ describe("evaluateDrift: allowlist size warnings", () => {
 
   it("does not warn at the limit", () => {
     // Prepare: 60 IPv4 prefixes, one port
-    const many = Array.from({ length: 58 }, (_, i) =>
-      prefix(`54.${i}.0.0/16`, "CLOUDFRONT_GLOBAL"),
-    );
-    const result = updatedFeed("cloudfront", { added: many, removed: [] });
-    const input = driftInput(steadyState(), {
-      feeds: feeds(
-        [result],
-        [
-          matcher(CLOUDFRONT_META, [...CLOUDFRONT_PREFIXES, ...many]),
-          matcher(AWS_META, AWS_PREFIXES),
-        ],
-      ),
-    });
+    const input = cloudfrontGrownBy(58);
 
     // Act
     const [event] = evaluateDrift(input);

@@ -327,23 +327,14 @@ export class DynamoDbCatalogueStore implements CatalogueStore {
       importedAt: at,
       body: entry.body,
     };
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(sk)",
-        }),
+    const conflict = await this.putIfAbsent(item);
+    if (conflict === null) return;
+    const existing = await this.get<VersionItem>(item.pk, item.sk);
+    if (existing?.contentHash !== entry.contentHash) {
+      throw new CatalogueImportConflictError(
+        `${entry.kind} ${entry.entryId} version ${version} was written by another import`,
+        { cause: conflict },
       );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get<VersionItem>(item.pk, item.sk);
-      if (existing?.contentHash !== entry.contentHash) {
-        throw new CatalogueImportConflictError(
-          `${entry.kind} ${entry.entryId} version ${version} was written by another import`,
-          { cause: error },
-        );
-      }
     }
   }
 
@@ -368,6 +359,19 @@ export class DynamoDbCatalogueStore implements CatalogueStore {
       updatedAt: at,
       ...extra,
     };
+    const conflict = await this.putIfAbsent(item);
+    if (conflict !== null) {
+      throw new CatalogueImportConflictError(
+        `${entry.kind} ${entry.entryId} was created by another import`,
+        { cause: conflict },
+      );
+    }
+  }
+
+  /** Writes `item` unless its key is taken; returns the failed condition when it was. */
+  private async putIfAbsent(
+    item: VersionItem | CurrentEntryItem,
+  ): Promise<ConditionalCheckFailedException | null> {
     try {
       await this.documents.send(
         new PutCommand({
@@ -376,12 +380,10 @@ export class DynamoDbCatalogueStore implements CatalogueStore {
           ConditionExpression: "attribute_not_exists(sk)",
         }),
       );
+      return null;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      throw new CatalogueImportConflictError(
-        `${entry.kind} ${entry.entryId} was created by another import`,
-        { cause: error },
-      );
+      if (error instanceof ConditionalCheckFailedException) return error;
+      throw error;
     }
   }
 
