@@ -17,6 +17,13 @@ export const processOutput: CommandOutput = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** An error as a command reports it on stderr: its message and, if any, its cause's. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
+  return `${error.message}${cause}`;
+}
+
 /** Parser of a whole number of at least 1 written in digits (`--samples 3`). */
 export function positiveWholeNumber(flag: string) {
   return (value: string): number => {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { runDemoTour } from "#cli/demo/tour";
 import { EXIT_ERROR } from "#cli/exit-codes";
+import { type CommandOutput, describeError, processOutput } from "#cli/options";
 
 export interface DemoCommandOptions {
   keep?: string;
@@ -23,17 +24,14 @@ export function registerDemoCommand(program: Command): void {
       "per run only the summary line, the new verdicts and the notification counts",
     )
     .action(async (options: DemoCommandOptions) => {
-      process.exitCode = await runDemoCommand(options, {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-      });
+      process.exitCode = await runDemoCommand(options, processOutput);
     });
 }
 
 /** Plays the tour; 0 when it went as scripted, 1 otherwise. */
 export async function runDemoCommand(
   options: DemoCommandOptions,
-  output: { stdout: (text: string) => void; stderr: (text: string) => void },
+  output: CommandOutput,
 ): Promise<number> {
   try {
     const result = await runDemoTour({
@@ -43,12 +41,7 @@ export async function runDemoCommand(
     });
     return result.exitCode;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const cause =
-      error instanceof Error && error.cause instanceof Error
-        ? ` (cause: ${error.cause.message})`
-        : "";
-    output.stderr(`driftwatch demo: ${message}${cause}\n`);
+    output.stderr(`driftwatch demo: ${describeError(error)}\n`);
     return EXIT_ERROR;
   }
 }

@@ -7,6 +7,7 @@ import {
   catalogueOption,
   cloudfrontUrlOption,
   collectValues,
+  describeError,
   dnsServerOption,
   positiveInteger,
   processOutput,
@@ -215,10 +216,4 @@ function locationsOf(runtime: Runtime): ReportLocations {
     history: `${join(stateDir, "dynamodb")} (embedded DynamoDB); query with \`driftwatch history\``,
     notifications: `${join(stateDir, "notifications")} (as the embedded SNS topic delivered them)`,
   };
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
-  return `${error.message}${cause}`;
 }

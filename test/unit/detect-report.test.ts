@@ -14,6 +14,7 @@ import {
   NOW,
   observation,
   RUN_ID,
+  steadyState,
 } from "#test/helpers/verdict-fixtures";
 
 const LOCATIONS: ReportLocations = {
@@ -22,20 +23,6 @@ const LOCATIONS: ReportLocations = {
   history: ".driftwatch/dynamodb",
   notifications: "arn:aws:sns:us-east-1:000000000000:driftwatch-events",
 };
-
-const POOL_IPS = ["185.155.104.24", "70.33.161.213"];
-
-function healthy(): HostObservation[] {
-  return [
-    observation(HOSTS.pinned, { active: ["3.10.94.193"] }),
-    observation(HOSTS.pool1, { active: POOL_IPS }),
-    observation(HOSTS.pool2, { active: POOL_IPS }),
-    observation(HOSTS.cloudfront, { active: ["13.32.1.10"] }),
-    observation(HOSTS.aws, { active: ["3.8.1.20"] }),
-    observation(HOSTS.rotating, { active: ["162.159.200.1"] }),
-    observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"] }),
-  ];
-}
 
 const unreachable = (feed: FeedIngestResult["feed"]): FeedIngestResult => ({
   feed,
@@ -85,7 +72,7 @@ function cycle(
 describe("the detection report", () => {
   it("exits 0 with nothing to act on when every host serves what its policy expects", () => {
     // Act
-    const report = buildDetectionReport(cycle(healthy()), LOCATIONS);
+    const report = buildDetectionReport(cycle(steadyState()), LOCATIONS);
 
     // Assess
     expect(report.exit.code).toBe(0);
@@ -96,7 +83,7 @@ describe("the detection report", () => {
 
   it("exits 2 and lists the IP to allow under its firewall rule when a pinned host moves", () => {
     // Prepare
-    const moved = healthy().map((o) =>
+    const moved = steadyState().map((o) =>
       o.hostname === HOSTS.pinned
         ? observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })
         : o,
@@ -124,7 +111,7 @@ describe("the detection report", () => {
 
   it("exits 0 when the only high-severity condition was notified by an earlier run", () => {
     // Prepare: the same move as above, but its change set was committed before this run
-    const moved = healthy().map((o) =>
+    const moved = steadyState().map((o) =>
       o.hostname === HOSTS.pinned
         ? observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })
         : o,
@@ -144,7 +131,7 @@ describe("the detection report", () => {
 
   it("exits 1 when nothing could be observed, and reports every failure without removing an IP", () => {
     // Prepare: every name fails, both feeds unreachable (a machine without network)
-    const failing = healthy().map((o) =>
+    const failing = steadyState().map((o) =>
       observation(o.hostname, { outcome: "nxdomain", active: o.active.map((ip) => ip.ip) }),
     );
 
@@ -166,7 +153,7 @@ describe("the detection report", () => {
 
   it("shows suspicious answers apart from the drift table", () => {
     // Prepare
-    const hijacked = healthy().map((o) =>
+    const hijacked = steadyState().map((o) =>
       o.hostname === HOSTS.pinned
         ? observation(HOSTS.pinned, {
             active: ["3.10.94.193"],
