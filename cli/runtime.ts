@@ -1,6 +1,10 @@
 import { resolve } from "node:path";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import type { FeedId } from "#shared/domain/feed";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
+
+const FEED_IDS: readonly FeedId[] = ["aws-ip-ranges", "cloudfront"];
 
 /**
  * Where a CLI command keeps its state: the embedded default (dynalite + fauxqs in-process, data
@@ -27,6 +31,13 @@ export class RuntimeConfigError extends Error {
 }
 
 export const DEFAULT_STATE_DIR = ".driftwatch";
+
+/** The archived snapshot each feed's pointer names: the only archives a cycle reads. */
+async function currentFeedArchives(clients: AwsClients, tableName: string): Promise<string[]> {
+  const pointers = createDynamoFeedPointerStore({ documents: clients.documents, tableName });
+  const feeds = await Promise.all(FEED_IDS.map((feed) => pointers.get(feed)));
+  return feeds.flatMap((pointer) => (pointer === null ? [] : [pointer.meta.archiveKey]));
+}
 
 export interface RuntimeOptions {
   stateDir: string;
@@ -72,7 +83,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
   }
   const stateDir = resolve(options.stateDir);
-  const stack = await startEmbeddedStack({ stateDir });
+  const stack = await startEmbeddedStack({ stateDir, neededArchives: currentFeedArchives });
   return {
     mode: "embedded",
     clients: stack.clients,

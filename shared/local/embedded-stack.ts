@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { dirname, join, relative, sep } from "node:path";
@@ -11,7 +12,8 @@ import { ensureTable } from "#shared/stores/dynamodb/table";
  * The embedded default: dynalite (DynamoDB, pure Node) and fauxqs (SNS/SQS/S3) in-process on
  * loopback, driven by the same adapters as AWS. With a state directory, DynamoDB persists through
  * LevelDB and the bucket is mirrored to `<stateDir>/s3/<bucket>/` (fauxqs keeps S3 in memory),
- * so a second run sees the first run's state, archives and allowlists.
+ * so a second run sees the first run's state, archives and allowlists. Only what a run can read
+ * is loaded at start (archives on request), and only new or changed objects are written back.
  */
 export interface EmbeddedStackOptions {
   /** Folder for persistent state; in-memory when omitted (tests). */
@@ -21,6 +23,14 @@ export interface EmbeddedStackOptions {
   topicName?: string;
   /** A local SQS queue subscribed to the topic, so notifications can be read back. */
   inboxQueueName?: string;
+  /**
+   * Archives that need not be loaded at start: keys under these prefixes stay on disk unless
+   * `neededArchives` names them (default `feeds/`: old feed snapshots are never read again,
+   * and loading every one of them into memory at each start would grow without bound).
+   */
+  archivePrefixes?: readonly string[];
+  /** Keys under `archivePrefixes` to load anyway, e.g. each feed's current snapshot. */
+  neededArchives?: (clients: AwsClients, tableName: string) => Promise<readonly string[]>;
 }
 
 export interface EmbeddedStack {
@@ -86,7 +96,20 @@ export async function startEmbeddedStack(
   });
 
   const objectsDir = stateDir !== undefined ? join(stateDir, "s3", bucketName) : null;
-  if (objectsDir !== null) await restoreObjects(clients, bucketName, objectsDir);
+  const restored = new Map<string, string>();
+  if (objectsDir !== null) {
+    const archivePrefixes = options.archivePrefixes ?? ["feeds/"];
+    const needed = new Set(
+      options.neededArchives ? await options.neededArchives(clients, tableName) : [],
+    );
+    await restoreObjects(
+      clients,
+      bucketName,
+      objectsDir,
+      restored,
+      (key) => archivePrefixes.every((prefix) => !key.startsWith(prefix)) || needed.has(key),
+    );
+  }
 
   let stopped = false;
   return {
@@ -104,7 +127,7 @@ export async function startEmbeddedStack(
       if (stopped) return;
       stopped = true;
       try {
-        if (objectsDir !== null) await mirrorObjects(clients, bucketName, objectsDir);
+        if (objectsDir !== null) await mirrorObjects(clients, bucketName, objectsDir, restored);
       } finally {
         clients.destroy();
         await messaging.stop();
@@ -114,7 +137,14 @@ export async function startEmbeddedStack(
   };
 }
 
-async function restoreObjects(clients: AwsClients, bucket: string, dir: string): Promise<void> {
+/** Loads the mirrored objects that `wanted` accepts; remembers each one's ETag (its md5). */
+async function restoreObjects(
+  clients: AwsClients,
+  bucket: string,
+  dir: string,
+  restored: Map<string, string>,
+  wanted: (key: string) => boolean,
+): Promise<void> {
   let files: string[];
   try {
     files = await readdir(dir, { recursive: true, withFileTypes: false });
@@ -123,18 +153,26 @@ async function restoreObjects(clients: AwsClients, bucket: string, dir: string):
   }
   for (const file of files) {
     const path = join(dir, file);
+    const key = relative(dir, path).split(sep).join("/");
+    if (!wanted(key)) continue;
     let body: Buffer;
     try {
       body = await readFile(path);
     } catch {
       continue; // a directory
     }
-    const key = relative(dir, path).split(sep).join("/");
     await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    restored.set(key, `"${createHash("md5").update(body).digest("hex")}"`);
   }
 }
 
-async function mirrorObjects(clients: AwsClients, bucket: string, dir: string): Promise<void> {
+/** Writes the objects that are new or changed since they were restored; the rest stay as they are. */
+async function mirrorObjects(
+  clients: AwsClients,
+  bucket: string,
+  dir: string,
+  restored: ReadonlyMap<string, string>,
+): Promise<void> {
   let token: string | undefined;
   do {
     const page = await clients.s3.send(
@@ -142,6 +180,7 @@ async function mirrorObjects(clients: AwsClients, bucket: string, dir: string): 
     );
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
+      if (object.ETag !== undefined && restored.get(object.Key) === object.ETag) continue;
       const target = join(dir, ...object.Key.split("/"));
       const response = await clients.s3.send(
         new GetObjectCommand({ Bucket: bucket, Key: object.Key }),

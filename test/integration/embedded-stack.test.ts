@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -51,6 +51,52 @@ describe("embedded stack", () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it("loads only the archives a run needs, and writes back only what changed", async () => {
+    // Prepare: a state directory holding two feed snapshots and an allowlist
+    const stateDir = await mkdtemp(join(tmpdir(), "driftwatch-stack-"));
+    dirs.push(stateDir);
+    const first = await startEmbeddedStack({ stateDir });
+    for (const [key, body] of [
+      ["feeds/cloudfront/old.json", "{}"],
+      ["feeds/cloudfront/current.json", "{}"],
+      ["allowlists/x.txt", "1.2.3.4\n"],
+    ]) {
+      await first.clients.s3.send(
+        new PutObjectCommand({ Bucket: first.bucketName, Key: key, Body: body }),
+      );
+    }
+    await first.stop();
+    const onDisk = (key: string) => join(stateDir, "s3", "driftwatch-local", ...key.split("/"));
+    const before = (await stat(onDisk("allowlists/x.txt"))).mtimeMs;
+
+    // Act
+    const second = await startEmbeddedStack({
+      stateDir,
+      neededArchives: async () => ["feeds/cloudfront/current.json"],
+    });
+    const listed = await second.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: second.bucketName }),
+    );
+    await second.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: second.bucketName,
+        Key: "allowlists/y.txt",
+        Body: "5.6.7.8\n",
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await second.stop();
+
+    // Assess
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual([
+      "allowlists/x.txt",
+      "feeds/cloudfront/current.json",
+    ]);
+    expect(await readFile(onDisk("feeds/cloudfront/old.json"), "utf8")).toBe("{}");
+    expect((await stat(onDisk("allowlists/x.txt"))).mtimeMs).toBe(before);
+    expect(await readFile(onDisk("allowlists/y.txt"), "utf8")).toBe("5.6.7.8\n");
   });
 
   it("delivers a published notification to the inbox queue with its attributes", async () => {
