@@ -34,20 +34,6 @@ export function positiveWholeNumber(flag: string) {
   };
 }
 
-/**
- * Parser of an integer of at least 1 in any spelling `Number()` reads (`1e3`, `0x10`), with its
- * own message: `detect`'s flags have always accepted these, `positiveWholeNumber` does not.
- */
-export function positiveInteger(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} must be a positive integer`);
-    }
-    return n;
-  };
-}
-
 /** Collects a repeatable option's values as given. */
 export function collectValues(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -62,18 +48,13 @@ export function collectDnsServers(value: string, previous: string[]): string[] {
   }
 }
 
-/**
- * `--dns-server`, repeatable; none means the system's resolvers. `collect` is
- * `collectDnsServers` (checked while parsing) or `collectValues` (the command parses them).
- */
-export function dnsServerOption(
-  collect: (value: string, previous: string[]) => string[] = collectDnsServers,
-): Option {
+/** `--dns-server`, repeatable, checked while parsing; none means the system's resolvers. */
+export function dnsServerOption(): Option {
   return new Option(
     "--dns-server <host[:port]>",
     "a resolver to ask (repeatable: several vantage points); default: the system's",
   )
-    .argParser(collect)
+    .argParser(collectDnsServers)
     .default([] as string[]);
 }
 

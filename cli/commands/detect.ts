@@ -6,10 +6,9 @@ import {
   type CommandOutput,
   catalogueOption,
   cloudfrontUrlOption,
-  collectValues,
   describeError,
   dnsServerOption,
-  positiveInteger,
+  positiveWholeNumber,
   processOutput,
   stateDirOption,
 } from "#cli/options";
@@ -26,11 +25,7 @@ import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cyc
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
 import { saveInboxMessages } from "#shared/local/inbox";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import {
-  createCaresResolver,
-  parseDnsServer,
-  systemDnsServers,
-} from "#shared/observe/dns/c-ares-resolver";
+import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
@@ -62,7 +57,7 @@ export function registerDetectCommand(program: Command): void {
     .description(
       "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on",
     )
-    .addOption(dnsServerOption(collectValues))
+    .addOption(dnsServerOption())
     .addOption(stateDirOption())
     .addOption(awsIpRangesUrlOption())
     .addOption(cloudfrontUrlOption())
@@ -70,25 +65,25 @@ export function registerDetectCommand(program: Command): void {
     .option(
       "--samples <n>",
       "queries per name and resolver (round-robin names)",
-      positiveInteger("--samples"),
+      positiveWholeNumber("--samples"),
       DEFAULT_RESOLVE_OPTIONS.samples,
     )
     .option(
       "--timeout-ms <ms>",
       "per-query timeout",
-      positiveInteger("--timeout-ms"),
+      positiveWholeNumber("--timeout-ms"),
       DEFAULT_DNS_TIMEOUT_MS,
     )
     .option(
       "--deadline <seconds>",
       "no DNS query is asked after this many seconds",
-      positiveInteger("--deadline"),
+      positiveWholeNumber("--deadline"),
       60,
     )
     .option(
       "--failure-threshold <runs>",
       "consecutive failed runs before resolution-failed is notified",
-      positiveInteger("--failure-threshold"),
+      positiveWholeNumber("--failure-threshold"),
       DEFAULT_DRIFT_OPTIONS.failureThreshold,
     )
     .option(
@@ -121,7 +116,7 @@ export async function runDetectCommand(
   try {
     const catalogue = await loadCatalogueFile(options.catalogue);
     zone = options.zone !== undefined ? await startZoneDnsServer({ zoneFile: options.zone }) : null;
-    const given = [...options.dnsServer.map(parseDnsServer), ...(zone ? [zone.address] : [])];
+    const given = [...options.dnsServer, ...(zone ? [zone.address] : [])];
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
     const stores = createDetectionStores(runtime.clients, runtime);

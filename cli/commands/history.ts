@@ -1,9 +1,15 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
+import {
+  type CommandOutput,
+  describeError,
+  positiveWholeNumber,
+  processOutput,
+} from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, type Runtime } from "#cli/runtime";
 import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
@@ -26,10 +32,7 @@ import { createDynamoObservationStore } from "#shared/stores/dynamodb/observatio
  */
 
 /** Where a command writes; the CLI passes the process streams, tests pass collectors. */
-export interface QueryOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+export type QueryOutput = CommandOutput;
 
 export interface HistoryCommandOptions {
   stateDir: string;
@@ -63,20 +66,6 @@ export class QueryInputError extends Error {
   override name = "QueryInputError";
 }
 
-const processOutput: QueryOutput = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-function positiveInteger(name: string) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive whole number`);
-    }
-    return Number(value);
-  };
-}
-
 /** `driftwatch history`, `driftwatch ip` and `driftwatch events`. */
 export function registerHistoryCommands(program: Command): void {
   program
@@ -91,7 +80,7 @@ export function registerHistoryCommands(program: Command): void {
     .option(
       "--limit <n>",
       "at most this many runs, the newest",
-      positiveInteger("--limit"),
+      positiveWholeNumber("--limit"),
       DEFAULT_HISTORY_LIMIT,
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
@@ -126,7 +115,7 @@ export function registerHistoryCommands(program: Command): void {
     .option(
       "--limit <n>",
       "at most this many events, the newest",
-      positiveInteger("--limit"),
+      positiveWholeNumber("--limit"),
       DEFAULT_EVENTS_LIMIT,
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
@@ -301,16 +290,13 @@ async function answering(
   try {
     return await run();
   } catch (error) {
-    output.stderr(`driftwatch ${command}: ${describeError(error)}\n`);
+    output.stderr(`driftwatch ${command}: ${describeQueryError(error)}\n`);
     return EXIT_ERROR;
   }
 }
 
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error instanceof QueryInputError) return error.message;
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
-  return `${error.message}${cause}`;
+function describeQueryError(error: unknown): string {
+  return error instanceof QueryInputError ? error.message : describeError(error);
 }
 
 /**
