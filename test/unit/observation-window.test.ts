@@ -247,6 +247,47 @@ describe("observation window", () => {
     expect(activeIps(states.at(-1))).toEqual(["52.7.29.211", "2600:1f18::10"]);
   });
 
+  it("does not count an IP absent while the resolver that returned it times out", () => {
+    // Prepare: a geo-DNS name; only the second vantage point ever returned 13.32.9.9, and it
+    // then stops answering while the first one keeps answering its own edge
+    const europe = "10.0.0.2:53";
+    const america = "10.0.0.3:53";
+    const script = [
+      [answered(["13.32.1.10"], europe), answered(["13.32.9.9"], america)],
+      ...Array.from({ length: 12 }, () => [
+        answered(["13.32.1.10"], europe),
+        failed("timeout", america),
+      ]),
+    ];
+
+    // Act
+    const states = replay(script, DEFAULT_GRACE.cloudfront);
+
+    // Assess
+    expect(activeIps(states.at(-1))).toEqual(["13.32.1.10", "13.32.9.9"]);
+    expect(states.flatMap((state) => state.left)).toEqual([]);
+  });
+
+  it("counts an IP absent when every resolver that returned it answered without it", () => {
+    // Prepare: the same two vantage points, both answering, the second one's edge moved
+    const europe = "10.0.0.2:53";
+    const america = "10.0.0.3:53";
+    const script = [
+      [answered(["13.32.1.10"], europe), answered(["13.32.9.9"], america)],
+      ...Array.from({ length: 4 }, () => [
+        answered(["13.32.1.10"], europe),
+        answered(["13.32.9.10"], america),
+      ]),
+    ];
+
+    // Act
+    const states = replay(script, DEFAULT_GRACE.cloudfront);
+
+    // Assess
+    expect(activeIps(states.at(-1))).toEqual(["13.32.1.10", "13.32.9.10"]);
+    expect(states.at(-1)?.departed.map((ip) => ip.ip)).toEqual(["13.32.9.9"]);
+  });
+
   it("keeps the union of what several resolvers answered, with who answered what", () => {
     // Prepare
     const answers = [

@@ -128,6 +128,9 @@ export function advanceObservation(
   const seen = new Map<string, { family: 4 | 6; resolvers: Set<string> }>();
   const suspicious: SuspiciousAnswer[] = [];
   const absenceProven = { 4: false, 6: false };
+  // Resolvers that gave no usable answer for a family: an IP one of them ever returned is not
+  // proven absent by the others (geo-DNS: each vantage point sees its own addresses).
+  const unproven = { 4: new Set<string>(), 6: new Set<string>() };
 
   for (const answer of answers) {
     let carriesSuspicious = false;
@@ -155,10 +158,14 @@ export function advanceObservation(
       entry.resolvers.add(answer.resolver);
       seen.set(classified.ip, entry);
     }
-    if (carriesSuspicious) continue;
     const families = answer.families ?? { a: answer.outcome, aaaa: answer.outcome };
-    if (SUCCESSFUL_OUTCOMES.includes(families.a)) absenceProven[4] = true;
-    if (SUCCESSFUL_OUTCOMES.includes(families.aaaa)) absenceProven[6] = true;
+    for (const [family, outcome] of [
+      [4, families.a],
+      [6, families.aaaa],
+    ] as const) {
+      if (!carriesSuspicious && SUCCESSFUL_OUTCOMES.includes(outcome)) absenceProven[family] = true;
+      else unproven[family].add(answer.resolver);
+    }
   }
   const usable = seen.size > 0 || absenceProven[4] || absenceProven[6];
 
@@ -173,7 +180,11 @@ export function advanceObservation(
       active.push(sighted(ip, sighting.resolvers, observedAt));
       continue;
     }
-    if (!usable || !absenceProven[ip.family]) {
+    if (
+      !usable ||
+      !absenceProven[ip.family] ||
+      ip.resolvers.some((resolver) => unproven[ip.family].has(resolver))
+    ) {
       active.push(ip);
       continue;
     }
