@@ -41,15 +41,18 @@ describe("relevant prefix changes", () => {
     expect(relevant.to).toBe(meta);
   });
 
-  it("keeps regional services only in the regions where catalogued hosts resolve, global ones everywhere", () => {
+  it("keeps services only in the regions listed, GLOBAL only when it is listed", () => {
     const relevant = relevantPrefixChanges(diff, {
       services: ["CLOUDFRONT", "AMAZON", "EC2"],
       regions: ["ap-southeast-3"],
     });
 
-    expect(relevant.added).toEqual([prefix("18.68.0.0/16", "CLOUDFRONT", "GLOBAL")]);
+    expect(relevant.added).toEqual([]);
     expect(relevant.removed).toEqual([prefix("1.178.86.0/24", "EC2", "ap-southeast-3")]);
     expect(relevant.pendingRemovals).toEqual([prefix("1.178.86.0/24", "AMAZON", "ap-southeast-3")]);
+    expect(
+      relevantPrefixChanges(diff, { services: ["CLOUDFRONT"], regions: ["GLOBAL"] }).added,
+    ).toEqual([prefix("18.68.0.0/16", "CLOUDFRONT", "GLOBAL")]);
   });
 
   it("leaves the full diff untouched", () => {

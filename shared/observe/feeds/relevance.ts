@@ -3,9 +3,10 @@ import { GLOBAL_REGION } from "./snapshot";
 
 /**
  * Which parts of a feed matter to the catalogue: services by exact name (`CLOUDFRONT`, `AMAZON`,
- * `EC2`, `CLOUDFRONT_GLOBAL`, ...) and, optionally, regions. Prefixes whose region is `GLOBAL`
- * (CloudFront, Global Accelerator, the CloudFront list) pass any region filter: they serve every
- * region.
+ * `EC2`, `CLOUDFRONT_GLOBAL`, ...) and, optionally, regions. A region filter is exact: `GLOBAL`
+ * prefixes pass it only when it lists `GLOBAL` (ip-ranges.json files CloudFront, Global
+ * Accelerator and EC2 anycast ranges under AMAZON/EC2 `GLOBAL`; a host that resolves in one
+ * region relies on none of them). Without a region filter every region passes.
  */
 export interface FeedRelevance {
   services: string[];
@@ -15,8 +16,7 @@ export interface FeedRelevance {
 
 export function isRelevantPrefix(prefix: FeedPrefix, relevance: FeedRelevance): boolean {
   if (!relevance.services.includes(prefix.service)) return false;
-  if (relevance.regions === undefined || prefix.region === GLOBAL_REGION) return true;
-  return relevance.regions.includes(prefix.region);
+  return relevance.regions === undefined || relevance.regions.includes(prefix.region);
 }
 
 /**

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { buildAllowlists } from "#shared/allowlists/build";
+import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import type { FeedPrefix, RangeMatcher } from "#shared/domain/feed";
+import {
+  AWS_META,
+  CLOUDFRONT_META,
+  catalogue,
+  driftInput,
+  feeds,
+  HOSTS,
+  matcher,
+  observation,
+  prefix,
+  steadyState,
+  updatedFeed,
+} from "#test/helpers/verdict-fixtures";
+
+/** Real-shaped: ip-ranges.json lists CloudFront and EC2 anycast ranges under region GLOBAL. */
+const CLOUDFRONT_LIST = [
+  prefix("13.32.0.0/15", "CLOUDFRONT_GLOBAL"),
+  prefix("52.84.0.0/15", "CLOUDFRONT_GLOBAL"),
+];
+const AWS_RANGES = [
+  prefix("3.8.0.0/14", "AMAZON", "eu-west-2"),
+  prefix("3.8.0.0/14", "EC2", "eu-west-2"),
+  prefix("52.94.0.0/22", "AMAZON", "us-east-1"),
+  prefix("13.32.0.0/15", "AMAZON", "GLOBAL"),
+  prefix("13.32.0.0/15", "CLOUDFRONT", "GLOBAL"),
+  prefix("99.77.0.0/16", "EC2", "GLOBAL"),
+  prefix("99.77.0.0/16", "AMAZON", "GLOBAL"),
+  prefix("2600:9000::/28", "AMAZON", "GLOBAL"),
+  prefix("2600:9000::/28", "CLOUDFRONT", "GLOBAL"),
+];
+
+function matchers(aws: FeedPrefix[] = AWS_RANGES): RangeMatcher[] {
+  return [matcher(CLOUDFRONT_META, CLOUDFRONT_LIST), matcher(AWS_META, aws)];
+}
+
+function allowlistOf(group: string, observations = steadyState(), aws = AWS_RANGES) {
+  const lists = buildAllowlists({
+    catalogue,
+    observations,
+    matchers: new Map(matchers(aws).map((m) => [m.feed, m])),
+  });
+  return lists.find((list) => list.group === group)?.addresses;
+}
+
+describe("aws-ip-ranges endpoints and GLOBAL-region prefixes", () => {
+  it("lists only the regional ranges of a host that resolves in one region", () => {
+    // Prepare: services1 resolves to 3.8.1.20 (EC2, eu-west-2)
+
+    // Act
+    const addresses = allowlistOf("service-availability");
+
+    // Assess: not the EC2 anycast ranges published under GLOBAL
+    expect(addresses).toEqual(["3.8.0.0/14"]);
+  });
+
+  it("does not list every AMAZON GLOBAL range (CloudFront's among them) for an AMAZON-only host", () => {
+    // Prepare: 52.94.0.10 is published as AMAZON us-east-1 only
+    const observations = steadyState(observation(HOSTS.aws, { active: ["52.94.0.10"] }));
+
+    // Act
+    const addresses = allowlistOf("service-availability", observations);
+
+    // Assess
+    expect(addresses).toEqual(["52.94.0.0/22"]);
+  });
+
+  it("lists a GLOBAL range when the host's IPs lie in it", () => {
+    // Prepare
+    const observations = steadyState(observation(HOSTS.aws, { active: ["99.77.1.1"] }));
+
+    // Act
+    const addresses = allowlistOf("service-availability", observations);
+
+    // Assess
+    expect(addresses).toEqual(["99.77.0.0/16"]);
+  });
+
+  it("does not report GLOBAL-range changes to a group whose hosts resolve in one region", () => {
+    // Prepare
+    const result = updatedFeed("aws-ip-ranges", {
+      added: [
+        prefix("18.68.0.0/16", "AMAZON", "GLOBAL"),
+        prefix("18.68.0.0/16", "CLOUDFRONT", "GLOBAL"),
+        prefix("99.78.0.0/16", "EC2", "GLOBAL"),
+      ],
+      removed: [],
+    });
+    const input = driftInput(steadyState(), { feeds: feeds([result], matchers()) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+});
