@@ -86,9 +86,9 @@ export function createPublishEventsHandler(deps: PublishEventsDeps) {
 
   return middy(async (rawEvent: unknown): Promise<StreamResponse | SweepResponse> => {
     const event = PublishEventsEvent.parse(rawEvent);
-    if ("Records" in event) return publishStreamBatch(deps, event, clock());
+    if ("Records" in event) return publishStreamBatch(deps, event, clock);
 
-    const result = await publishPendingEvents(deps, { now: clock() });
+    const result = await publishPendingEvents(deps, { now: clock(), clock });
     metrics.addMetric(
       "OldestUnpublishedEventAgeSeconds",
       MetricUnit.Seconds,
@@ -115,8 +115,9 @@ export function createPublishEventsHandler(deps: PublishEventsDeps) {
 async function publishStreamBatch(
   deps: PublishEventsDeps,
   event: z.infer<typeof StreamEvent>,
-  now: Date,
+  clock: () => Date,
 ): Promise<StreamResponse> {
+  const now = clock();
   const { logger, metrics } = deps;
   const bySubject = new Map<string, string[]>();
   for (const record of event.Records) {
@@ -132,7 +133,7 @@ async function publishStreamBatch(
   let published = 0;
   for (const [subjectKey, sequenceNumbers] of bySubject) {
     try {
-      const result = await publishPendingEvents(deps, { now, subjectKey });
+      const result = await publishPendingEvents(deps, { now, subjectKey, clock });
       published += result.published;
       if (result.failed.length > 0) {
         for (const failure of result.failed) {

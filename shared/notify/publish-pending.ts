@@ -15,6 +15,12 @@ export interface PublishOptions {
   subjectKey?: string;
   /** How long an attempt holds a change set against concurrent publishers (default 60 s). */
   leaseMs?: number;
+  /**
+   * The wall clock, read when a lease is taken (default: the system clock). Not `now`: a cycle
+   * judging an older run publishes with that run's time, and a lease dated then would already
+   * have expired, letting a concurrent publisher send the same change set.
+   */
+  clock?: () => Date;
   /** SNS message size limit (default 256 KiB; smaller in tests). */
   maxBytes?: number;
 }
@@ -61,6 +67,7 @@ export async function publishPendingEvents(
   const { events: store, notifier, logger } = deps;
   const { now } = options;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const clock = options.clock ?? (() => new Date());
   const records = await store.listUnpublished(options.subjectKey);
   const result: PublishResult = {
     published: 0,
@@ -72,7 +79,7 @@ export async function publishPendingEvents(
 
   for (const [subjectKey, changeSets] of groupPending(records)) {
     for (const [changeSetId, pending] of changeSets) {
-      const lease = await store.beginPublish(changeSetId, now, leaseMs);
+      const lease = await store.beginPublish(changeSetId, clock(), leaseMs);
       if (lease.status === "busy") {
         logger?.info("change set held by another publisher", { changeSetId, subjectKey });
         break;
