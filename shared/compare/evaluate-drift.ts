@@ -7,6 +7,7 @@ import {
 } from "#shared/allowlists/limits";
 import type { Catalogue, Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
 import type {
+  FeedDiff,
   FeedId,
   FeedIngestResult,
   FeedPrefix,
@@ -18,7 +19,7 @@ import {
   type HostObservation,
   type ObservedIp,
 } from "#shared/domain/observation";
-import { sortAddresses } from "./addresses";
+import { cidrContains, sortAddresses } from "./addresses";
 import { contentId } from "./canonical";
 import type {
   AllowlistWarning,
@@ -682,7 +683,7 @@ function judgeFeeds(context: Context): DriftEvent[] {
     // first snapshot of a feed is the baseline, not a change.
     const diff = result.diff;
     if (diff === undefined || diff.from === null) continue;
-    const matcher = context.input.feeds.matchers.get(result.feed);
+    const matcher = withWithdrawn(context.input.feeds.matchers.get(result.feed), diff);
     for (const [group, endpoints] of groups) {
       const relevances = endpoints
         .map((e) => endpointFeedRelevance(e, context.observations.get(e.hostname ?? ""), matcher))
@@ -738,6 +739,26 @@ function judgeFeeds(context: Context): DriftEvent[] {
     }
   }
   return events;
+}
+
+/**
+ * The current matcher that also finds the prefixes this diff withdrew: relevance is judged on
+ * what the hosts relied on, and the range a host's IP was published in is gone from the current
+ * snapshot once its removal counts.
+ */
+function withWithdrawn(
+  matcher: RangeMatcher | undefined,
+  diff: FeedDiff,
+): RangeMatcher | undefined {
+  if (diff.removed.length === 0) return matcher;
+  return {
+    feed: diff.feed,
+    meta: matcher?.meta ?? diff.to,
+    contains: (ip) => [
+      ...(matcher?.contains(ip) ?? []),
+      ...diff.removed.filter((prefix) => cidrContains(prefix.prefix, ip)),
+    ],
+  };
 }
 
 function prefixFields(prefix: FeedPrefix): FeedPrefix {

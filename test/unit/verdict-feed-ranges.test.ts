@@ -98,3 +98,48 @@ describe("aws-ip-ranges endpoints and GLOBAL-region prefixes", () => {
     expect(events).toEqual([]);
   });
 });
+
+describe("feed-ranges-changed for a withdrawn range a host relies on", () => {
+  it("reports the removal of the range that contained the host's IP", () => {
+    // Prepare: the EC2 eu-west-2 range of services1 (3.8.1.20) is withdrawn; AMAZON still has it
+    const after = AWS_RANGES.filter((p) => !(p.prefix === "3.8.0.0/14" && p.service === "EC2"));
+    const result = updatedFeed("aws-ip-ranges", {
+      added: [],
+      removed: [prefix("3.8.0.0/14", "EC2", "eu-west-2")],
+    });
+    const input = driftInput(steadyState(), { feeds: feeds([result], matchers(after)) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.subject.key, e.added, e.removed])).toEqual([
+      ["feed-ranges-changed", "feed:aws-ip-ranges:service-availability", [], ["3.8.0.0/14"]],
+    ]);
+  });
+
+  it("reports it when no published range contains the host's IP any more", () => {
+    // Prepare
+    const after = AWS_RANGES.filter((p) => p.prefix !== "3.8.0.0/14");
+    const result = updatedFeed("aws-ip-ranges", {
+      added: [],
+      removed: [
+        prefix("3.8.0.0/14", "AMAZON", "eu-west-2"),
+        prefix("3.8.0.0/14", "EC2", "eu-west-2"),
+      ],
+    });
+    const input = driftInput(steadyState(), { feeds: feeds([result], matchers(after)) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess: EC2 is the narrowest service that published it
+    expect(events.map((e) => [e.type, e.removed, e.evidence.prefixes])).toEqual([
+      [
+        "feed-ranges-changed",
+        ["3.8.0.0/14"],
+        [{ ...prefix("3.8.0.0/14", "EC2", "eu-west-2"), change: "removed" }],
+      ],
+    ]);
+  });
+});
