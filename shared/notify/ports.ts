@@ -67,8 +67,17 @@ export interface EventStore {
   listUnpublished(subjectKey?: string): Promise<EventRecord[]>;
   /** Starts a publish attempt: takes the lease unless the change set is published or leased. */
   beginPublish(changeSetId: string, now: Date, leaseMs: number): Promise<PublishLease>;
-  /** Ends a failed attempt early: releases the lease so the next publisher can retry at once. */
-  abortPublish(changeSetId: string): Promise<void>;
+  /**
+   * Extends the lease of attempt `attempt` (the record's `attempts` when it was taken) before its
+   * next message. False when the change set was published or another attempt took it over after
+   * the lease expired: this one must send nothing more.
+   */
+  renewPublish(changeSetId: string, attempt: number, now: Date, leaseMs: number): Promise<boolean>;
+  /**
+   * Ends failed attempt `attempt` early: releases its lease so the next publisher can retry at
+   * once. Leaves alone a lease another attempt took over.
+   */
+  abortPublish(changeSetId: string, attempt: number): Promise<void>;
   markPartPublished(changeSetId: string, part: number): Promise<void>;
   markChangeSetPublished(changeSetId: string, now: Date): Promise<void>;
   /** Marks the record published and takes it out of the unpublished index (idempotent). */

@@ -95,10 +95,16 @@ export async function publishPendingEvents(
       if (lease.status === "acquired") {
         const record = lease.record;
         let sent = 0;
+        let lost = false;
         try {
           const messages = buildNotifications(record, { maxBytes: options.maxBytes });
           for (const message of messages) {
             if (record.publishedParts.includes(message.body.part)) continue;
+            // Several parts may outlast one lease: extend it, and stop if another took over.
+            if (!(await store.renewPublish(changeSetId, record.attempts, clock(), leaseMs))) {
+              lost = true;
+              break;
+            }
             try {
               await notifier.publish(message);
             } catch (cause) {
@@ -108,7 +114,7 @@ export async function publishPendingEvents(
             if (messages.length > 1) await store.markPartPublished(changeSetId, message.body.part);
           }
         } catch (error) {
-          await store.abortPublish(changeSetId);
+          await store.abortPublish(changeSetId, record.attempts);
           const failure = error instanceof Error ? error : new Error(String(error));
           logger?.error("publishing a change set failed; it stays pending", {
             changeSetId,
@@ -120,6 +126,15 @@ export async function publishPendingEvents(
           });
           result.published += sent;
           result.failed.push({ changeSetId, subjectKey, error: failure });
+          break;
+        }
+        if (lost) {
+          logger?.warn("publishing lease taken over by another publisher; it sends the rest", {
+            changeSetId,
+            subjectKey,
+            messages: sent,
+          });
+          result.published += sent;
           break;
         }
         await store.markChangeSetPublished(changeSetId, now);

@@ -63,4 +63,46 @@ describe("fault: concurrent publishers and the publishing lease", () => {
     expect(concurrent).toMatchObject({ published: 0, changeSets: 0, failed: [] });
     expect(delivered).toHaveLength(1);
   });
+
+  it("keeps the lease of a change set whose parts together take longer than the lease", async () => {
+    // Prepare: 300 new addresses, split into parts; each SNS call takes 40 s of a 60 s lease, and
+    // the sweep starts while the second part is in flight
+    const deps = notifyDeps(stack);
+    const entered = Array.from({ length: 300 }, (_, i) => `100.64.${i >> 8}.${i & 255}`);
+    const input = recordInput(
+      "run-1",
+      0,
+      steadyState(observation(HOSTS.rotating, { active: ["162.159.200.1"], entered })),
+    );
+    await recordDrift(deps, { ...input, options: { ...input.options, publish: false } });
+    const maxBytes = 24 * 1024;
+    let wall = new Date(NOW.getTime() + 60_000);
+    let calls = 0;
+    let concurrent: PublishResult | undefined;
+    const slowSns: Notifier = {
+      async publish(notification) {
+        calls++;
+        wall = new Date(wall.getTime() + 40_000);
+        if (calls === 2) {
+          concurrent = await publishPendingEvents(deps, { now: wall, clock: () => wall, maxBytes });
+        }
+        return deps.notifier.publish(notification);
+      },
+    };
+
+    // Act
+    const cycle = await publishPendingEvents(
+      { ...deps, notifier: slowSns },
+      { now: NOW, clock: () => wall, maxBytes },
+    );
+    const delivered = await drainQueue(stack, stack.inboxQueueUrl);
+
+    // Assess
+    expect(cycle.published).toBeGreaterThan(2);
+    expect(cycle.failed).toEqual([]);
+    expect(concurrent).toMatchObject({ published: 0, changeSets: 0, failed: [] });
+    const parts = delivered.map((d) => d.notification.part);
+    expect(parts).toHaveLength(cycle.published);
+    expect(new Set(parts).size).toBe(parts.length);
+  });
 });

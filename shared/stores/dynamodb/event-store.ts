@@ -325,16 +325,41 @@ export function createDynamoEventStore(
       }
     },
 
-    async abortPublish(changeSetId) {
+    async renewPublish(changeSetId, attempt, now, leaseMs) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: changeSetKey(changeSetId),
+            UpdateExpression: "SET leaseUntil = :until",
+            ConditionExpression:
+              "attribute_exists(pk) AND #state <> :published AND attempts = :attempt",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: {
+              ":published": "published",
+              ":attempt": attempt,
+              ":until": new Date(now.getTime() + leaseMs).toISOString(),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async abortPublish(changeSetId, attempt) {
       try {
         await documents.send(
           new UpdateCommand({
             TableName: tableName,
             Key: changeSetKey(changeSetId),
             UpdateExpression: "REMOVE leaseUntil",
-            ConditionExpression: "attribute_exists(pk) AND #state <> :published",
+            ConditionExpression:
+              "attribute_exists(pk) AND #state <> :published AND attempts = :attempt",
             ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":published": "published" },
+            ExpressionAttributeValues: { ":published": "published", ":attempt": attempt },
           }),
         );
       } catch (error) {
