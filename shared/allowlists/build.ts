@@ -1,7 +1,11 @@
 import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
 import { sortAddresses } from "#shared/compare/addresses";
 import { contentId } from "#shared/compare/canonical";
-import { endpointFeedRelevance, isPrefixRelevantToAny } from "#shared/compare/feed-relevance";
+import {
+  endpointFeedRelevance,
+  isPrefixRelevantToAny,
+  publishedRangesOf,
+} from "#shared/compare/feed-relevance";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 
@@ -67,11 +71,9 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
         addresses = documented;
         break;
       case "cloudfront":
-      case "aws-ip-ranges": {
-        const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
-        addresses = feedAddresses(endpoint, observation, matcher, documented, observed);
+      case "aws-ip-ranges":
+        addresses = feedAddresses(endpoint, observation, matchers, documented, observed);
         break;
-      }
       default:
         addresses = observed;
     }
@@ -105,10 +107,11 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
 function feedAddresses(
   endpoint: Endpoint,
   observation: HostObservation | undefined,
-  matcher: RangeMatcher | undefined,
+  matchers: ReadonlyMap<FeedId, RangeMatcher>,
   documented: string[],
   observed: string[],
 ): string[] {
+  const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
   if (matcher === undefined) return [...documented, ...observed];
   const relevance = endpointFeedRelevance(endpoint, observation, matcher);
   const published =
@@ -119,7 +122,8 @@ function feedAddresses(
           .map((prefix) => prefix.prefix);
   const listed = new Set(published);
   const covered = observed.filter((ip) => {
-    const containing = matcher.contains(ip);
+    const containing = publishedRangesOf(endpoint, ip, matchers);
+    if (containing === undefined) return true; // no snapshot can judge it (see the verdicts)
     return containing.length > 0 && !containing.some((prefix) => listed.has(prefix.prefix));
   });
   return [...published, ...documented, ...covered];

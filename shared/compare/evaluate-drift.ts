@@ -39,6 +39,7 @@ import {
   endpointFeedRelevance,
   type FeedRelevance,
   prefixChangesRelevantToAny,
+  publishedRangesOf,
 } from "./feed-relevance";
 
 /**
@@ -247,12 +248,13 @@ function judgeEndpoint(
   const answers = answerEvidence(observation);
   const ipEvidence = (ip: string, withRanges = false): IpEvidence => {
     const seen = known.get(ip);
-    const published =
-      withRanges && matcher !== undefined
-        ? matcher
-            .contains(ip)
-            .map((p) => ({ prefix: p.prefix, service: p.service, region: p.region }))
-        : undefined;
+    const published = withRanges
+      ? publishedRangesOf(endpoint, ip, context.input.feeds.matchers)?.map((p) => ({
+          prefix: p.prefix,
+          service: p.service,
+          region: p.region,
+        }))
+      : undefined;
     return {
       ip,
       ...(seen === undefined
@@ -297,8 +299,9 @@ function judgeEndpoint(
     if (retired.has(ip)) retiredSeen.push(ip);
     else if (documented.has(ip)) continue;
     else if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
-      if (matcher === undefined) unjudged.push(ip);
-      else if (matcher.contains(ip).length === 0) outside.push(ip);
+      const ranges = publishedRangesOf(endpoint, ip, context.input.feeds.matchers);
+      if (ranges === undefined) unjudged.push(ip);
+      else if (ranges.length === 0) outside.push(ip);
     } else if (!baseline) uncovered.push(ip);
   }
 
@@ -377,8 +380,7 @@ function judgeEndpoint(
     if (documented.has(gone.ip)) continue; // documented-ip-unused speaks for those, later
     if (
       (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") &&
-      matcher !== undefined &&
-      matcher.contains(gone.ip).length > 0
+      (publishedRangesOf(endpoint, gone.ip, context.input.feeds.matchers)?.length ?? 0) > 0
     ) {
       continue; // the published-range rule covers it either way
     }

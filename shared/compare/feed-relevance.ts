@@ -1,5 +1,5 @@
 import type { Endpoint } from "#shared/catalogue/schema";
-import type { FeedDiff, FeedPrefix, RangeMatcher } from "#shared/domain/feed";
+import type { FeedDiff, FeedId, FeedPrefix, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import { type FeedRelevance, isRelevantPrefix } from "#shared/observe/feeds/relevance";
 import { CLOUDFRONT_GLOBAL, CLOUDFRONT_REGIONAL_EDGE } from "#shared/observe/feeds/snapshot";
@@ -43,6 +43,27 @@ export function endpointFeedRelevance(
   }
   return { services: [...services].sort(), regions: [...regions].sort() };
 }
+
+/**
+ * The published ranges that contain an IP of an endpoint, by its policy's feed; undefined when no
+ * snapshot can judge it. The CloudFront list publishes IPv4 only: an IPv6 answer of a
+ * `cloudfront` endpoint is judged against the CLOUDFRONT ranges of ip-ranges.json.
+ */
+export function publishedRangesOf(
+  endpoint: Pick<Endpoint, "feed">,
+  ip: string,
+  matchers: ReadonlyMap<FeedId, RangeMatcher>,
+): FeedPrefix[] | undefined {
+  if (endpoint.feed === undefined) return undefined;
+  if (endpoint.feed === "cloudfront" && ip.includes(":")) {
+    const aws = matchers.get("aws-ip-ranges");
+    return aws?.contains(ip).filter((prefix) => prefix.service === CLOUDFRONT_SERVICE);
+  }
+  return matchers.get(endpoint.feed)?.contains(ip);
+}
+
+/** The service name of CloudFront's ranges in ip-ranges.json. */
+const CLOUDFRONT_SERVICE = "CLOUDFRONT";
 
 export function isPrefixRelevantToAny(
   prefix: FeedPrefix,

@@ -143,3 +143,81 @@ describe("feed-ranges-changed for a withdrawn range a host relies on", () => {
     ]);
   });
 });
+
+describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 only)", () => {
+  it("accepts an AAAA answer that ip-ranges.json publishes as CLOUDFRONT", () => {
+    // Prepare
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: ["2600:9000:2000::1"] }),
+    );
+    const input = driftInput(observations, { feeds: feeds([], matchers()) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("reports an AAAA answer outside CloudFront's published IPv6 ranges", () => {
+    // Prepare: 2a05:d018::1 is not CloudFront (and 2600:9000::/28 AMAZON alone would not do)
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: ["2a05:d018::1"] }),
+    );
+    const input = driftInput(observations, { feeds: feeds([], matchers()) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
+      ["ip-added", "high", ["2a05:d018::1"]],
+      ["ip-outside-published-ranges", "high", ["2a05:d018::1"]],
+    ]);
+  });
+
+  it("reports an AAAA answer as unjudged, medium, when no ip-ranges.json snapshot exists", () => {
+    // Prepare
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: ["2600:9000:2000::1"] }),
+    );
+    const input = driftInput(observations, {
+      feeds: feeds([], [matcher(CLOUDFRONT_META, CLOUDFRONT_LIST)]),
+    });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
+      ["ip-added", "medium", ["2600:9000:2000::1"]],
+    ]);
+  });
+
+  it("says nothing when a CloudFront IPv6 address leaves", () => {
+    // Prepare
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10"], left: ["2600:9000:2000::1"] }),
+    );
+    const input = driftInput(observations, { feeds: feeds([], matchers()) });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("keeps a CloudFront IPv6 address in the allowlist, which the IPv4 list cannot cover", () => {
+    // Prepare
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10", "2600:9000:2000::1"] }),
+    );
+
+    // Act
+    const addresses = allowlistOf("product-updates", observations);
+
+    // Assess
+    expect(addresses).toEqual(["13.32.0.0/15", "52.84.0.0/15", "2600:9000:2000::1"]);
+  });
+});
