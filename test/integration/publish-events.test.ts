@@ -11,6 +11,7 @@ import {
 } from "#functions/publish-events";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { changeSetIdOf } from "#shared/notify/change-set";
 import { commitDriftEvents } from "#shared/notify/commit-events";
 import type { Notifier } from "#shared/notify/ports";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
@@ -155,6 +156,38 @@ describe("publish-events Lambda", () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(delivered).toEqual([]);
+  });
+
+  it("publishes a subject once for the INSERT of its change-set item and of its events, and ignores a REMOVE", async () => {
+    // Prepare: the change-set item's and the event's INSERTs of the pinned host in one batch, and
+    // the TTL deletion (REMOVE, no new image) of the other host's event
+    const events = await commitTwoChangeSets(stack);
+    const pinned = events.find((e) => e.subject.key === PINNED);
+    const other = events.find((e) => e.subject.key === MPKI);
+    if (pinned === undefined || other === undefined) throw new Error("fixture changed");
+    const changeSetId = changeSetIdOf(PINNED, [pinned.eventId]);
+    const event = await streamEventFor(stack, [
+      { pk: `EVENT#${changeSetId}`, sk: "CHANGESET" },
+      { pk: `EVENT#${pinned.eventId}`, sk: "EVENT" },
+      { pk: `EVENT#${other.eventId}`, sk: "EVENT" },
+    ]);
+    const [changeSetRecord, eventRecord, otherRecord] = event.Records;
+    const removed = {
+      ...otherRecord,
+      eventName: "REMOVE",
+      dynamodb: { ...otherRecord?.dynamodb, NewImage: undefined },
+    };
+    const handler = handlerWith(stack);
+
+    // Act
+    const response = await handler({ Records: [changeSetRecord, eventRecord, removed] }, context);
+    const delivered = await drainQueue(stack, stack.inboxQueueUrl);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(delivered.map((d) => [d.notification.subject.key, d.notification.changeSetId])).toEqual([
+      [PINNED, changeSetId],
+    ]);
   });
 
   it("rejects an event that is neither a stream batch nor a schedule", async () => {
