@@ -3,6 +3,8 @@ import ipaddr from "ipaddr.js";
 /** A CIDR as network bytes (4 or 16) and a prefix length. */
 export interface ParsedCidr {
   readonly family: 4 | 6;
+  /** The CIDR in normal form: the IPv4 text as given, IPv6 compressed and lower case (RFC 5952). */
+  readonly text: string;
   readonly bytes: readonly number[];
   readonly length: number;
 }
@@ -44,6 +46,7 @@ export function clearFeedCidrCache(): void {
 function checkCidr(text: string, family: 4 | 6): CidrCheck {
   let bytes: number[];
   let length: number;
+  let normal = text;
   try {
     if (family === 4) {
       const [address, bits] = ipaddr.IPv4.parseCIDR(text);
@@ -55,6 +58,7 @@ function checkCidr(text: string, family: 4 | 6): CidrCheck {
     } else {
       const [address, bits] = ipaddr.IPv6.parseCIDR(text);
       if (address.zoneId !== undefined) return { ok: false, problem: "has a zone id" };
+      normal = `${address.toRFC5952String()}/${bits}`;
       bytes = address.toByteArray();
       length = bits;
     }
@@ -64,7 +68,10 @@ function checkCidr(text: string, family: 4 | 6): CidrCheck {
   if (!hostBitsZero(bytes, length)) {
     return { ok: false, problem: `has host bits set beyond /${length}` };
   }
-  return { ok: true, cidr: Object.freeze({ family, bytes: Object.freeze(bytes), length }) };
+  return {
+    ok: true,
+    cidr: Object.freeze({ family, text: normal, bytes: Object.freeze(bytes), length }),
+  };
 }
 
 function hostBitsZero(bytes: number[], length: number): boolean {

@@ -123,9 +123,8 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
   let n = 0;
   for (let i = 0; i < v4.length; i++) {
     const entry = v4[i] as (typeof v4)[number];
-    checkCidr(feed, entry.ip_prefix, 4, `prefixes[${i}].ip_prefix`);
     prefixes[n++] = {
-      prefix: entry.ip_prefix,
+      prefix: checkCidr(feed, entry.ip_prefix, 4, `prefixes[${i}].ip_prefix`),
       family: 4,
       service: entry.service,
       region: entry.region,
@@ -134,9 +133,8 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
   }
   for (let i = 0; i < v6.length; i++) {
     const entry = v6[i] as (typeof v6)[number];
-    checkCidr(feed, entry.ipv6_prefix, 6, `ipv6_prefixes[${i}].ipv6_prefix`);
     prefixes[n++] = {
-      prefix: entry.ipv6_prefix,
+      prefix: checkCidr(feed, entry.ipv6_prefix, 6, `ipv6_prefixes[${i}].ipv6_prefix`),
       family: 6,
       service: entry.service,
       region: entry.region,
@@ -166,9 +164,8 @@ function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
     if (list.length === 0) throw new FeedRejectedError(feed, `empty list: ${field} has no entries`);
     list.forEach((prefix, i) => {
       const family = prefix.includes(":") ? 6 : 4;
-      checkCidr(feed, prefix, family, `${field}[${i}]`);
       prefixes.push({
-        prefix,
+        prefix: checkCidr(feed, prefix, family, `${field}[${i}]`),
         family,
         service,
         region: GLOBAL_REGION,
@@ -179,7 +176,8 @@ function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
   return { prefixes };
 }
 
-function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): void {
+/** The prefix in normal form (see `parseFeedCidr`), so one network has one key in a diff. */
+function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): string {
   const check = parseFeedCidr(prefix, family);
   if (!check.ok) {
     throw new FeedRejectedError(
@@ -187,6 +185,7 @@ function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): 
       `invalid CIDR ${JSON.stringify(prefix)} at ${where}: ${check.problem}`,
     );
   }
+  return check.cidr.text;
 }
 
 /** The identity of a published prefix: (prefix, service, region, network_border_group), per family. */
