@@ -19,6 +19,7 @@ import {
   type HostObservation,
   type ObservedIp,
 } from "#shared/domain/observation";
+import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
 import { cidrContains, sortAddresses } from "./addresses";
 import { contentId } from "./canonical";
 import type {
@@ -38,6 +39,7 @@ import {
   describeRelevance,
   endpointFeedRelevance,
   type FeedRelevance,
+  isPrefixRelevantToAny,
   prefixChangesRelevantToAny,
   publishedRangesOf,
 } from "./feed-relevance";
@@ -685,12 +687,28 @@ function judgeFeeds(context: Context): DriftEvent[] {
     // first snapshot of a feed is the baseline, not a change.
     const diff = result.diff;
     if (diff === undefined || diff.from === null) continue;
-    const matcher = withWithdrawn(context.input.feeds.matchers.get(result.feed), diff);
+    const current = context.input.feeds.matchers.get(result.feed);
+    const matcher = withWithdrawn(current, diff);
+    const addedKeys = new Set(diff.added.map(feedPrefixKey));
     for (const [group, endpoints] of groups) {
       const relevances = endpoints
         .map((e) => endpointFeedRelevance(e, context.observations.get(e.hostname ?? ""), matcher))
         .filter((relevance): relevance is FeedRelevance => relevance !== null);
-      const relevant = prefixChangesRelevantToAny(diff, relevances);
+      // A prefix that only moved to another list, service or border group the group relies on
+      // changes nothing in the firewall: neither "add" it again nor "remove" it.
+      const publishedOtherwise = (prefix: FeedPrefix) =>
+        (current?.contains(prefix.prefix.split("/")[0] ?? "") ?? []).some(
+          (other) =>
+            other.prefix === prefix.prefix &&
+            feedPrefixKey(other) !== feedPrefixKey(prefix) &&
+            !addedKeys.has(feedPrefixKey(other)) &&
+            isPrefixRelevantToAny(other, relevances),
+        );
+      const changed = prefixChangesRelevantToAny(diff, relevances);
+      const relevant = {
+        added: changed.added.filter((prefix) => !publishedOtherwise(prefix)),
+        removed: changed.removed.filter((prefix) => !publishedOtherwise(prefix)),
+      };
       if (relevant.added.length === 0 && relevant.removed.length === 0) continue;
       const subject: DriftSubject = {
         kind: "feed",

@@ -221,3 +221,73 @@ describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 onl
     expect(addresses).toEqual(["13.32.0.0/15", "52.84.0.0/15", "2600:9000:2000::1"]);
   });
 });
+
+describe("a prefix that moves between lists or border groups", () => {
+  // 54.239.128.0/18 moves from the regional edge list to the global list of CloudFront
+  const moved = "54.239.128.0/18";
+  const listAfter = [...CLOUDFRONT_LIST, prefix(moved, "CLOUDFRONT_GLOBAL")];
+
+  it("is no addition while the old entry is still published or pending removal", () => {
+    // Prepare: the regional edge entry is pending removal, so the matcher still has it
+    const result = updatedFeed("cloudfront", {
+      added: [prefix(moved, "CLOUDFRONT_GLOBAL")],
+      removed: [],
+    });
+    const current = matcher(CLOUDFRONT_META, [
+      ...listAfter,
+      prefix(moved, "CLOUDFRONT_REGIONAL_EDGE"),
+    ]);
+    const input = driftInput(steadyState(), {
+      feeds: feeds([result], [current, matcher(AWS_META, AWS_RANGES)]),
+    });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("is no removal when the old entry's removal comes due: the prefix is still published", () => {
+    // Prepare
+    const result = {
+      ...updatedFeed("cloudfront", {
+        added: [],
+        removed: [prefix(moved, "CLOUDFRONT_REGIONAL_EDGE")],
+      }),
+      status: "unchanged" as const,
+    };
+    const input = driftInput(steadyState(), {
+      feeds: feeds([result], [matcher(CLOUDFRONT_META, listAfter), matcher(AWS_META, AWS_RANGES)]),
+    });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it("still reports a prefix that is really new or really gone", () => {
+    // Prepare
+    const result = updatedFeed("cloudfront", {
+      added: [prefix("18.68.0.0/16", "CLOUDFRONT_GLOBAL")],
+      removed: [prefix("52.84.0.0/15", "CLOUDFRONT_GLOBAL")],
+    });
+    const current = matcher(CLOUDFRONT_META, [
+      prefix("13.32.0.0/15", "CLOUDFRONT_GLOBAL"),
+      prefix("18.68.0.0/16", "CLOUDFRONT_GLOBAL"),
+    ]);
+    const input = driftInput(steadyState(), {
+      feeds: feeds([result], [current, matcher(AWS_META, AWS_RANGES)]),
+    });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.added, e.removed])).toEqual([
+      ["feed-ranges-changed", ["18.68.0.0/16"], ["52.84.0.0/15"]],
+    ]);
+  });
+});
