@@ -54,3 +54,27 @@ describe("IPv6 prefixes of a feed in one normal form", () => {
     expect(changes).toEqual({ added: [], removed: [] });
   });
 });
+
+describe("a CloudFront list that repeats a CIDR", () => {
+  it("keeps each (prefix, list) once and counts it once", () => {
+    // Prepare
+    const list = new TextEncoder().encode(
+      JSON.stringify({
+        CLOUDFRONT_GLOBAL_IP_LIST: ["13.32.0.0/15", "52.84.0.0/15", "13.32.0.0/15"],
+        CLOUDFRONT_REGIONAL_EDGE_IP_LIST: ["13.32.0.0/15", "18.68.0.0/16"],
+      }),
+    );
+
+    // Act
+    const snapshot = parseFeedSnapshot("cloudfront", list);
+
+    // Assess
+    expect(snapshot.prefixes.map((p) => `${p.prefix} ${p.service}`)).toEqual([
+      "13.32.0.0/15 CLOUDFRONT_GLOBAL",
+      "52.84.0.0/15 CLOUDFRONT_GLOBAL",
+      "13.32.0.0/15 CLOUDFRONT_REGIONAL_EDGE",
+      "18.68.0.0/16 CLOUDFRONT_REGIONAL_EDGE",
+    ]);
+    expect(snapshot.prefixCount).toEqual({ v4: 4, v6: 0 });
+  });
+});
