@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { mkdir, mkdtemp, rmdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
 import type { FeedId } from "#shared/domain/feed";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
@@ -83,6 +84,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
   }
   const stateDir = resolve(options.stateDir);
+  await prepareStateDir(stateDir, options.stateDir);
   const stack = await startEmbeddedStack({ stateDir, neededArchives: currentFeedArchives });
   return {
     mode: "embedded",
@@ -95,4 +97,27 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     stateDir,
     close: () => stack.stop(),
   };
+}
+
+/**
+ * Creates the state directory one level at a time and checks it is writable, so a bad
+ * `--state-dir` is a clear error. Node's recursive mkdir never settles where the kernel refuses
+ * a parent (e.g. `/proc/x`): the embedded stack's own mkdir would hang the command.
+ */
+async function prepareStateDir(dir: string, given: string): Promise<void> {
+  try {
+    const missing: string[] = [];
+    let current = dir;
+    while ((await stat(current).catch(() => null)) === null && dirname(current) !== current) {
+      missing.unshift(current);
+      current = dirname(current);
+    }
+    for (const folder of missing) await mkdir(folder);
+    const probe = await mkdtemp(join(dir, ".write-check-"));
+    await rmdir(probe);
+  } catch (error) {
+    throw new RuntimeConfigError(`--state-dir ${given}: cannot create or write to ${dir}`, {
+      cause: error,
+    });
+  }
 }
