@@ -17,10 +17,16 @@ export const processOutput: CommandOutput = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** An error as a command reports it on stderr: its message and, if any, its cause's. */
+/**
+ * An error as a command reports it on stderr: its message and, if any, its cause's (unless the
+ * message already quotes it).
+ */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
+  const cause =
+    error.cause instanceof Error && !error.message.includes(error.cause.message)
+      ? ` (cause: ${error.cause.message})`
+      : "";
   return `${error.message}${cause}`;
 }
 
