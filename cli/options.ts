@@ -73,16 +73,27 @@ export function catalogueOption(): Option {
   return new Option("--catalogue <file>", "catalogue JSON").default(DEFAULT_CATALOGUE_PATH);
 }
 
+/** Parser of a feed URL flag: an absolute http, https or file:// URL, checked before the run. */
+export function feedUrl(flag: string) {
+  return (value: string): string => {
+    const scheme = URL.canParse(value) ? new URL(value).protocol : null;
+    if (scheme !== "http:" && scheme !== "https:" && scheme !== "file:") {
+      throw new InvalidArgumentError(
+        `${flag} must be an http://, https:// or file:// URL (file:// needs an absolute path)`,
+      );
+    }
+    return value;
+  };
+}
+
 export function awsIpRangesUrlOption(): Option {
-  return new Option(
-    "--aws-ip-ranges-url <url>",
-    "AWS ip-ranges.json (http, https or file://)",
-  ).default(DEFAULT_AWS_IP_RANGES_URL);
+  return new Option("--aws-ip-ranges-url <url>", "AWS ip-ranges.json (http, https or file://)")
+    .argParser(feedUrl("--aws-ip-ranges-url"))
+    .default(DEFAULT_AWS_IP_RANGES_URL);
 }
 
 export function cloudfrontUrlOption(): Option {
-  return new Option(
-    "--cloudfront-url <url>",
-    "CloudFront IP list (http, https or file://)",
-  ).default(DEFAULT_CLOUDFRONT_URL);
+  return new Option("--cloudfront-url <url>", "CloudFront IP list (http, https or file://)")
+    .argParser(feedUrl("--cloudfront-url"))
+    .default(DEFAULT_CLOUDFRONT_URL);
 }

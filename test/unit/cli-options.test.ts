@@ -1,5 +1,6 @@
+import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { describeError } from "#cli/options";
+import { describeError, feedUrl } from "#cli/options";
 
 describe("describeError", () => {
   it("adds the cause's message when the error's own message does not carry it", () => {
@@ -26,4 +27,40 @@ describe("describeError", () => {
       "cannot read catalogue /nope.json: ENOENT: no such file or directory, open '/nope.json'",
     );
   });
+});
+
+describe("the feed URL flags", () => {
+  it("accept http, https and file:// URLs as given", () => {
+    // Prepare
+    const parse = feedUrl("--cloudfront-url");
+
+    // Act
+    const parsed = [
+      "https://ip-ranges.amazonaws.com/ip-ranges.json",
+      "http://127.0.0.1:8080/list",
+      "file:///srv/feeds/ip-ranges.json.gz",
+    ].map(parse);
+
+    // Assess
+    expect(parsed).toEqual([
+      "https://ip-ranges.amazonaws.com/ip-ranges.json",
+      "http://127.0.0.1:8080/list",
+      "file:///srv/feeds/ip-ranges.json.gz",
+    ]);
+  });
+
+  it.each(["ftp://mirror.example/ip-ranges.json", "fixtures/feeds/ip-ranges.json", "not a url"])(
+    "reject %s naming the flag, before any run",
+    (value) => {
+      // Prepare
+      const parse = feedUrl("--aws-ip-ranges-url");
+
+      // Act
+      const parsing = () => parse(value);
+
+      // Assess
+      expect(parsing).toThrow(InvalidArgumentError);
+      expect(parsing).toThrow("--aws-ip-ranges-url must be an http://, https:// or file:// URL");
+    },
+  );
 });
