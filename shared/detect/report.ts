@@ -19,7 +19,7 @@ export interface DetectionReport {
     /** Endpoints with a hostname (the others are port rules with nothing to observe). */
     checked: number;
     unchanged: number;
-    /** Endpoints with a `high` or `medium` event in this run. */
+    /** Endpoints with a `high` or `medium` event in this run, unless they are failing. */
     drifted: number;
     /** Endpoints whose hostname could not be resolved in this run. */
     failing: number;
@@ -105,16 +105,20 @@ export function buildDetectionReport(
   const byHost = new Map(observations.map((o) => [o.hostname, o]));
   const checkedEndpoints = catalogue.endpoints.filter((e) => e.hostname !== null);
 
-  const driftedIds = new Set<string>();
-  for (const event of events) {
-    if (!ACTIONABLE.includes(event.severity) || event.type === "resolution-failed") continue;
-    for (const endpoint of event.endpoints) driftedIds.add(endpoint.id);
-  }
   const failingIds = new Set(
     checkedEndpoints
       .filter((e) => isFailure(byHost.get(e.hostname as string)?.outcome))
       .map((e) => e.id),
   );
+  // unchanged + drifted + failing = checked: a failing endpoint is not also counted as drifted
+  // (a feed event names endpoints whose hostname may have failed in the same run).
+  const driftedIds = new Set<string>();
+  for (const event of events) {
+    if (!ACTIONABLE.includes(event.severity) || event.type === "resolution-failed") continue;
+    for (const endpoint of event.endpoints) {
+      if (!failingIds.has(endpoint.id)) driftedIds.add(endpoint.id);
+    }
+  }
   const unchanged = checkedEndpoints.filter(
     (e) => !driftedIds.has(e.id) && !failingIds.has(e.id),
   ).length;

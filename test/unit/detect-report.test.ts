@@ -151,6 +151,27 @@ describe("the detection report", () => {
     expect(report.feeds.map((f) => f.status)).toEqual(["unreachable", "unreachable"]);
   });
 
+  it("counts an endpoint as failing, not also drifted, so the summary adds up to the endpoints checked", () => {
+    // Prepare: an event names the pinned endpoint (as a feed event names every endpoint of its
+    // group) while its hostname fails in the same run
+    const moved = steadyState().map((o) =>
+      o.hostname === HOSTS.pinned
+        ? observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })
+        : o,
+    );
+    const result = cycle(moved);
+    result.observations = result.observations.map((o) =>
+      o.hostname === HOSTS.pinned ? { ...o, outcome: "servfail" } : o,
+    );
+
+    // Act
+    const { summary } = buildDetectionReport(result, LOCATIONS);
+
+    // Assess
+    expect(summary).toMatchObject({ checked: 7, unchanged: 6, drifted: 0, failing: 1 });
+    expect(summary.unchanged + summary.drifted + summary.failing).toBe(summary.checked);
+  });
+
   it("shows suspicious answers apart from the drift table", () => {
     // Prepare
     const hijacked = steadyState().map((o) =>
