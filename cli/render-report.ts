@@ -16,7 +16,9 @@ export function renderReport(report: DetectionReport): string {
   );
 
   out.push("", "Needs action (by firewall rule)");
-  if (report.actions.length === 0)
+  if (report.actions.length === 0 && s.resolved === 0 && s.hostnames > 0)
+    out.push("  unknown: no hostname resolved, so nothing could be checked against the rules");
+  else if (report.actions.length === 0)
     out.push("  nothing: the firewall rules cover what was observed");
   else {
     out.push(

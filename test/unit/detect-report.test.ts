@@ -149,6 +149,8 @@ describe("the detection report", () => {
     expect(report.failures.every((f) => f.detail.includes("nxdomain"))).toBe(true);
     expect(report.events.filter((e) => e.type === "ip-removed")).toEqual([]);
     expect(report.feeds.map((f) => f.status)).toEqual(["unreachable", "unreachable"]);
+    expect(renderReport(report)).toContain("unknown: no hostname resolved");
+    expect(renderReport(report)).not.toContain("the firewall rules cover what was observed");
   });
 
   it("counts an endpoint as failing, not also drifted, so the summary adds up to the endpoints checked", () => {
