@@ -23,13 +23,14 @@ export function renderReport(report: DetectionReport): string {
   else {
     out.push(
       ...table(
-        ["GROUP", "PORTS", "PROTO", "ADD", "REMOVE", "WHY"],
+        ["GROUP", "PORTS", "PROTO", "ADD", "REMOVE", "FOR", "WHY"],
         report.actions.map((a) => [
           a.group,
           a.ports,
           a.protocol,
           list(a.add),
           list(a.remove),
+          list(a.hostnames, 3),
           a.because.join(", "),
         ]),
       ),

@@ -69,6 +69,8 @@ export interface FirewallAction {
   protocol: string;
   add: string[];
   remove: string[];
+  /** The catalogue hostnames whose events make up the row. */
+  hostnames: string[];
   /** The event types behind the row. */
   because: string[];
 }
@@ -255,6 +257,7 @@ export function firewallActions(events: readonly DriftEvent[]): FirewallAction[]
     protocol: string;
     add: Set<string>;
     remove: Set<string>;
+    hostnames: Set<string>;
     because: Set<string>;
   }
   const rows = new Map<string, Row>();
@@ -271,11 +274,13 @@ export function firewallActions(events: readonly DriftEvent[]): FirewallAction[]
       protocol: [...new Set(ports.map((p) => p.protocol))].join("/") || "-",
       add: new Set(),
       remove: new Set(),
+      hostnames: new Set(),
       because: new Set(),
     };
     rows.set(key, row);
     for (const ip of event.added) row.add.add(ip);
     for (const ip of event.removed) row.remove.add(ip);
+    for (const { hostname } of event.endpoints) if (hostname !== null) row.hostnames.add(hostname);
     row.because.add(event.type);
   }
   return [...rows.values()]
@@ -285,6 +290,7 @@ export function firewallActions(events: readonly DriftEvent[]): FirewallAction[]
       protocol: row.protocol,
       add: [...row.add].sort(compareAddresses),
       remove: [...row.remove].filter((ip) => !row.add.has(ip)).sort(compareAddresses),
+      hostnames: [...row.hostnames].sort(),
       because: [...row.because].sort(),
     }))
     .sort((a, b) => a.group.localeCompare(b.group) || a.ports.localeCompare(b.ports));

@@ -103,6 +103,7 @@ describe("the detection report", () => {
         protocol: "tcp",
         add: ["3.10.94.200"],
         remove: [],
+        hostnames: [HOSTS.pinned],
         because: ["ip-added"],
       },
     ]);
