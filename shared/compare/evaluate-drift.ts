@@ -204,6 +204,12 @@ function makeEvent(
 
 // ------------------------------------------------------------------------------------ endpoints
 
+/** A failure reason with its variable parts (numbers, hex digests, URLs' queries) masked. */
+function reasonKind(reason: string | undefined): string | null {
+  if (reason === undefined) return null;
+  return reason.replace(/\b[0-9a-f]{8,}\b/gi, "#").replace(/\d+/g, "#");
+}
+
 /** A feed error's reason without its "feed <id> rejected: " lead, which the sentence already says. */
 function withoutFeedPrefix(reason: string | undefined): string {
   return (reason ?? "no reason given").replace(/^feed \S+ (rejected|unreachable): /, "");
@@ -675,8 +681,9 @@ function judgeFeeds(context: Context): DriftEvent[] {
             action:
               "No firewall change: the last good snapshot " +
               `(${shortHash(result.current?.sha256)}) stays in use until a download verifies.`,
-            // Once per failure and last good snapshot, not once per run.
-            cause: { reason: result.reason ?? null, current: result.current?.sha256 ?? null },
+            // Once per kind of failure and last good snapshot, not once per run: the reason's
+            // numbers (byte counts, hashes' digits, status codes) vary between attempts.
+            cause: { reason: reasonKind(result.reason), current: result.current?.sha256 ?? null },
           }),
         );
       }

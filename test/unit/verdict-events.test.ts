@@ -342,6 +342,36 @@ describe("evaluateDrift: feeds", () => {
     expect(events).toEqual([]);
   });
 
+  it("notifies a rejection once while it persists, even when its numbers vary per attempt", () => {
+    // Prepare
+    const rejectedWith = (reason: string) => ({
+      feed: "aws-ip-ranges" as const,
+      status: "rejected" as const,
+      reason,
+      current: AWS_META,
+    });
+
+    // Act
+    const [first] = evaluateDrift(
+      driftInput(steadyState(), {
+        feeds: feeds([rejectedWith("truncated JSON: unexpected end after 1048576 bytes")]),
+      }),
+    );
+    const [later] = evaluateDrift(
+      driftInput(steadyState(), {
+        feeds: feeds([rejectedWith("truncated JSON: unexpected end after 998001 bytes")]),
+        runId: "another-run",
+      }),
+    );
+    const [other] = evaluateDrift(
+      driftInput(steadyState(), { feeds: feeds([rejectedWith("HTML page instead of JSON")]) }),
+    );
+
+    // Assess
+    expect(later?.eventId).toBe(first?.eventId);
+    expect(other?.eventId).not.toBe(first?.eventId);
+  });
+
   it("reports a rejected download per group that relies on the feed, once per reason and snapshot", () => {
     // Prepare
     const rejected = {
