@@ -231,7 +231,8 @@ function exitFor(input: {
   feedsRead: boolean;
 }): DetectionReport["exit"] {
   if (input.newHigh > 0) {
-    return { code: 2, reason: `${input.newHigh} new high-severity change(s) need firewall action` };
+    // Not "firewall action" for all of them: a suspicious answer is to be investigated, not allowed.
+    return { code: 2, reason: `${input.newHigh} new high-severity event(s) to act on` };
   }
   if (input.hostnames > 0 && input.resolved === 0 && !input.feedsRead) {
     return {

@@ -93,7 +93,7 @@ describe("the detection report", () => {
     const report = buildDetectionReport(cycle(moved), LOCATIONS);
 
     // Assess
-    expect(report.exit.code).toBe(2);
+    expect(report.exit).toEqual({ code: 2, reason: "1 new high-severity event(s) to act on" });
     expect(report.summary.drifted).toBe(1);
     const pinned = catalogue.endpoints.find((e) => e.hostname === HOSTS.pinned);
     expect(report.actions).toEqual([
