@@ -84,7 +84,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
   }
   const stateDir = resolve(options.stateDir);
-  await prepareStateDir(stateDir, options.stateDir);
+  await prepareWritableDirectory(stateDir, `--state-dir ${options.stateDir}`);
   const stack = await startEmbeddedStack({ stateDir, neededArchives: currentFeedArchives });
   return {
     mode: "embedded",
@@ -100,11 +100,11 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * Creates the state directory one level at a time and checks it is writable, so a bad
- * `--state-dir` is a clear error. Node's recursive mkdir never settles where the kernel refuses
- * a parent (e.g. `/proc/x`): the embedded stack's own mkdir would hang the command.
+ * Creates a directory the user named (`--state-dir`, the demo's `--keep`) one level at a time and
+ * checks it is writable, so a bad one is a clear error naming `flag`. Node's recursive mkdir never
+ * settles where the kernel refuses a parent (e.g. `/proc/x`): it would hang the command.
  */
-async function prepareStateDir(dir: string, given: string): Promise<void> {
+export async function prepareWritableDirectory(dir: string, flag: string): Promise<void> {
   try {
     const missing: string[] = [];
     let current = dir;
@@ -116,7 +116,7 @@ async function prepareStateDir(dir: string, given: string): Promise<void> {
     const probe = await mkdtemp(join(dir, ".write-check-"));
     await rmdir(probe);
   } catch (error) {
-    throw new RuntimeConfigError(`--state-dir ${given}: cannot create or write to ${dir}`, {
+    throw new RuntimeConfigError(`${flag}: cannot create or write to ${dir}`, {
       cause: error,
     });
   }

@@ -4,6 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { renderReport } from "#cli/render-report";
+import { prepareWritableDirectory } from "#cli/runtime";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import {
   DRIFT_EVENT_TYPES,
@@ -147,7 +148,7 @@ interface Resources {
 async function prepareDirectory(keep: string | undefined): Promise<string> {
   if (keep === undefined) return mkdtemp(join(tmpdir(), "driftwatch-demo-"));
   const directory = resolve(keep);
-  await mkdir(directory, { recursive: true });
+  await prepareWritableDirectory(directory, `--keep ${keep}`);
   if ((await readdir(directory)).length > 0) {
     throw new DemoTourError(`--keep ${keep}: the directory must be new or empty`);
   }

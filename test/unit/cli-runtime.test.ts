@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runDemoTour } from "#cli/demo/tour";
 import { openRuntime, RuntimeConfigError } from "#cli/runtime";
 
 describe("openRuntime's state directory", () => {
@@ -45,5 +46,13 @@ describe("openRuntime's state directory", () => {
     // Assess
     expect((await readdir(stateDir)).filter((name) => name.startsWith(".write-check"))).toEqual([]);
     expect(await readdir(stateDir)).toContain("dynamodb");
+  });
+
+  it("gives the demo's --keep the same check, naming that flag", async () => {
+    // Act
+    const touring = runDemoTour({ write: () => {}, keep: "/proc/driftwatch-demo" });
+
+    // Assess
+    await expect(touring).rejects.toThrow("--keep /proc/driftwatch-demo: cannot create or write");
   });
 });
