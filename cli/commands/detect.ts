@@ -115,7 +115,7 @@ export async function runDetectCommand(
   let zone: ZoneDnsServer | null = null;
   try {
     const catalogue = await loadCatalogueFile(options.catalogue);
-    zone = options.zone !== undefined ? await startZoneDnsServer({ zoneFile: options.zone }) : null;
+    zone = options.zone !== undefined ? await startZone(options.zone) : null;
     const given = [...options.dnsServer, ...(zone ? [zone.address] : [])];
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
@@ -192,6 +192,19 @@ export async function runDetectCommand(
   } finally {
     await runtime?.close();
     await zone?.stop();
+  }
+}
+
+export class ZoneOptionError extends Error {
+  override name = "ZoneOptionError";
+}
+
+/** The `--zone` server; a missing or malformed file is reported with the flag and the file. */
+async function startZone(zoneFile: string): Promise<ZoneDnsServer> {
+  try {
+    return await startZoneDnsServer({ zoneFile });
+  } catch (error) {
+    throw new ZoneOptionError(`--zone ${zoneFile}: ${(error as Error).message}`, { cause: error });
   }
 }
 
