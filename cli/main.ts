@@ -5,6 +5,7 @@ import { registerDetectCommand } from "#cli/commands/detect";
 import { registerFeedsCommand } from "#cli/commands/feeds";
 import { registerHistoryCommands } from "#cli/commands/history";
 import { registerResolveCommand } from "#cli/commands/resolve";
+import { describeError } from "#cli/options";
 
 /** Builds the `driftwatch` command tree. Each command returns its exit code. */
 export function buildProgram(): Command {
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
-    process.stderr.write(`driftwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`driftwatch: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runDemoTour } from "#cli/demo/tour";
+import { main } from "#cli/main";
 import { openRuntime, RuntimeConfigError } from "#cli/runtime";
 
 describe("openRuntime's state directory", () => {
@@ -54,5 +55,26 @@ describe("openRuntime's state directory", () => {
 
     // Assess
     await expect(touring).rejects.toThrow("--keep /proc/driftwatch-demo: cannot create or write");
+  });
+
+  it("prints the reason the directory was refused, not only that it was", async () => {
+    // Prepare
+    const stderr: string[] = [];
+    const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    const code = await main(["feeds", "--state-dir", "/proc/driftwatch-feeds"]).finally(() => {
+      err.mockRestore();
+      process.exitCode = undefined;
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.join("")).toContain(
+      "--state-dir /proc/driftwatch-feeds: cannot create or write to /proc/driftwatch-feeds (cause: ENOENT",
+    );
   });
 });
