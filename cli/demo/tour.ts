@@ -128,9 +128,19 @@ export async function runDemoTour(options: DemoTourOptions): Promise<DemoTourRes
       timeoutMs,
     );
   });
+  // Ctrl-C ends the tour through the same clean-up, so no temporary directory is left behind.
+  let onSignal = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    onSignal = () => reject(new DemoTourError("interrupted"));
+  });
+  interrupted.catch(() => {});
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    return await Promise.race([play(options, directory, resources), watchdog]);
+    return await Promise.race([play(options, directory, resources), watchdog, interrupted]);
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     clearTimeout(timer);
     resources.resolver?.close();
     await resources.stack?.stop();
