@@ -19,7 +19,7 @@ export function renderReport(report: DetectionReport): string {
   if (report.actions.length === 0 && s.resolved === 0 && s.hostnames > 0)
     out.push("  unknown: no hostname resolved, so nothing could be checked against the rules");
   else if (report.actions.length === 0)
-    out.push("  nothing: the firewall rules cover what was observed");
+    out.push("  nothing new to add or remove (earlier changes: `driftwatch events`)");
   else {
     out.push(
       ...table(

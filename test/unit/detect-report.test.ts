@@ -78,7 +78,7 @@ describe("the detection report", () => {
     expect(report.exit.code).toBe(0);
     expect(report.summary).toMatchObject({ checked: 7, unchanged: 7, drifted: 0, failing: 0 });
     expect(report.actions).toEqual([]);
-    expect(renderReport(report)).toContain("nothing: the firewall rules cover what was observed");
+    expect(renderReport(report)).toContain("nothing new to add or remove");
   });
 
   it("exits 2 and lists the IP to allow under its firewall rule when a pinned host moves", () => {
@@ -151,7 +151,7 @@ describe("the detection report", () => {
     expect(report.events.filter((e) => e.type === "ip-removed")).toEqual([]);
     expect(report.feeds.map((f) => f.status)).toEqual(["unreachable", "unreachable"]);
     expect(renderReport(report)).toContain("unknown: no hostname resolved");
-    expect(renderReport(report)).not.toContain("the firewall rules cover what was observed");
+    expect(renderReport(report)).not.toContain("nothing new to add or remove");
   });
 
   it("counts an endpoint as failing, not also drifted, so the summary adds up to the endpoints checked", () => {
