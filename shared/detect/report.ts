@@ -84,6 +84,7 @@ export interface ReportLocations {
 }
 
 const ACTIONABLE: readonly Severity[] = ["high", "medium"];
+const NOT_DRIFT = new Set<DriftEvent["type"]>(["resolution-failed", "feed-rejected"]);
 
 export function buildDetectionReport(
   result: DetectionCycleResult,
@@ -116,7 +117,8 @@ export function buildDetectionReport(
   // (a feed event names endpoints whose hostname may have failed in the same run).
   const driftedIds = new Set<string>();
   for (const event of events) {
-    if (!ACTIONABLE.includes(event.severity) || event.type === "resolution-failed") continue;
+    // Failures count as failing; a rejected feed download is not drift of its endpoints.
+    if (!ACTIONABLE.includes(event.severity) || NOT_DRIFT.has(event.type)) continue;
     for (const endpoint of event.endpoints) {
       if (!failingIds.has(endpoint.id)) driftedIds.add(endpoint.id);
     }

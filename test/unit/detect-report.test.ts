@@ -8,8 +8,10 @@ import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import { changeSetIdOf } from "#shared/notify/change-set";
 import {
+  AWS_META,
   catalogue,
   driftInput,
+  feeds,
   HOSTS,
   NOW,
   observation,
@@ -36,7 +38,7 @@ function cycle(
   observations: HostObservation[],
   feedResults: FeedIngestResult[] = [],
 ): DetectionCycleResult {
-  const input = driftInput(observations);
+  const input = driftInput(observations, { feeds: feeds(feedResults) });
   const events = evaluateDrift(input);
   const drift: RecordDriftResult = {
     events,
@@ -173,6 +175,23 @@ describe("the detection report", () => {
     // Assess
     expect(summary).toMatchObject({ checked: 7, unchanged: 6, drifted: 0, failing: 1 });
     expect(summary.unchanged + summary.drifted + summary.failing).toBe(summary.checked);
+  });
+
+  it("does not count the endpoints of a rejected feed download as drifted", () => {
+    // Prepare: every host healthy, the ip-ranges.json download failed verification
+    const rejected: FeedIngestResult = {
+      feed: "aws-ip-ranges",
+      status: "rejected",
+      reason: "feed aws-ip-ranges rejected: HTML page instead of JSON",
+      current: AWS_META,
+    };
+
+    // Act
+    const report = buildDetectionReport(cycle(steadyState(), [rejected]), LOCATIONS);
+
+    // Assess
+    expect(report.events.map((e) => e.type)).toContain("feed-rejected");
+    expect(report.summary).toMatchObject({ drifted: 0, unchanged: report.summary.checked });
   });
 
   it("shows suspicious answers apart from the drift table", () => {
