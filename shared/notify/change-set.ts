@@ -12,7 +12,10 @@ export interface ChangeSet {
   changeSetId: string;
   subject: DriftSubject;
   group: string | null;
-  /** Monotonic per subject (1, 2, 3, ...), assigned once at commit. */
+  /**
+   * Increasing per subject (1, 2, 3, ...), assigned once at commit. May skip numbers: a change
+   * set that lost all its events to a concurrent commit of the subject is never sent.
+   */
   sequence: number;
   runId: string;
   catalogueId: string;

@@ -28,8 +28,10 @@ export interface CommitResult {
  *    event records written (conditional puts, `published=false`, in the unpublished index).
  *
  * A crash at any point leaves either nothing pending (the next run re-evaluates), or a complete
- * change set whose records a retry of the run finishes; the publisher always sends a change set
- * from its own item, never from a partial set of records.
+ * change set whose records a retry of the run finishes; the publisher waits for a change set's
+ * records before sending it, and then sends from its own item, never from a partial set of
+ * records. Two concurrent commits of one subject may both put an event in a change set; the one
+ * whose record of it is written owns it, and only the owner sends it (see publish-pending).
  */
 export async function commitDriftEvents(
   deps: { events: EventStore },

@@ -33,7 +33,7 @@ export interface DriftNotification {
   /** 1-based; a change set too large for one SNS message is split into `partCount` parts. */
   part: number;
   partCount: number;
-  /** Per subject, monotonic: 1, 2, 3, ... (all parts of a change set share it). */
+  /** Per subject, increasing, may skip numbers (all parts of a change set share it). */
   sequence: number;
   subject: DriftSubject;
   catalogueId: string;

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { NotificationTooLargeError, PublishError } from "./errors";
 import { buildNotifications } from "./message";
-import type { EventRecord, EventStore, Notifier } from "./ports";
+import type { ChangeSetRecord, EventRecord, EventStore, Notifier } from "./ports";
 
 export interface PublishDeps {
   events: EventStore;
@@ -38,6 +38,12 @@ export interface PublishResult {
   changeSets: number;
   /** Change sets that failed (they stay pending; later ones of the same subject wait). */
   failed: PublishFailure[];
+  /**
+   * Change sets not published yet because some of their event records are not written yet (a
+   * commit in progress, or one that died: its retry, or the unjudged-run backlog, finishes it).
+   * Not a failure: the last record's stream INSERT, or the next cycle, publishes them.
+   */
+  waiting: string[];
   /** Age of the oldest event still unpublished after this call, in seconds (0 when none). */
   oldestPendingAgeSeconds: number;
 }
@@ -48,11 +54,17 @@ const DEFAULT_LEASE_MS = 60_000;
  * Publishes committed, unpublished change sets, in sequence order per subject, and marks them.
  *
  * 1. List unpublished event records (index gsi1), grouped by subject and change set.
- * 2. Per change set, take its publishing lease (a conditional write): a change set another
- *    publisher holds is left to it, one already published is only marked.
- * 3. Build its messages from the change set item (never from a partial set of records), send the
- *    parts not yet sent, then mark the change set and its event records published.
- * 4. On an SNS error: release the lease, keep it pending, and hold back the subject's later
+ * 2. Per change set, read the event record of each of its events: the change set owns the events
+ *    whose record names it. An event whose record names another change set is left out (two
+ *    committers raced for the subject; the other change set sends it). An event without a record
+ *    means the commit is not finished: the change set waits, and so do the subject's later ones.
+ * 3. Take its publishing lease (a conditional write): a change set another publisher holds is
+ *    left to it, one already published is only marked.
+ * 4. Build its messages from the change set item restricted to the events it owns (never from a
+ *    partial set of records), send the parts not yet sent, then mark the change set and its event
+ *    records published. A change set that owns no event is marked published without sending
+ *    anything: its sequence number is skipped (consumers tolerate gaps).
+ * 5. On an SNS error: release the lease, keep it pending, and hold back the subject's later
  *    change sets so a subscriber never sees sequence n+1 before n. The next run retries.
  *
  * Guarantee: a change set is published at least once and, unless the process dies between SNS
@@ -73,12 +85,27 @@ export async function publishPendingEvents(
     published: 0,
     changeSets: 0,
     failed: [],
+    waiting: [],
     oldestPendingAgeSeconds: 0,
   };
   const remaining = new Set(records);
 
   for (const [subjectKey, changeSets] of groupPending(records)) {
     for (const [changeSetId, pending] of changeSets) {
+      // Ownership is read before the lease, so a change set still being committed does not hold
+      // the lease against the publisher that the commit's last record triggers.
+      const stored = await store.getChangeSet(changeSetId);
+      let ownership =
+        stored === null || stored.state === "published" ? null : await ownedEvents(store, stored);
+      if (ownership !== null && ownership.unrecorded.length > 0) {
+        logger?.info("change set waits for its commit to finish", {
+          changeSetId,
+          subjectKey,
+          unrecordedEvents: ownership.unrecorded.length,
+        });
+        result.waiting.push(changeSetId);
+        break;
+      }
       const lease = await store.beginPublish(changeSetId, clock(), leaseMs);
       if (lease.status === "busy") {
         logger?.info("change set held by another publisher", { changeSetId, subjectKey });
@@ -94,10 +121,21 @@ export async function publishPendingEvents(
       }
       if (lease.status === "acquired") {
         const record = lease.record;
+        ownership ??= await ownedEvents(store, record);
+        if (ownership.unrecorded.length > 0) {
+          await store.abortPublish(changeSetId, record.attempts);
+          result.waiting.push(changeSetId);
+          break;
+        }
+        const owned = ownership.owned;
+        const own = { ...record, events: record.events.filter((e) => owned.has(e.eventId)) };
         let sent = 0;
         let lost = false;
         try {
-          const messages = buildNotifications(record, { maxBytes: options.maxBytes });
+          // The same owned events always give the same bytes and message ids (a retry resends
+          // exactly what SNS may already have accepted).
+          const messages =
+            own.events.length === 0 ? [] : buildNotifications(own, { maxBytes: options.maxBytes });
           for (const message of messages) {
             if (record.publishedParts.includes(message.body.part)) continue;
             // Several parts may outlast one lease: extend it, and stop if another took over.
@@ -145,6 +183,8 @@ export async function publishPendingEvents(
           subjectKey,
           sequence: record.sequence,
           messages: sent,
+          events: own.events.length,
+          leftToOtherChangeSets: record.events.length - own.events.length,
           attempt: record.attempts,
         });
       }
@@ -162,6 +202,26 @@ export async function publishPendingEvents(
   result.oldestPendingAgeSeconds =
     oldest === null ? 0 : Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));
   return result;
+}
+
+/**
+ * The events of a change set that it owns (their record names it), and those without a record yet.
+ * Records are written once and never rewritten, so once every event has one the answer is final.
+ */
+async function ownedEvents(
+  store: EventStore,
+  changeSet: ChangeSetRecord,
+): Promise<{ owned: Set<string>; unrecorded: string[] }> {
+  const ids = changeSet.events.map((e) => e.eventId);
+  const records = await store.getEventRecords(ids);
+  const owned = new Set<string>();
+  const unrecorded: string[] = [];
+  for (const eventId of ids) {
+    const record = records.get(eventId);
+    if (record === undefined) unrecorded.push(eventId);
+    else if (record.changeSetId === changeSet.changeSetId) owned.add(eventId);
+  }
+  return { owned, unrecorded };
 }
 
 /** Subject -> change set -> records, change sets in sequence order (records come sorted). */
