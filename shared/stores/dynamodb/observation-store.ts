@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -45,7 +46,48 @@ export class ObservationStoreError extends Error {
   override name = "ObservationStoreError";
 }
 
+/**
+ * An observation that would not fit in one DynamoDB item (400 KB) even with its lists gzipped.
+ * Thrown by `saveObservation` before anything of the observation is written.
+ */
+export class ObservationTooLargeError extends ObservationStoreError {
+  override name = "ObservationTooLargeError";
+  constructor(
+    readonly hostname: string,
+    readonly runId: string,
+    /** The estimated size of the item, lists gzipped, in bytes. */
+    readonly bytes: number,
+  ) {
+    super(
+      `the observation of ${hostname} for run ${runId} is ${bytes} bytes even with its lists gzipped, over the ${MAX_OBSERVATION_ITEM_BYTES} bytes a DynamoDB item may hold; it is not saved (no IP is dropped)`,
+    );
+  }
+}
+
 export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
+/**
+ * An observation whose item is larger than this (as JSON) keeps its lists (`LIST_ATTRIBUTES`)
+ * gzipped in one binary attribute, `listsGz`; below it, the item is plain attributes as ever.
+ * Inline, an active IP costs ~146 bytes, so a rotating name reached DynamoDB's 400 KB at ~2,400
+ * active IPs and could no longer be saved at all. Gzipped, measured against dynalite with the
+ * rotating hostname of test/integration/observation-store-size.test.ts (random IPv4 in five /8s,
+ * random IPv6 in one /32, first/last seen over the last 24 h of runs, 1-3 of 3 resolvers, 256
+ * departed): an active IP costs ~15 bytes (IPv4) or ~27 bytes (IPv6); 6,000 IPv4 + 2,000 IPv6
+ * take ~145 KB; ~22,600 active IPs fit at 3 IPv4 to 1 IPv6 (~27,400 IPv4 only). Beyond that,
+ * `ObservationTooLargeError`.
+ */
+const INLINE_OBSERVATION_LIMIT = 100_000;
+/** DynamoDB's item limit is 400 KB (409,600 bytes, names included); we stop a little below. */
+export const MAX_OBSERVATION_ITEM_BYTES = 400_000;
+/** The attributes that grow with the IPs a hostname shows, gzipped together when large. */
+const LIST_ATTRIBUTES = [
+  "active",
+  "entered",
+  "left",
+  "departed",
+  "suspicious",
+  "answers",
+] as const satisfies readonly (keyof HostObservation)[];
 const SCHEMA_VERSION = 1;
 const RUN_SK = "RUN";
 /** Sorts after every run id character. */
@@ -97,7 +139,19 @@ export function createDynamoObservationStore(
     Math.floor(Date.parse(observedAt) / 1000) + retentionSeconds;
 
   const parseObservation = (item: Record<string, unknown>): HostObservation => {
-    const parsed = HostObservationSchema.safeParse(item);
+    let lists: unknown = {};
+    if (item.listsGz !== undefined) {
+      try {
+        if (!(item.listsGz instanceof Uint8Array)) throw new TypeError("listsGz is not binary");
+        lists = JSON.parse(gunzipSync(item.listsGz).toString("utf8"));
+      } catch (error) {
+        throw new ObservationStoreError(
+          `stored observation ${String(item.pk)} ${String(item.sk)} has unreadable listsGz`,
+          { cause: error },
+        );
+      }
+    }
+    const parsed = HostObservationSchema.safeParse({ ...item, ...(lists as object) });
     if (!parsed.success) {
       throw new ObservationStoreError(
         `stored observation ${String(item.pk)} ${String(item.sk)} is malformed`,
@@ -185,6 +239,31 @@ export function createDynamoObservationStore(
     return Item === undefined ? null : parseObservation(Item);
   };
 
+  /** The history item of an observation: plain attributes, or its lists gzipped when large. */
+  const observationItem = (observation: HostObservation): Record<string, unknown> => {
+    const item: Record<string, unknown> = {
+      ...observation,
+      pk: hostPk(observation.hostname),
+      sk: runSk(observation),
+      kind: "dns-observation",
+      schemaVersion: SCHEMA_VERSION,
+      expiresAt: expiresAt(observation.observedAt),
+    };
+    if (Buffer.byteLength(JSON.stringify(item)) <= INLINE_OBSERVATION_LIMIT) return item;
+    const lists: Record<string, unknown> = {};
+    for (const name of LIST_ATTRIBUTES) {
+      lists[name] = item[name];
+      delete item[name];
+    }
+    const listsGz = gzipSync(JSON.stringify(lists));
+    // JSON overstates what DynamoDB counts for the other attributes: a safe estimate.
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + "listsGz".length + listsGz.length;
+    if (bytes > MAX_OBSERVATION_ITEM_BYTES) {
+      throw new ObservationTooLargeError(observation.hostname, observation.runId, bytes);
+    }
+    return { ...item, listsGz };
+  };
+
   return {
     async beginRun(run: DnsRun) {
       try {
@@ -267,6 +346,8 @@ export function createDynamoObservationStore(
     },
 
     async saveObservation(observation: HostObservation) {
+      // Built first: one too large even gzipped fails here, before anything is written.
+      const item = observationItem(observation);
       // The index first: if this invocation dies after it, the retry still finds the host item
       // missing and writes both; the other order could lose the index entry for good.
       const byIp = new Map(observation.active.map((ip) => [ip.ip, ip]));
@@ -302,14 +383,7 @@ export function createDynamoObservationStore(
         await documents.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              ...observation,
-              pk: hostPk(observation.hostname),
-              sk: runSk(observation),
-              kind: "dns-observation",
-              schemaVersion: SCHEMA_VERSION,
-              expiresAt: expiresAt(observation.observedAt),
-            },
+            Item: item,
             ConditionExpression: "attribute_not_exists(pk)",
           }),
         );
