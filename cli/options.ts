@@ -2,6 +2,8 @@ import { InvalidArgumentError, Option } from "commander";
 import { DEFAULT_STATE_DIR } from "#cli/runtime";
 import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
+import { DEFAULT_DNS_TIMEOUT_MS } from "#shared/observe/dns/config";
+import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
 import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "#shared/observe/feeds/config";
 
 /** Where a command writes; the CLI passes the process streams, tests pass collectors. */
@@ -67,6 +69,27 @@ export function dnsServerOption(): Option {
 /** `--state-dir`: the embedded store's directory (unused when the AWS variables are set). */
 export function stateDirOption(description = "where state persists between runs"): Option {
   return new Option("--state-dir <dir>", description).default(DEFAULT_STATE_DIR);
+}
+
+/** `--samples`: queries per name and resolver; each command words its help its own way. */
+export function samplesOption(description: string): Option {
+  return new Option("--samples <n>", description)
+    .argParser(positiveWholeNumber("--samples"))
+    .default(DEFAULT_RESOLVE_OPTIONS.samples);
+}
+
+/** `--timeout-ms`: the per-query DNS timeout. */
+export function timeoutMsOption(): Option {
+  return new Option("--timeout-ms <ms>", "per-query timeout")
+    .argParser(positiveWholeNumber("--timeout-ms"))
+    .default(DEFAULT_DNS_TIMEOUT_MS);
+}
+
+/** `--deadline`: seconds after which no more DNS queries are asked. */
+export function deadlineOption(description: string, seconds: number): Option {
+  return new Option("--deadline <seconds>", description)
+    .argParser(positiveWholeNumber("--deadline"))
+    .default(seconds);
 }
 
 export function catalogueOption(): Option {

@@ -6,11 +6,14 @@ import {
   type CommandOutput,
   catalogueOption,
   cloudfrontUrlOption,
+  deadlineOption,
   describeError,
   dnsServerOption,
   positiveWholeNumber,
   processOutput,
+  samplesOption,
   stateDirOption,
+  timeoutMsOption,
 } from "#cli/options";
 import { createProgress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
@@ -26,8 +29,7 @@ import { buildDetectionReport, type ReportLocations } from "#shared/detect/repor
 import { saveInboxMessages } from "#shared/local/inbox";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
-import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
-import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
+import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
@@ -62,24 +64,9 @@ export function registerDetectCommand(program: Command): void {
     .addOption(awsIpRangesUrlOption())
     .addOption(cloudfrontUrlOption())
     .addOption(catalogueOption())
-    .option(
-      "--samples <n>",
-      "queries per name and resolver (round-robin names)",
-      positiveWholeNumber("--samples"),
-      DEFAULT_RESOLVE_OPTIONS.samples,
-    )
-    .option(
-      "--timeout-ms <ms>",
-      "per-query timeout",
-      positiveWholeNumber("--timeout-ms"),
-      DEFAULT_DNS_TIMEOUT_MS,
-    )
-    .option(
-      "--deadline <seconds>",
-      "no DNS query is asked after this many seconds",
-      positiveWholeNumber("--deadline"),
-      60,
-    )
+    .addOption(samplesOption("queries per name and resolver (round-robin names)"))
+    .addOption(timeoutMsOption())
+    .addOption(deadlineOption("no DNS query is asked after this many seconds", 60))
     .option(
       "--failure-threshold <runs>",
       "consecutive failed runs before resolution-failed is notified",

@@ -2,10 +2,12 @@ import type { Command } from "commander";
 import {
   type CommandOutput,
   catalogueOption,
+  deadlineOption,
   dnsServerOption,
-  positiveWholeNumber,
   processOutput,
+  samplesOption,
   stateDirOption,
+  timeoutMsOption,
 } from "#cli/options";
 import { createProgress } from "#cli/progress";
 import { openRuntime } from "#cli/runtime";
@@ -13,9 +15,8 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { HostObservation } from "#shared/domain/observation";
 import { startZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
-import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
+import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import {
-  DEFAULT_RESOLVE_OPTIONS,
   type ResolveHostnamesResult,
   resolveHostnames,
 } from "#shared/observe/dns/resolve-hostnames";
@@ -47,24 +48,9 @@ export function registerResolveCommand(program: Command): void {
       "Resolve every catalogued hostname once and record what was seen, in the embedded store, or in AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set (exit 1 when no hostname could be resolved)",
     )
     .addOption(dnsServerOption())
-    .option(
-      "--samples <n>",
-      "queries per name and resolver, merged (round robin)",
-      positiveWholeNumber("--samples"),
-      DEFAULT_RESOLVE_OPTIONS.samples,
-    )
-    .option(
-      "--timeout-ms <ms>",
-      "per-query timeout",
-      positiveWholeNumber("--timeout-ms"),
-      DEFAULT_DNS_TIMEOUT_MS,
-    )
-    .option(
-      "--deadline <seconds>",
-      "stop asking after this long; what is left is a timeout",
-      positiveWholeNumber("--deadline"),
-      30,
-    )
+    .addOption(samplesOption("queries per name and resolver, merged (round robin)"))
+    .addOption(timeoutMsOption())
+    .addOption(deadlineOption("stop asking after this long; what is left is a timeout", 30))
     .addOption(stateDirOption())
     .addOption(catalogueOption())
     .option(
