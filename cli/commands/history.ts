@@ -282,6 +282,20 @@ async function openStore(stateDir: string, env: NodeJS.ProcessEnv): Promise<Runt
   return openRuntime({ stateDir, env });
 }
 
+/** Opens the store (`openStore`), runs `use` with it, and closes it whatever happens. */
+async function withStore(
+  stateDir: string,
+  env: NodeJS.ProcessEnv,
+  use: (runtime: Runtime) => Promise<number>,
+): Promise<number> {
+  const runtime = await openStore(stateDir, env);
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
 async function answering(
   command: string,
   output: QueryOutput,
@@ -319,8 +333,7 @@ export async function runHistoryCommand(
       from: options.from,
       to: options.to,
     });
-    const runtime = await openStore(options.stateDir, env);
-    try {
+    return withStore(options.stateDir, env, async (runtime) => {
       const store = createDynamoObservationStore({
         documents: runtime.clients.documents,
         tableName: runtime.tableName,
@@ -372,9 +385,7 @@ export async function runHistoryCommand(
           : formatHistory(hostname, shown, total),
       );
       return EXIT_OK;
-    } finally {
-      await runtime.close();
-    }
+    });
   });
 }
 
@@ -394,8 +405,7 @@ export async function runIpCommand(
   return answering("ip", output, async () => {
     const ip = parseInput(z.object({ ip: IpAddress }), { ip: ipArgument }).ip;
     const catalogue = await loadCatalogueFile(options.catalogue);
-    const runtime = await openStore(options.stateDir, env);
-    try {
+    return withStore(options.stateDir, env, async (runtime) => {
       const store = createDynamoObservationStore({
         documents: runtime.clients.documents,
         tableName: runtime.tableName,
@@ -407,9 +417,7 @@ export async function runIpCommand(
         options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatIpUse(answer, runtime.where),
       );
       return EXIT_OK;
-    } finally {
-      await runtime.close();
-    }
+    });
   });
 }
 
@@ -429,8 +437,7 @@ export async function runEventsCommand(
       since: options.since,
       type: options.type,
     });
-    const runtime = await openStore(options.stateDir, env);
-    try {
+    return withStore(options.stateDir, env, async (runtime) => {
       const store = createDynamoEventStore({
         documents: runtime.clients.documents,
         tableName: runtime.tableName,
@@ -460,9 +467,7 @@ export async function runEventsCommand(
           : formatEvents(shown, events.length, runtime.where),
       );
       return EXIT_OK;
-    } finally {
-      await runtime.close();
-    }
+    });
   });
 }
 
