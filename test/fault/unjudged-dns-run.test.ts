@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import type { Context } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPublishEventsHandler, type SweepResponse } from "#functions/publish-events";
-import type { ResolveHostnamesResponse, ScheduledEvent } from "#functions/resolve-hostnames";
+import type { ResolveHostnamesResponse } from "#functions/resolve-hostnames";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
@@ -26,6 +25,7 @@ import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { dynamoUnavailable, failingEventCommits, failingOnce } from "#test/helpers/faults";
 import { feedDeps } from "#test/helpers/feed-deps";
 import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
 import { type Delivered, drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 
@@ -195,33 +195,13 @@ describe("fault: the resolve Lambda dies committing a run's events and is not re
   let stack: EmbeddedStack;
   let dns: ZoneDnsServer;
 
-  const context = {
-    callbackWaitsForEmptyEventLoop: false,
+  const context = lambdaContext({
     functionName: "driftwatch-test-resolveHostnames",
-    functionVersion: "$LATEST",
     invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:driftwatch-test-resolve",
-    memoryLimitInMB: "256",
-    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
-    logGroupName: "/aws/lambda/driftwatch-test-resolveHostnames",
-    logStreamName: "2026/08/22/[$LATEST]abcdef",
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  } satisfies Context;
+  });
 
   const scheduled = (time: string) =>
-    ({
-      version: "0",
-      id: `schedule-${time}`,
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: "123456789012",
-      time,
-      region: "us-east-1",
-      resources: ["arn:aws:events:us-east-1:123456789012:rule/driftwatch-test-resolve"],
-      detail: {},
-    }) satisfies ScheduledEvent & Record<string, unknown>;
+    scheduledEvent(time, "driftwatch-test-resolve", `schedule-${time}`);
 
   beforeEach(async () => {
     stack = await startTestStack();

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import type { Context, ScheduledEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { IngestFeedsResponse } from "#functions/ingest-feeds";
 import { createPublishEventsHandler } from "#functions/publish-events";
@@ -31,6 +30,7 @@ import {
   fileUrl,
   readCloudFront,
 } from "#test/helpers/feed-fixtures";
+import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
 import { type Delivered, drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 
@@ -81,33 +81,17 @@ afterEach(async () => {
 });
 
 describe("fault: the ingest Lambda dies between replacing the pointer and committing the change", () => {
-  const context = {
-    callbackWaitsForEmptyEventLoop: false,
+  const context = lambdaContext({
     functionName: "driftwatch-test-ingestFeeds",
-    functionVersion: "$LATEST",
     invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:driftwatch-test-ingest",
     memoryLimitInMB: "1024",
     awsRequestId: "5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
-    logGroupName: "/aws/lambda/driftwatch-test-ingestFeeds",
     logStreamName: "2026/08/21/[$LATEST]0123456789abcdef",
     getRemainingTimeInMillis: () => 120_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  } satisfies Context;
+  });
 
   const scheduled = (time: string) =>
-    ({
-      version: "0",
-      id: `schedule-${time}`,
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: "123456789012",
-      time,
-      region: "us-east-1",
-      resources: ["arn:aws:events:us-east-1:123456789012:rule/driftwatch-test-ingest-feeds"],
-      detail: {},
-    }) satisfies ScheduledEvent;
+    scheduledEvent(time, "driftwatch-test-ingest-feeds", `schedule-${time}`);
 
   /** The handler with the derived CloudFront list, its DynamoDB writes of events faultable. */
   async function ingestFunction(catalogue: Catalogue) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import type { Context, ScheduledEvent, SNSEvent } from "aws-lambda";
+import type { SNSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPublishEventsHandler, type SweepResponse } from "#functions/publish-events";
 import { loadCatalogueFile } from "#shared/catalogue/load";
@@ -20,6 +20,7 @@ import {
   readAwsIpRanges,
   readCloudFront,
 } from "#test/helpers/feed-fixtures";
+import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 
@@ -28,32 +29,19 @@ const SNS_EVENT_FILE = new URL(
   import.meta.url,
 );
 
-const context = {
-  callbackWaitsForEmptyEventLoop: false,
+const context = lambdaContext({
   functionName: "driftwatch-test-ingestFeeds",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:driftwatch-test-ingestFeeds",
   memoryLimitInMB: "1024",
   awsRequestId: "5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
-  logGroupName: "/aws/lambda/driftwatch-test-ingestFeeds",
   logStreamName: "2026/08/21/[$LATEST]0123456789abcdef",
   getRemainingTimeInMillis: () => 120_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-} satisfies Context;
+});
 
-const scheduledEvent = {
-  version: "0",
-  id: "c0ffee00-1234-4abc-9def-0123456789ab",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: "2026-08-21T22:00:00Z",
-  region: "us-east-1",
-  resources: ["arn:aws:events:us-east-1:123456789012:rule/driftwatch-test-ingest-feeds"],
-  detail: {},
-} satisfies ScheduledEvent;
+const scheduled = scheduledEvent(
+  "2026-08-21T22:00:00Z",
+  "driftwatch-test-ingest-feeds",
+  "c0ffee00-1234-4abc-9def-0123456789ab",
+);
 
 async function snsEvent(edit?: (message: Record<string, string>) => void): Promise<SNSEvent> {
   const event = JSON.parse(await readFile(SNS_EVENT_FILE, "utf8")) as SNSEvent;
@@ -128,7 +116,7 @@ describe("the ingest-feeds Lambda", () => {
     const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-18-57-05"));
 
     // Act
-    const response = await handler(scheduledEvent, context);
+    const response = await handler(scheduled, context);
 
     // Assess
     expect(response.trigger).toBe("schedule");
@@ -315,9 +303,9 @@ describe("the ingest-feeds Lambda judging what changed", () => {
     // Act
     const response = await handler(await snsEvent(), context);
     const committed = await eventStore().listUnpublished();
-    const swept = (await sweep(scheduledEvent, context)) as SweepResponse;
+    const swept = (await sweep(scheduled, context)) as SweepResponse;
     const delivered = await drainQueue(stack, firewallQueue);
-    const sweptAgain = (await sweep(scheduledEvent, context)) as SweepResponse;
+    const sweptAgain = (await sweep(scheduled, context)) as SweepResponse;
 
     // Assess
     expect(response).toMatchObject({

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { ResolveHostnamesResponse, ScheduledEvent } from "#functions/resolve-hostnames";
+import type { ResolveHostnamesResponse } from "#functions/resolve-hostnames";
 import { allowlistKeys } from "#shared/allowlists/render";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { resolvableHostnames } from "#shared/catalogue/schema";
@@ -16,39 +16,40 @@ import { createDynamoObservationStore } from "#shared/stores/dynamodb/observatio
 import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
 import { feedDeps } from "#test/helpers/feed-deps";
 import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
 import { startTestStack } from "#test/helpers/stack";
 
-function lambdaContext(remainingMs: number): Context {
+function resolveContext(remainingMs: number): Context {
   const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
+  return lambdaContext({
     functionName: "driftwatch-dev-resolveHostnames",
-    functionVersion: "$LATEST",
-    invokedFunctionArn:
-      "arn:aws:lambda:us-east-1:123456789012:function:driftwatch-dev-resolveHostnames",
-    memoryLimitInMB: "256",
-    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
-    logGroupName: "/aws/lambda/driftwatch-dev-resolveHostnames",
-    logStreamName: "2026/08/22/[$LATEST]abcdef",
     getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+  });
 }
 
-const scheduledEvent = (time: string) =>
-  ({
-    version: "0",
-    id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-    "detail-type": "Scheduled Event",
-    source: "aws.events",
-    account: "123456789012",
-    time,
-    region: "us-east-1",
-    resources: ["arn:aws:events:us-east-1:123456789012:rule/driftwatch-dev-resolve"],
-    detail: {},
-  }) satisfies ScheduledEvent & Record<string, unknown>;
+const resolveSchedule = (time: string) => scheduledEvent(time, "driftwatch-dev-resolve");
+
+/** The clearswift catalogue, imported as the handler reads it. */
+async function importCatalogue(stack: EmbeddedStack): Promise<void> {
+  await new DynamoDbCatalogueStore({
+    documents: stack.clients.documents,
+    tableName: stack.tableName,
+  }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
+}
+
+/** The handler's environment: the test stack, asking only the loopback zone server. */
+function handlerEnv(stack: EmbeddedStack, dns: ZoneDnsServer): Record<string, string> {
+  return {
+    DRIFTWATCH_TABLE_NAME: stack.tableName,
+    DRIFTWATCH_BUCKET_NAME: stack.bucketName,
+    DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
+    DRIFTWATCH_DNS_SERVERS: dns.address,
+    DRIFTWATCH_DNS_TIMEOUT_MS: "300",
+    DRIFTWATCH_DNS_TRIES: "1",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  };
+}
 
 describe("resolve-hostnames Lambda handler", () => {
   let stack: EmbeddedStack;
@@ -58,20 +59,8 @@ describe("resolve-hostnames Lambda handler", () => {
   beforeAll(async () => {
     stack = await startTestStack();
     dns = await startZoneDnsServer({ zoneFile: "fixtures/dns/clearswift.zone" });
-    await new DynamoDbCatalogueStore({
-      documents: stack.clients.documents,
-      tableName: stack.tableName,
-    }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
-    env = {
-      DRIFTWATCH_TABLE_NAME: stack.tableName,
-      DRIFTWATCH_BUCKET_NAME: stack.bucketName,
-      DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
-      DRIFTWATCH_DNS_SERVERS: dns.address,
-      DRIFTWATCH_DNS_TIMEOUT_MS: "300",
-      DRIFTWATCH_DNS_TRIES: "1",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    };
+    await importCatalogue(stack);
+    env = handlerEnv(stack, dns);
     // The module builds its handler from process.env at load (cold start).
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   });
@@ -85,13 +74,13 @@ describe("resolve-hostnames Lambda handler", () => {
     // Prepare
     const { createResolveHostnamesHandler } = await import("#functions/resolve-hostnames");
     const handler = createResolveHostnamesHandler(env, { clients: stack.clients });
-    const event = scheduledEvent("2026-08-22T10:15:00Z");
+    const event = resolveSchedule("2026-08-22T10:15:00Z");
 
     // Act
-    const first: ResolveHostnamesResponse = await handler(event, lambdaContext(60_000));
+    const first: ResolveHostnamesResponse = await handler(event, resolveContext(60_000));
     const redelivered: ResolveHostnamesResponse = await handler(
       { ...event, id: "another-delivery" },
-      lambdaContext(60_000),
+      resolveContext(60_000),
     );
 
     // Assess
@@ -122,7 +111,7 @@ describe("resolve-hostnames Lambda handler", () => {
     const handler = createResolveHostnamesHandler(env, { clients: stack.clients });
 
     await expect(
-      handler({ source: "aws.s3", time: "yesterday" }, lambdaContext(60_000)),
+      handler({ source: "aws.s3", time: "yesterday" }, resolveContext(60_000)),
     ).rejects.toThrow();
   });
 
@@ -158,10 +147,7 @@ describe("resolve-hostnames Lambda handler: judging the run", () => {
   beforeAll(async () => {
     stack = await startTestStack();
     dns = await startZoneDnsServer({ zoneFile: "fixtures/dns/clearswift.zone" });
-    await new DynamoDbCatalogueStore({
-      documents: stack.clients.documents,
-      tableName: stack.tableName,
-    }).importCatalogue(await loadCatalogueFile(), new Date("2026-08-01T00:00:00Z"));
+    await importCatalogue(stack);
     // Both feeds have a current snapshot, as after the ingest function's first run.
     await ingestFeeds(feedDeps(stack), {
       feeds: [
@@ -171,17 +157,7 @@ describe("resolve-hostnames Lambda handler: judging the run", () => {
       now: new Date("2026-08-22T09:00:00Z"),
       options: { grace: { runs: 3, hours: 6 } },
     });
-    env = {
-      DRIFTWATCH_TABLE_NAME: stack.tableName,
-      DRIFTWATCH_BUCKET_NAME: stack.bucketName,
-      DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3",
-      DRIFTWATCH_DNS_SERVERS: dns.address,
-      DRIFTWATCH_DNS_TIMEOUT_MS: "300",
-      DRIFTWATCH_DNS_TRIES: "1",
-      DRIFTWATCH_FAILURE_THRESHOLD: "1",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    };
+    env = { ...handlerEnv(stack, dns), DRIFTWATCH_FAILURE_THRESHOLD: "1" };
     // Powertools reads these from process.env.
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "SILENT");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "true");
@@ -196,7 +172,7 @@ describe("resolve-hostnames Lambda handler: judging the run", () => {
     // Prepare: a baseline run on the healthy zone, then the zone after the scripted changes.
     const { createResolveHostnamesHandler } = await import("#functions/resolve-hostnames");
     const handler = createResolveHostnamesHandler(env, { clients: stack.clients });
-    const baseline = await handler(scheduledEvent("2026-08-22T10:15:00Z"), lambdaContext(60_000));
+    const baseline = await handler(resolveSchedule("2026-08-22T10:15:00Z"), resolveContext(60_000));
     dns.reload(await readFile("fixtures/dns/clearswift-v2.zone", "utf8"));
     const events = createDynamoEventStore({
       documents: stack.clients.documents,
@@ -205,11 +181,11 @@ describe("resolve-hostnames Lambda handler: judging the run", () => {
     const before = await events.listUnpublished();
 
     // Act
-    const changed = await handler(scheduledEvent("2026-08-22T10:30:00Z"), lambdaContext(60_000));
+    const changed = await handler(resolveSchedule("2026-08-22T10:30:00Z"), resolveContext(60_000));
     const afterFirst = await events.listUnpublished();
     const redelivered = await handler(
-      { ...scheduledEvent("2026-08-22T10:30:00Z"), id: "a-retried-delivery" },
-      lambdaContext(60_000),
+      { ...resolveSchedule("2026-08-22T10:30:00Z"), id: "a-retried-delivery" },
+      resolveContext(60_000),
     );
     const afterRedelivery = await events.listUnpublished();
 
