@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
-import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import { buildDetectionReport } from "#shared/detect/report";
 import type { HostObservation } from "#shared/domain/observation";
-import { changeSetIdOf } from "#shared/notify/change-set";
+import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
 import {
   catalogue,
   driftInput,
@@ -14,33 +14,9 @@ import {
   steadyState,
 } from "#test/helpers/verdict-fixtures";
 
-const LOCATIONS: ReportLocations = {
-  mode: "embedded",
-  allowlists: ".driftwatch/s3/driftwatch-local/allowlists",
-  history: ".driftwatch/dynamodb",
-  notifications: "arn:aws:sns:us-east-1:000000000000:driftwatch-events",
-};
-
-/** What recordDrift returns for a run that committed every event of its verdicts. */
-function committedDrift(runId: string, observations: HostObservation[]): RecordDriftResult {
-  const events = evaluateDrift({ ...driftInput(observations), runId });
-  return {
-    events,
-    changeSets: events.map((event, i) => ({
-      changeSetId: changeSetIdOf(event.subject.key, [event.eventId]),
-      subject: event.subject,
-      group: event.group,
-      sequence: i + 1,
-      runId,
-      catalogueId: catalogue.id,
-      createdAt: NOW.toISOString(),
-      events: [event],
-    })),
-    committed: events.length,
-    published: events.length,
-    publishFailures: [],
-    allowlistsWritten: [],
-  };
+/** The drift result of run `runId` that committed every event of its verdicts. */
+function runDrift(runId: string, observations: HostObservation[]): RecordDriftResult {
+  return committedDrift(runId, evaluateDrift({ ...driftInput(observations), runId }));
 }
 
 describe("the detection report of a cycle that judged an interrupted run first", () => {
@@ -61,14 +37,14 @@ describe("the detection report of a cycle that judged an interrupted run first",
       duplicateRun: false,
       feeds: [],
       matchers: input.feeds.matchers,
-      drift: committedDrift("cli-2", steadyState()),
+      drift: runDrift("cli-2", steadyState()),
       backlog: [
         {
           runId: "cli-1",
           judgedAt: NOW.toISOString(),
           savedHostnames: moved.length,
           feedChanges: [],
-          drift: committedDrift("cli-1", moved),
+          drift: runDrift("cli-1", moved),
         },
       ],
     };

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { renderReport } from "#cli/render-report";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
-import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import { buildDetectionReport } from "#shared/detect/report";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import { changeSetIdOf } from "#shared/notify/change-set";
+import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
 import {
   AWS_META,
   catalogue,
@@ -18,13 +17,6 @@ import {
   RUN_ID,
   steadyState,
 } from "#test/helpers/verdict-fixtures";
-
-const LOCATIONS: ReportLocations = {
-  mode: "embedded",
-  allowlists: ".driftwatch/s3/driftwatch-local/allowlists",
-  history: ".driftwatch/dynamodb",
-  notifications: "arn:aws:sns:us-east-1:000000000000:driftwatch-events",
-};
 
 const unreachable = (feed: FeedIngestResult["feed"]): FeedIngestResult => ({
   feed,
@@ -39,24 +31,7 @@ function cycle(
   feedResults: FeedIngestResult[] = [],
 ): DetectionCycleResult {
   const input = driftInput(observations, { feeds: feeds(feedResults) });
-  const events = evaluateDrift(input);
-  const drift: RecordDriftResult = {
-    events,
-    changeSets: events.map((event, i) => ({
-      changeSetId: changeSetIdOf(event.subject.key, [event.eventId]),
-      subject: event.subject,
-      group: event.group,
-      sequence: i + 1,
-      runId: RUN_ID,
-      catalogueId: catalogue.id,
-      createdAt: NOW.toISOString(),
-      events: [event],
-    })),
-    committed: events.length,
-    published: events.length,
-    publishFailures: [],
-    allowlistsWritten: [],
-  };
+  const drift = committedDrift(RUN_ID, evaluateDrift(input));
   return {
     runId: RUN_ID,
     startedAt: NOW.toISOString(),
