@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { type AwsVersion, awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import { detectJsonArgs } from "#test/helpers/detect-args";
+import type { AwsVersion } from "#test/helpers/feed-fixtures";
 
 /**
  * `driftwatch detect --json` as a user runs it: the real CLI in a child process (bin/driftwatch.js
@@ -202,18 +203,7 @@ describe("driftwatch detect --json, twice, with a change in between", () => {
   let third: CliRun;
 
   const detect = (ipRanges: AwsVersion) =>
-    driftwatch([
-      "detect",
-      "--json",
-      "--dns-server",
-      dns.address,
-      "--state-dir",
-      stateDir,
-      "--aws-ip-ranges-url",
-      awsIpRangesUrl(ipRanges),
-      "--cloudfront-url",
-      CLOUDFRONT_URL,
-    ]);
+    driftwatch(detectJsonArgs(dns.address, stateDir, ipRanges));
 
   beforeAll(async () => {
     dns = await startZoneDnsServer({ zoneFile: join(ROOT, "fixtures/dns/clearswift.zone") });

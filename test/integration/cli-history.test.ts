@@ -10,7 +10,8 @@ import type { IpUse, RunSummary } from "#cli/commands/history";
 import { main } from "#cli/main";
 import type { HostObservation } from "#shared/domain/observation";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import { detectJsonArgs } from "#test/helpers/detect-args";
+import type { AwsVersion } from "#test/helpers/feed-fixtures";
 
 const CATALOGUE = "fixtures/catalogue/clearswift-seg-5.3.json";
 
@@ -388,19 +389,8 @@ describe("driftwatch events, over two detection runs (a change in between)", () 
     withoutAws();
     stateDir = await mkdtemp(join(tmpdir(), "driftwatch-events-"));
     dns = await startZoneDnsServer({ zoneFile: "fixtures/dns/clearswift.zone" });
-    const detect = async (ipRanges: Parameters<typeof awsIpRangesUrl>[0]) => {
-      const run = await driftwatch([
-        "detect",
-        "--json",
-        "--dns-server",
-        dns.address,
-        "--state-dir",
-        stateDir,
-        "--aws-ip-ranges-url",
-        awsIpRangesUrl(ipRanges),
-        "--cloudfront-url",
-        CLOUDFRONT_URL,
-      ]);
+    const detect = async (ipRanges: AwsVersion) => {
+      const run = await driftwatch(detectJsonArgs(dns.address, stateDir, ipRanges));
       expect(run.code, run.stderr).not.toBe(1);
     };
     await detect("2026-08-21-18-57-05");
