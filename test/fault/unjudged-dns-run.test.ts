@@ -6,7 +6,6 @@ import { createPublishEventsHandler, type SweepResponse } from "#functions/publi
 import type { ResolveHostnamesResponse } from "#functions/resolve-hostnames";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
-import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
 import {
   type DetectionCycleDeps,
   type DetectionCycleResult,
@@ -19,10 +18,10 @@ import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import { ObservationSaveError } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
-import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { dynamoUnavailable, failingEventCommits, failingOnce } from "#test/helpers/faults";
+import { faultableCycleDeps } from "#test/helpers/cycle-deps";
+import { dynamoUnavailable, failingEventCommits } from "#test/helpers/faults";
 import { feedDeps } from "#test/helpers/feed-deps";
 import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
 import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
@@ -95,19 +94,7 @@ describe("fault: a CLI cycle dies between saving the observations and committing
     await stack.stop();
   });
 
-  function cycleDeps() {
-    const stores = createDetectionStores(stack.clients, stack);
-    const recorder = failingOnce(createDriftRecorder(stores));
-    const deps: DetectionCycleDeps = {
-      resolver,
-      observations: stores.observations,
-      fetcher: createHttpFeedFetcher({ timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 }),
-      archive: stores.archive,
-      feedPointers: stores.feedPointers,
-      recordDrift: recorder.recordDrift,
-    };
-    return { deps, recorder };
-  }
+  const cycleDeps = () => faultableCycleDeps(stack, resolver);
 
   /** `driftwatch detect` as the CLI runs it: a fresh run id per invocation. */
   const cycle = (deps: DetectionCycleDeps, minutes: number): Promise<DetectionCycleResult> => {

@@ -8,7 +8,6 @@ import type { IngestFeedsResponse } from "#functions/ingest-feeds";
 import { createPublishEventsHandler } from "#functions/publish-events";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
-import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
 import {
   type DetectionCycleDeps,
   type DetectionCycleResult,
@@ -19,10 +18,10 @@ import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-s
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
-import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { failingEventCommits, failingOnce } from "#test/helpers/faults";
+import { faultableCycleDeps } from "#test/helpers/cycle-deps";
+import { failingEventCommits } from "#test/helpers/faults";
 import { feedDeps } from "#test/helpers/feed-deps";
 import {
   awsIpRangesUrl,
@@ -221,19 +220,7 @@ describe("fault: a CLI cycle dies between ingesting a feed change and committing
     await dns.stop();
   });
 
-  function cycleDeps() {
-    const stores = createDetectionStores(stack.clients, stack);
-    const recorder = failingOnce(createDriftRecorder(stores));
-    const deps: DetectionCycleDeps = {
-      resolver,
-      observations: stores.observations,
-      fetcher: createHttpFeedFetcher({ timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 }),
-      archive: stores.archive,
-      feedPointers: stores.feedPointers,
-      recordDrift: recorder.recordDrift,
-    };
-    return { deps, recorder };
-  }
+  const cycleDeps = () => faultableCycleDeps(stack, resolver);
 
   /** `driftwatch detect` as the CLI runs it: a fresh run id per invocation. */
   const cycle = (

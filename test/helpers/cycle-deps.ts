@@ -1,0 +1,24 @@
+import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
+import type { DetectionCycleDeps } from "#shared/detect/detection-cycle";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { DnsResolver } from "#shared/observe/dns/resolver";
+import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
+import { failingOnce } from "#test/helpers/faults";
+
+/**
+ * The detection cycle's real adapters on a test stack, asking `resolver`; its drift recorder fails
+ * once (with DynamoDB unavailable) after `recorder.arm()`.
+ */
+export function faultableCycleDeps(stack: EmbeddedStack, resolver: DnsResolver) {
+  const stores = createDetectionStores(stack.clients, stack);
+  const recorder = failingOnce(createDriftRecorder(stores));
+  const deps: DetectionCycleDeps = {
+    resolver,
+    observations: stores.observations,
+    fetcher: createHttpFeedFetcher({ timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 }),
+    archive: stores.archive,
+    feedPointers: stores.feedPointers,
+    recordDrift: recorder.recordDrift,
+  };
+  return { deps, recorder };
+}
