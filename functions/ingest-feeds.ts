@@ -1,18 +1,14 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { z } from "zod";
-import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import {
+  createObserveRuntime,
+  type ObserveHandlerDependencies,
+} from "#functions/commons/observe-runtime";
 import { loadDriftConfig } from "#shared/compare/config";
 import type { RecordDriftResult } from "#shared/compare/record-and-notify";
-import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
-import {
-  createDetectionStores,
-  createDriftRecorder,
-  DEFAULT_DRIFT_OPTIONS,
-} from "#shared/detect/compose";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { feedRunIdFor, recordFeedDrift } from "#shared/detect/observe-drift";
 import type { FeedIngestResult } from "#shared/domain/feed";
@@ -27,7 +23,6 @@ import {
   notificationFromMessage,
 } from "#shared/observe/feeds/schema";
 import { compareSyncTokens } from "#shared/observe/feeds/snapshot";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
 /**
  * Ingests the IP-range feeds. Triggered by the AmazonIpSpaceChanged SNS topic (the message
@@ -89,11 +84,7 @@ export function notificationFromSnsEvent(
   );
 }
 
-export interface IngestHandlerDependencies {
-  clients?: AwsClients;
-  catalogueSource?: CatalogueSource;
-  clock?: () => number;
-}
+export type IngestHandlerDependencies = ObserveHandlerDependencies;
 
 /** Builds the handler from an environment: config and clients once, at cold start. */
 export function createIngestFeedsHandler(
@@ -102,46 +93,19 @@ export function createIngestFeedsHandler(
 ) {
   const config = loadFeedConfig(env);
   const driftConfig = loadDriftConfig(env);
-  const clock = dependencies.clock ?? Date.now;
-  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-feeds" });
-  // Alarms match metrics with the single dimension `service` (POWERTOOLS_SERVICE_NAME).
-  const metrics = new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
-    serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-feeds",
-  });
-  const clients =
-    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
-  const feedLogger: FeedLogger = {
-    info: (message, fields) => logger.info(message, { ...fields }),
-    warn: (message, fields) => logger.warn(message, { ...fields }),
-    error: (message, fields) => logger.error(message, { ...fields }),
-  };
-  // No topic: this function commits, publish-events publishes.
-  const stores = createDetectionStores(clients, {
-    tableName: config.tableName,
-    bucketName: config.bucketName,
-  });
+  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, recordDrift } =
+    createObserveRuntime(
+      env,
+      { defaultServiceName: "driftwatch-feeds", tableName: config.tableName, drift: driftConfig },
+      dependencies,
+    );
+  const feedLogger: FeedLogger = structuredLogger;
   const deps = {
     fetcher: createHttpFeedFetcher({ timeoutMs: config.timeoutMs, maxBytes: config.maxBytes }),
     archive: stores.archive,
     pointers: stores.feedPointers,
     logger: feedLogger,
   };
-  const catalogueSource =
-    dependencies.catalogueSource ??
-    storedCatalogueSource(
-      createDynamoDbCatalogueStore({ documents: clients.documents, tableName: config.tableName }),
-    );
-  const recordDrift = createDriftRecorder(
-    stores,
-    {
-      ...DEFAULT_DRIFT_OPTIONS,
-      failureThreshold: driftConfig.failureThreshold,
-      unusedGrace: driftConfig.unusedGrace,
-      publish: false,
-    },
-    logger,
-  );
 
   return middy(async (rawEvent: unknown): Promise<IngestFeedsResponse> => {
     const event = IngestFeedsEvent.parse(rawEvent);

@@ -1,24 +1,19 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { type AwsClients, createAwsClients } from "#shared/aws/clients";
-import { type DriftConfig, loadDriftConfig } from "#shared/compare/config";
-import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
 import {
-  createDetectionStores,
-  createDriftRecorder,
-  DEFAULT_DRIFT_OPTIONS,
-} from "#shared/detect/compose";
+  createObserveRuntime,
+  type ObserveHandlerDependencies,
+} from "#functions/commons/observe-runtime";
+import { type DriftConfig, loadDriftConfig } from "#shared/compare/config";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { recordDnsRunDrift } from "#shared/detect/observe-drift";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
 import { type RunLogger, resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
 export {
   CatalogueNotImportedError,
@@ -64,11 +59,7 @@ export interface ResolveHostnamesResponse {
   backlog: { runId: string; committed: number }[];
 }
 
-export interface ResolveHandlerDependencies {
-  clients?: AwsClients;
-  catalogueSource?: CatalogueSource;
-  clock?: () => number;
-}
+export type ResolveHandlerDependencies = ObserveHandlerDependencies;
 
 /** Builds the handler from an environment: config, clients and resolver once, at cold start. */
 export function createResolveHostnamesHandler(
@@ -77,45 +68,23 @@ export function createResolveHostnamesHandler(
 ) {
   const config: DnsConfig = loadDnsConfig(env);
   const driftConfig: DriftConfig = loadDriftConfig(env);
-  const clock = dependencies.clock ?? Date.now;
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-resolve";
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
-    serviceName,
-  });
-  const clients =
-    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
-  const catalogueSource: CatalogueSource =
-    dependencies.catalogueSource ??
-    storedCatalogueSource(
-      createDynamoDbCatalogueStore({ documents: clients.documents, tableName: config.tableName }),
+  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, recordDrift } =
+    createObserveRuntime(
+      env,
+      {
+        defaultServiceName: "driftwatch-resolve",
+        tableName: config.tableName,
+        historyRetentionDays: config.historyRetentionDays,
+        drift: driftConfig,
+      },
+      dependencies,
     );
-  const runLogger: RunLogger = {
-    info: (message, attributes) => logger.info(message, { ...attributes }),
-    warn: (message, attributes) => logger.warn(message, { ...attributes }),
-  };
+  const runLogger: RunLogger = structuredLogger;
   const resolver = createCaresResolver({
     servers: config.servers === "system" ? systemDnsServers() : config.servers,
     timeoutMs: config.timeoutMs,
     tries: config.tries,
   });
-  // No topic: this function commits, publish-events publishes.
-  const stores = createDetectionStores(clients, {
-    tableName: config.tableName,
-    bucketName: driftConfig.bucketName,
-    historyRetentionDays: config.historyRetentionDays,
-  });
-  const recordDrift = createDriftRecorder(
-    stores,
-    {
-      ...DEFAULT_DRIFT_OPTIONS,
-      failureThreshold: driftConfig.failureThreshold,
-      unusedGrace: driftConfig.unusedGrace,
-      publish: false,
-    },
-    logger,
-  );
 
   return middy(async (rawEvent: unknown, context: Context): Promise<ResolveHostnamesResponse> => {
     const event = ScheduledEvent.parse(rawEvent);

@@ -1,0 +1,83 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import type { DriftConfig } from "#shared/compare/config";
+import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
+import {
+  createDetectionStores,
+  createDriftRecorder,
+  DEFAULT_DRIFT_OPTIONS,
+} from "#shared/detect/compose";
+import type { RunLogger } from "#shared/observe/dns/resolve-hostnames";
+import type { FeedLogger } from "#shared/observe/feeds/ports";
+import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
+
+/** What a test may pass instead of the AWS defaults. */
+export interface ObserveHandlerDependencies {
+  clients?: AwsClients;
+  catalogueSource?: CatalogueSource;
+  clock?: () => number;
+}
+
+/**
+ * What both observe functions (resolve-hostnames, ingest-feeds) build once, at cold start: the
+ * clock, Powertools' logger and metrics (one `service` dimension: the alarms match on it), the
+ * AWS clients, the catalogue source, the stores and the drift recorder. The recorder commits and
+ * never publishes: publish-events does, so these roles need no SNS or KMS rights.
+ */
+export function createObserveRuntime(
+  env: Record<string, string | undefined>,
+  settings: {
+    defaultServiceName: string;
+    tableName: string;
+    historyRetentionDays?: number;
+    drift: DriftConfig;
+  },
+  dependencies: ObserveHandlerDependencies,
+) {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? settings.defaultServiceName;
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
+    serviceName,
+  });
+  const clients =
+    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
+  const catalogueSource =
+    dependencies.catalogueSource ??
+    storedCatalogueSource(
+      createDynamoDbCatalogueStore({ documents: clients.documents, tableName: settings.tableName }),
+    );
+  const stores = createDetectionStores(clients, {
+    tableName: settings.tableName,
+    bucketName: settings.drift.bucketName,
+    ...(settings.historyRetentionDays !== undefined
+      ? { historyRetentionDays: settings.historyRetentionDays }
+      : {}),
+  });
+  const recordDrift = createDriftRecorder(
+    stores,
+    {
+      ...DEFAULT_DRIFT_OPTIONS,
+      failureThreshold: settings.drift.failureThreshold,
+      unusedGrace: settings.drift.unusedGrace,
+      publish: false,
+    },
+    logger,
+  );
+  const structuredLogger: RunLogger & FeedLogger = {
+    info: (message, fields) => logger.info(message, { ...fields }),
+    warn: (message, fields) => logger.warn(message, { ...fields }),
+    error: (message, fields) => logger.error(message, { ...fields }),
+  };
+  return {
+    clock: dependencies.clock ?? Date.now,
+    logger,
+    structuredLogger,
+    metrics,
+    clients,
+    catalogueSource,
+    stores,
+    recordDrift,
+  };
+}
