@@ -13,7 +13,12 @@ import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { recordDnsRunDrift } from "#shared/detect/observe-drift";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
-import { type RunLogger, resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
+import {
+  type RunLogger,
+  resolveHostnames,
+  runIdFor,
+  summariseRun,
+} from "#shared/observe/dns/resolve-hostnames";
 
 export {
   CatalogueNotImportedError,
@@ -147,11 +152,7 @@ export function createResolveHostnamesHandler(
       runId: result.runId,
       duplicateRun: result.duplicateRun,
       hostnames: observations.length,
-      answered: observations.filter((o) => o.outcome === "answered").length,
-      failing: observations.filter((o) => o.consecutiveFailures > 0).length,
-      entered: observations.reduce((sum, o) => sum + o.entered.length, 0),
-      left: observations.reduce((sum, o) => sum + o.left.length, 0),
-      suspicious: observations.reduce((sum, o) => sum + o.suspicious.length, 0),
+      ...summariseRun(observations),
       durationMs: result.durationMs,
       driftEvents: drift.events.length,
       committed: drift.committed,

@@ -136,6 +136,17 @@ export function runIdFor(scheduledTime: Date, intervalMinutes: number): string {
   return `${new Date(Math.floor(time / interval) * interval).toISOString().slice(0, 16)}Z`;
 }
 
+/** Counts of a run's observations, for its log line and the Lambda's response. */
+export function summariseRun(observations: readonly HostObservation[]) {
+  return {
+    answered: observations.filter((o) => o.outcome === "answered").length,
+    failing: observations.filter((o) => o.consecutiveFailures > 0).length,
+    entered: observations.reduce((sum, o) => sum + o.entered.length, 0),
+    left: observations.reduce((sum, o) => sum + o.left.length, 0),
+    suspicious: observations.reduce((sum, o) => sum + o.suspicious.length, 0),
+  };
+}
+
 export async function resolveHostnames(
   deps: ResolveHostnamesDeps,
   input: ResolveHostnamesInput,
@@ -252,11 +263,7 @@ export async function resolveHostnames(
   deps.logger?.info("dns run recorded", {
     runId: run.runId,
     hostnames: hostnames.length,
-    answered: result.filter((o) => o.outcome === "answered").length,
-    failing: result.filter((o) => o.consecutiveFailures > 0).length,
-    entered: result.reduce((sum, o) => sum + o.entered.length, 0),
-    left: result.reduce((sum, o) => sum + o.left.length, 0),
-    suspicious: result.reduce((sum, o) => sum + o.suspicious.length, 0),
+    ...summariseRun(result),
     deadlineHit: result.filter((o) => o.answers.some((a) => a.detail === RUN_DEADLINE)).length,
     durationMs,
   });
