@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import type { AwsVersion } from "#test/helpers/feed-fixtures";
 
@@ -171,23 +171,6 @@ const eventsAbout = (report: { events: ReportEvent[] }, type: string, hostname: 
       (e.endpoint?.hostname === hostname || e.endpoints.some((p) => p.hostname === hostname)),
   );
 
-async function closedTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
-}
-
-async function closedUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
 /** A UDP socket that takes every query and never answers: a resolver that is down. */
 async function silentResolver(): Promise<Socket> {
   const socket = createSocket("udp4");
@@ -344,7 +327,8 @@ describe("driftwatch detect --json, twice, with a change in between", () => {
 
   it("then, with no DNS server and no feed reachable: every hostname failing with its reason, no IP removed, exit 1", async () => {
     // Prepare
-    const [dnsPort, httpPort] = [await closedUdpPort(), await closedTcpPort()];
+    const port = await closedLoopbackPort();
+    const [dnsPort, httpPort] = [port, port];
 
     // Act
     const offline = await driftwatch([
@@ -398,7 +382,7 @@ describe("driftwatch detect --json on a machine without DNS or internet, first r
 
   it("completes within its deadline, every hostname a timeout, feeds unreachable, exit 1", async () => {
     // Prepare: a resolver that never answers (every query times out) and a closed HTTP port
-    const httpPort = await closedTcpPort();
+    const httpPort = await closedLoopbackPort();
     const deadlineSeconds = 5;
 
     // Act

@@ -9,6 +9,7 @@ import type { HttpFeedFetcherOptions } from "#shared/observe/feeds/http-fetcher"
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import type { FeedPointer } from "#shared/observe/feeds/ports";
 import type { IpSpaceChangedNotification } from "#shared/observe/feeds/schema";
+import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { feedDeps } from "#test/helpers/feed-deps";
 import {
   AWS_VERSIONS,
@@ -56,9 +57,7 @@ function send(status: number, body = "", headers: Record<string, string> = {}) {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const closed = await startFeedServer({});
-  closedPort = Number(new URL(closed.origin).port);
-  await closed.close();
+  closedPort = await closedLoopbackPort();
   tempDir = await mkdtemp(join(tmpdir(), "driftwatch-feed-faults-"));
   const newerBytes = await readAwsIpRanges(NEWER);
   const newer = JSON.parse(new TextDecoder().decode(newerBytes)) as Record<string, unknown>;
