@@ -5,12 +5,12 @@ import type { EmbeddedStack } from "#shared/local/embedded-stack";
 
 /**
  * The demo's two subscribers of the topic, as SQS queues on the embedded fauxqs:
- * - "firewall automation": raw delivery and a filter policy; reads the `sqs` JSON;
+ * - "firewall automation": raw delivery and a filter policy; reads the JSON (the `default` variant);
  * - "security team inbox": everything, SNS envelope; reads the subject and the `email` text, as
  *   an e-mail subscription would receive them.
  *
  * fauxqs does not honour `MessageStructure: json`: a queue receives the whole structure
- * ({default, sqs, lambda, https, email}). AWS would deliver the `sqs` variant to a queue; both
+ * ({default, email}). AWS would deliver the `default` variant to a queue; both
  * shapes are accepted here.
  */
 
@@ -20,7 +20,7 @@ export class DemoDeliveryError extends Error {
 
 const JsonObject = z.record(z.string(), z.unknown());
 
-const Structure = z.object({ sqs: z.string(), email: z.string() });
+const Structure = z.object({ default: z.string(), email: z.string() });
 
 const Envelope = z.object({
   Type: z.literal("Notification"),
@@ -134,7 +134,7 @@ export function parseDelivery(body: string): Omit<Delivery, "attributes"> {
       message = JSON.parse(envelope.data.Message);
     }
     const structure = Structure.safeParse(message);
-    const json = JsonObject.parse(structure.success ? JSON.parse(structure.data.sqs) : message);
+    const json = JsonObject.parse(structure.success ? JSON.parse(structure.data.default) : message);
     return {
       notification: Notification.parse(json),
       json,

@@ -12,7 +12,7 @@ import {
  * subscriber receives) and one `.email.txt` (the e-mail variant) per message, so they outlive
  * the in-memory fauxqs.
  *
- * fauxqs delivers the whole `MessageStructure: json` envelope ({default, sqs, email, ...}) rather
+ * fauxqs delivers the whole `MessageStructure: json` envelope ({default, email}) rather
  * than the per-protocol variant; both shapes are accepted here.
  */
 export async function saveInboxMessages(
@@ -48,9 +48,9 @@ export async function saveInboxMessages(
 
 function variants(body: string): { json: string; email: string | null } {
   const parsed: unknown = JSON.parse(body);
-  if (typeof parsed === "object" && parsed !== null && "sqs" in parsed) {
-    const envelope = parsed as { sqs: string; email?: string };
-    return { json: envelope.sqs, email: envelope.email ?? null };
+  if (typeof parsed === "object" && parsed !== null && "default" in parsed) {
+    const envelope = parsed as { default: string; email?: string };
+    return { json: envelope.default, email: envelope.email ?? null };
   }
   return { json: body, email: null };
 }

@@ -80,8 +80,9 @@ export interface BuildOptions {
 const SAFETY_BYTES = 1024;
 
 /**
- * The messages of a change set: one when it fits under the SNS limit (counting the JSON four
- * times, once per protocol key, plus the e-mail text and the attributes), otherwise parts that
+ * The messages of a change set: one when it fits under the SNS limit (counting the whole
+ * `MessageStructure: json` publish: the escaped JSON, the e-mail text, the subject and the
+ * attributes), otherwise parts that
  * share `changeSetId` and `sequence`. Events go whole into parts where they fit; an event too big
  * for one message is sliced by its added/removed items, each slice with the evidence of its own
  * items. A consumer reassembles by `changeSetId`, concatenating slices of an `eventId` in `slice`

@@ -7,8 +7,10 @@ export const SNS_MAX_PUBLISH_BYTES = 262_144;
 
 /**
  * The SNS encoding of a notification (pure; the adapter sends it):
- * - `MessageStructure: "json"`: `default`, `sqs`, `lambda` and `https` carry the JSON message,
- *   `email` (and `email-json`'s fallback to `default` aside) a short human-readable summary.
+ * - `MessageStructure: "json"`: `default` carries the JSON message, which SNS delivers to every
+ *   protocol not named in the structure (SQS, Lambda, HTTP/S, `email-json`, ...); `email` carries a
+ *   short human-readable summary. The JSON is in the structure once, not once per protocol, so
+ *   a message can use almost the whole 256 KiB for it.
  * - `Subject`: the e-mail subject line.
  * - Message attributes for subscription filter policies: `eventType`, `hostname`, `port`,
  *   `protocol` as `String.Array` (a message can carry several; a policy value matches when any
@@ -26,9 +28,6 @@ export function toPublishInput(
     MessageStructure: "json",
     Message: JSON.stringify({
       default: json,
-      sqs: json,
-      lambda: json,
-      https: json,
       email: notification.emailText,
     }),
     Subject: notification.emailSubject,

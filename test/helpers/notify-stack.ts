@@ -51,12 +51,13 @@ export interface Delivered {
 }
 
 /**
- * The notification inside a delivered body. AWS delivers the `sqs` variant of a
- * `MessageStructure: json` publish; fauxqs delivers the whole structure, so take `sqs` from it.
+ * The notification inside a delivered body. AWS delivers the `default` variant of a
+ * `MessageStructure: json` publish to a queue; fauxqs delivers the whole structure, so take
+ * `default` from it.
  */
 export function parseDelivered(body: string): DriftNotification {
   const parsed = JSON.parse(body) as Record<string, unknown>;
-  if (typeof parsed.sqs === "string") return JSON.parse(parsed.sqs) as DriftNotification;
+  if (typeof parsed.default === "string") return JSON.parse(parsed.default) as DriftNotification;
   return parsed as unknown as DriftNotification;
 }
 
