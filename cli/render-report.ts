@@ -77,11 +77,13 @@ export function renderReport(report: DetectionReport): string {
             ? `sha256 ${f.sha256.slice(0, 12)}`
             : "none yet",
         f.baseline
-          ? `baseline (${f.added} prefixes)`
+          ? f.added > 0
+            ? `baseline (${f.added} prefixes)`
+            : "new baseline (no diff)"
           : f.added + f.removed > 0
             ? `+${f.added} -${f.removed} prefixes`
             : "-",
-        f.reason ?? "",
+        [f.reason, f.warning].filter((text) => text !== undefined).join("; "),
       ]),
     ),
   );

@@ -168,6 +168,7 @@ export function createIngestFeedsHandler(
           feedPointers: stores.feedPointers,
           recordDrift,
           catalogues: catalogueSource,
+          logger: feedLogger,
         },
         {
           catalogueId: driftConfig.catalogueId,

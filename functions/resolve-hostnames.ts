@@ -140,6 +140,7 @@ export function createResolveHostnamesHandler(
         feedPointers: stores.feedPointers,
         recordDrift,
         runs: stores.observations,
+        logger: structuredLogger,
       },
       { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
     ).catch((error: unknown) => {

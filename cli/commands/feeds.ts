@@ -124,6 +124,7 @@ export function formatReport(results: readonly FeedIngestResult[]): string {
       `${result.feed.padEnd(14)} ${result.status.padEnd(13)} ${version}  ${counts}`.trimEnd(),
     );
     if (result.reason !== undefined) lines.push(`  ${result.reason}`);
+    if (result.warning !== undefined) lines.push(`  ${result.warning}`);
     if (result.diff !== undefined) lines.push(...formatDiff(result.diff));
   }
   return `${lines.join("\n")}\n`;

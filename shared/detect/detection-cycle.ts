@@ -159,6 +159,7 @@ export async function runDetectionCycle(
   const matchers = await loadCurrentRangeMatchers({
     archive: deps.archive,
     pointers: deps.feedPointers,
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
 
   // 4.

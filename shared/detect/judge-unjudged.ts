@@ -8,7 +8,10 @@ import type {
   ObservationStore,
   RunJudgements,
 } from "#shared/observe/dns/observation-store";
-import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import {
+  loadCurrentRangeMatchers,
+  type UnreadableSnapshotLogger,
+} from "#shared/observe/feeds/load-matchers";
 import type {
   FeedChangeJudgements,
   FeedPointerStore,
@@ -25,7 +28,8 @@ export interface JudgeUnjudgedDeps {
   feedPointers: FeedPointerStore & FeedChangeJudgements;
   archive: ObjectArchive;
   recordDrift: DriftRecorder;
-  logger?: { warn(message: string, attributes?: Record<string, unknown>): void };
+  /** Warnings; an unreadable archived feed snapshot goes to `error` when the logger has one. */
+  logger?: UnreadableSnapshotLogger;
 }
 
 export interface JudgeUnjudgedInput {
@@ -84,6 +88,12 @@ interface Backlog {
  * state raises nothing for them twice. A run still in flight elsewhere, listed because it is not
  * marked yet, is judged with what it has saved so far and judges itself again when it completes,
  * under the same run id: the same ids, nothing committed twice.
+ *
+ * A kept change is judged from its saved diff (the added and removed prefixes and both
+ * snapshots' meta): no archived snapshot is read for it, so a change whose snapshots are gone
+ * from the archive is still judged and marked. The current matchers are read as in any cycle: a
+ * feed whose current archived snapshot is unreadable has none (logged), so relevance by region
+ * falls back to the withdrawn prefixes of the diff, and no IP is judged outside its ranges.
  */
 export async function judgeUnjudged(
   deps: JudgeUnjudgedDeps,
@@ -147,6 +157,7 @@ export async function judgeUnjudged(
     matchers ??= await loadCurrentRangeMatchers({
       archive: deps.archive,
       pointers: deps.feedPointers,
+      ...(deps.logger ? { logger: deps.logger } : {}),
     });
     const judgedAt = group.run?.observedAt ?? group.at;
 

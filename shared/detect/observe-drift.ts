@@ -4,7 +4,10 @@ import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type { ObservationQueries, RunJudgements } from "#shared/observe/dns/observation-store";
 import { countedChangeId } from "#shared/observe/feeds/changes";
-import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import {
+  loadCurrentRangeMatchers,
+  type UnreadableSnapshotLogger,
+} from "#shared/observe/feeds/load-matchers";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
 import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import type { CatalogueSource } from "./catalogue-source";
@@ -21,6 +24,8 @@ export interface ObserveDriftDeps {
   archive: ObjectArchive;
   feedPointers: FeedPointerStore;
   recordDrift: DriftRecorder;
+  /** Where an unreadable archived feed snapshot is reported (with its key). */
+  logger?: UnreadableSnapshotLogger;
 }
 
 /**
@@ -43,6 +48,7 @@ export async function recordDnsRunDrift(
   const matchers = await loadCurrentRangeMatchers({
     archive: deps.archive,
     pointers: deps.feedPointers,
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
   // 2.
   const observedAt = input.observations[0]?.observedAt;
@@ -126,6 +132,7 @@ export async function recordFeedDrift(
   const matchers = await loadCurrentRangeMatchers({
     archive: deps.archive,
     pointers: deps.feedPointers,
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
   // 4.
   const drift = await deps.recordDrift({

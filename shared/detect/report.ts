@@ -50,9 +50,18 @@ export interface DetectionReport {
     feed: FeedId;
     status: FeedIngestStatus;
     reason?: string;
+    /**
+     * The stored snapshot could not be read back from the archive: names the key and what was
+     * done (restored, new baseline, or no ranges for this run).
+     */
+    warning?: string;
     syncToken?: string;
     sha256?: string;
-    /** The first accepted snapshot: what later ones are compared with, not a change. */
+    /**
+     * A snapshot accepted as what later ones are compared with, not a change: the first of a
+     * feed, or one accepted without a diff because the previous one could not be read back
+     * (`added` is then 0: nothing is reported added or removed).
+     */
     baseline: boolean;
     added: number;
     removed: number;
@@ -147,9 +156,10 @@ export function buildDetectionReport(
     feed: f.feed,
     status: f.status,
     ...(f.reason !== undefined ? { reason: f.reason } : {}),
+    ...(f.warning !== undefined ? { warning: f.warning } : {}),
     ...(f.current?.syncToken !== undefined ? { syncToken: f.current.syncToken } : {}),
     ...(f.current !== null ? { sha256: f.current.sha256 } : {}),
-    baseline: f.diff !== undefined && f.diff.from === null,
+    baseline: f.status === "updated" && (f.diff === undefined || f.diff.from === null),
     added: f.diff?.added.length ?? 0,
     removed: f.diff?.removed.length ?? 0,
   }));

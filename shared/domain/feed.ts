@@ -66,6 +66,12 @@ export interface FeedIngestResult {
   reason?: string;
   /** The current accepted snapshot (the last good one when this fetch failed), if any. */
   current: FeedSnapshotMeta | null;
+  /**
+   * The stored current snapshot could not be read back from the archive (missing, or not the
+   * snapshot the pointer names): names the feed, the archive key and what the ingest did about it
+   * (restored it, accepted a new baseline, or left the feed without ranges for this run).
+   */
+  warning?: string;
   /** When `current` was last confirmed current (accepted, or unchanged by ETag/hash). */
   confirmedAt?: string;
   /**

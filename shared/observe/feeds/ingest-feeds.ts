@@ -6,6 +6,7 @@ import {
   type DampedChanges,
   dampFeedChanges,
   EMPTY_DAMPING_STATE,
+  type FeedDampingState,
   type FeedGrace,
 } from "./damping";
 import { compareFeedPrefixes, diffFeedPrefixes } from "./diff";
@@ -30,6 +31,7 @@ import {
   checkPrefixCounts,
   compareSyncTokens,
   type FeedSnapshot,
+  feedPrefixKey,
   parseFeedSnapshot,
 } from "./snapshot";
 
@@ -68,6 +70,7 @@ export interface IngestFeedsInput {
  * Primary course, per feed:
  * 1. Read the current pointer (meta, validators, damping state).
  * 2. A notification whose syncToken is not newer than the stored one: `stale-ignored`, no download.
+ *    Then read the current snapshot back from the archive (the base of the diff in 8).
  * 3. Fetch with If-None-Match / If-Modified-Since; a 304 is `unchanged` (no download).
  * 4. Parse and verify: JSON not HTML, not truncated, schema, CIDRs, no empty list.
  * 5. Same sha256 as the current snapshot: `unchanged`.
@@ -78,6 +81,16 @@ export interface IngestFeedsInput {
  * 9. Archive the raw bytes, content-addressed (skipped when already there).
  * 10. Replace the pointer, conditional on the version read in 1: `updated`, with the diff.
  * Unchanged ingests also advance the damping of pending removals (a removal can come due then).
+ *
+ * When the current snapshot cannot be read back (the archived object is missing, or is not the
+ * snapshot the pointer names) the feed must not stay wedged on it, and nothing is diffed against
+ * it. The result carries a `warning` naming the key, and:
+ * - no validators are sent (a 304 would keep the pointer on the lost object);
+ * - the same bytes again (same sha256) restore the archived object; the damping state stays;
+ * - a new snapshot is accepted as a new baseline, without a diff (nothing added or removed);
+ *   pending removals stay pending when the prefix is still absent, the others are dropped;
+ * - a failed download leaves the pointer as it is: the feed has no ranges until one is accepted
+ *   (`loadCurrentRangeMatchers` leaves it out, as for a feed without a snapshot).
  *
  * A change that counts (a non-baseline diff with an addition or removal, or removals that came
  * due) is written onto the pointer's `unjudged` list in the same put: the compare step judges it
@@ -123,6 +136,7 @@ async function ingestFeed(
       feed,
       status: result.status,
       reason: result.reason,
+      warning: result.warning,
       sha256: result.current?.sha256,
       syncToken: result.current?.syncToken,
       added: result.diff?.added.length,
@@ -131,7 +145,8 @@ async function ingestFeed(
     };
     if (result.status === "rejected" || result.status === "unreachable") {
       logger.error("feed ingest failed", fields);
-    } else logger.info("feed ingested", fields);
+    } else if (result.warning !== undefined) logger.warn("feed ingested with a warning", fields);
+    else logger.info("feed ingested", fields);
     return result;
   };
 
@@ -151,13 +166,20 @@ async function ingestFeed(
     });
   }
 
+  const stored = pointer === null ? null : await readStoredSnapshot(deps.archive, pointer, logger);
+  const previous = stored !== null && "snapshot" in stored ? stored.snapshot : null;
+  const unreadable = stored !== null && "unreadable" in stored ? stored.unreadable : null;
+  const warned = (outcome: string) =>
+    unreadable === null ? {} : { warning: `${unreadable.message}; ${outcome}` };
+  const noRanges = warned("no published ranges of this feed until a download is accepted");
+
   // 3.
   let fetched: FeedFetchResult;
   try {
     fetched = await deps.fetcher.fetch({
       feed,
       url: source.url,
-      ...(pointer !== null && pointer.url === source.url
+      ...(pointer !== null && pointer.url === source.url && unreadable === null
         ? {
             ...(pointer.etag !== undefined ? { etag: pointer.etag } : {}),
             ...(pointer.lastModified !== undefined ? { lastModified: pointer.lastModified } : {}),
@@ -170,12 +192,20 @@ async function ingestFeed(
         feed,
         status: "unreachable",
         reason: error.message,
+        ...noRanges,
         current,
         ...lastConfirmed,
       });
     }
     if (error instanceof FeedRejectedError) {
-      return finish({ feed, status: "rejected", reason: error.message, current, ...lastConfirmed });
+      return finish({
+        feed,
+        status: "rejected",
+        reason: error.message,
+        ...noRanges,
+        current,
+        ...lastConfirmed,
+      });
     }
     throw error;
   }
@@ -188,7 +218,7 @@ async function ingestFeed(
         current,
       });
     }
-    return finish(await recordUnchanged(deps, input, pointer, source.url, {}));
+    return finish(await recordUnchanged(deps, input, pointer, source.url, {}, noRanges));
   }
 
   let snapshot: FeedSnapshot;
@@ -199,7 +229,9 @@ async function ingestFeed(
     });
     // 5.
     if (pointer !== null && snapshot.sha256 === pointer.meta.sha256) {
-      return finish(await recordUnchanged(deps, input, pointer, source.url, fetched));
+      if (unreadable !== null) await restoreArchivedSnapshot(deps.archive, pointer.meta, fetched);
+      const restored = warned("restored from this download (the same sha256)");
+      return finish(await recordUnchanged(deps, input, pointer, source.url, fetched, restored));
     }
     // 6.
     const md5 = checkNotificationMd5(snapshot, notification);
@@ -219,6 +251,7 @@ async function ingestFeed(
         feed,
         status: "stale-ignored",
         reason: `fetched syncToken ${snapshot.syncToken} is not newer than the stored ${storedToken}`,
+        ...noRanges,
         current,
         ...lastConfirmed,
       });
@@ -232,13 +265,20 @@ async function ingestFeed(
     );
   } catch (error) {
     if (error instanceof FeedRejectedError) {
-      return finish({ feed, status: "rejected", reason: error.message, current, ...lastConfirmed });
+      return finish({
+        feed,
+        status: "rejected",
+        reason: error.message,
+        ...noRanges,
+        current,
+        ...lastConfirmed,
+      });
     }
     throw error;
   }
 
   // 8.
-  const damped = await diffAndDamp(deps, input, pointer, snapshot, logger);
+  const damped = diffAndDamp(input, pointer, previous, snapshot, logger);
 
   // 9.
   const fetchedAt = input.now.toISOString();
@@ -274,7 +314,9 @@ async function ingestFeed(
     url: source.url,
     ...(fetched.etag !== undefined ? { etag: fetched.etag } : {}),
     ...(fetched.lastModified !== undefined ? { lastModified: fetched.lastModified } : {}),
-    damping: damped?.state ?? EMPTY_DAMPING_STATE,
+    damping:
+      damped?.state ??
+      (pointer === null ? EMPTY_DAMPING_STATE : stillWithdrawn(pointer.damping, snapshot)),
     confirmedAt: fetchedAt,
     updatedAt: fetchedAt,
     unjudged: withUnjudgedChange(pointer?.unjudged, change),
@@ -299,24 +341,78 @@ async function ingestFeed(
   return finish({
     feed,
     status: "updated",
+    ...warned(
+      "the new snapshot is accepted as a new baseline, without a diff: what changed since the " +
+        "missing snapshot cannot be reported",
+    ),
     current: meta,
     confirmedAt: fetchedAt,
     ...(diff ? { diff } : {}),
   });
 }
 
+type StoredSnapshot = { snapshot: FeedSnapshot } | { unreadable: FeedArchiveError };
+
+/**
+ * The current pointer's snapshot, read back from the archive, or why it cannot be (logged at
+ * error level with the key, for the operator's alarm). A store failure still throws.
+ */
+async function readStoredSnapshot(
+  archive: ObjectArchive,
+  pointer: FeedPointer,
+  logger: FeedLogger,
+): Promise<StoredSnapshot> {
+  try {
+    return { snapshot: await loadArchivedSnapshot(archive, pointer.meta) };
+  } catch (error) {
+    if (!(error instanceof FeedArchiveError)) throw error;
+    logger.error("archived snapshot of the current feed pointer is unreadable", {
+      feed: pointer.feed,
+      key: pointer.meta.archiveKey,
+      error: error.message,
+    });
+    return { unreadable: error };
+  }
+}
+
+/** Puts back the bytes of the current snapshot, downloaded again, with the pointer's metadata. */
+async function restoreArchivedSnapshot(
+  archive: ObjectArchive,
+  meta: FeedSnapshotMeta,
+  fetched: { bytes: Uint8Array },
+): Promise<void> {
+  await archive.putIfChanged(meta.archiveKey, fetched.bytes, "application/json", {
+    feed: meta.feed,
+    ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
+    ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
+    fetchedAt: meta.fetchedAt,
+    source: meta.source,
+  });
+}
+
+/**
+ * The damping state carried over to a new baseline accepted without a diff: a pending removal
+ * whose prefix is still absent stays pending (it was withdrawn, and still is; this ingest is not
+ * counted as one of its runs, since the snapshot in between is unknown); one published again is
+ * dropped, as a re-publication within the grace would be.
+ */
+function stillWithdrawn(state: FeedDampingState, snapshot: FeedSnapshot): FeedDampingState {
+  const published = new Set(snapshot.prefixes.map(feedPrefixKey));
+  return { pending: state.pending.filter((entry) => !published.has(feedPrefixKey(entry.prefix))) };
+}
+
 /**
  * The raw diff against the previous snapshot, damped. The first snapshot of a feed is a
- * baseline: every prefix is "added" and `from` is null. Null when the previous snapshot cannot
- * be read back from the archive: the new one is still accepted, without a diff.
+ * baseline: every prefix is "added" and `from` is null. Null when the previous snapshot could
+ * not be read back from the archive: the new one is still accepted, without a diff.
  */
-async function diffAndDamp(
-  deps: IngestFeedsDeps,
+function diffAndDamp(
   input: IngestFeedsInput,
   pointer: FeedPointer | null,
+  previous: FeedSnapshot | null,
   snapshot: FeedSnapshot,
   logger: FeedLogger,
-): Promise<DampedChanges | null> {
+): DampedChanges | null {
   if (pointer === null) {
     return {
       added: [...snapshot.prefixes].sort(compareFeedPrefixes),
@@ -325,17 +421,7 @@ async function diffAndDamp(
       state: EMPTY_DAMPING_STATE,
     };
   }
-  let previous: FeedSnapshot;
-  try {
-    previous = await loadArchivedSnapshot(deps.archive, pointer.meta);
-  } catch (error) {
-    if (!(error instanceof FeedArchiveError)) throw error;
-    logger.error("previous snapshot unreadable; accepting the new one without a diff", {
-      feed: snapshot.feed,
-      error: error.message,
-    });
-    return null;
-  }
+  if (previous === null) return null;
   const damped = dampFeedChanges({
     state: pointer.damping,
     changes: diffFeedPrefixes(previous.prefixes, snapshot.prefixes),
@@ -361,6 +447,7 @@ async function recordUnchanged(
   pointer: FeedPointer,
   url: string,
   validators: { etag?: string; lastModified?: string },
+  warning: { warning?: string },
 ): Promise<FeedIngestResult> {
   const { feed, meta } = pointer;
   const now = input.now.toISOString();
@@ -398,11 +485,18 @@ async function recordUnchanged(
     return {
       feed,
       status: "unchanged",
+      ...warning,
       current: latest?.meta ?? meta,
       confirmedAt: latest?.confirmedAt ?? pointer.confirmedAt,
     };
   }
-  const result: FeedIngestResult = { feed, status: "unchanged", current: meta, confirmedAt: now };
+  const result: FeedIngestResult = {
+    feed,
+    status: "unchanged",
+    ...warning,
+    current: meta,
+    confirmedAt: now,
+  };
   if (damped.removed.length === 0) return result;
   return {
     ...result,
