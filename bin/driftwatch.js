@@ -13,4 +13,9 @@ process.stdout.on("error", (error) => {
 
 register();
 const { main } = await import("../cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const { EXIT_SIGINT, EXIT_SIGTERM } = await import("../cli/exit-codes.ts");
+const code = await main(process.argv.slice(2));
+// An interrupted command has closed its store: a download or lookup it abandoned must not keep
+// the process alive (stdout and stderr are written synchronously to files, pipes and terminals).
+if (code === EXIT_SIGINT || code === EXIT_SIGTERM) process.exit(code);
+process.exitCode = code;

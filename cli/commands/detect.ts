@@ -2,6 +2,15 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { EXIT_ERROR } from "#cli/exit-codes";
 import {
+  heldFetcher,
+  heldResolver,
+  InterruptedError,
+  type Interruption,
+  interruptedLine,
+  NEVER_INTERRUPTED,
+  watchInterrupts,
+} from "#cli/interrupt";
+import {
   awsIpRangesUrlOption,
   type CommandOutput,
   catalogueOption,
@@ -57,7 +66,7 @@ export function registerDetectCommand(program: Command): void {
   program
     .command("detect")
     .description(
-      "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on",
+      "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on; 130/143: interrupted (SIGINT/SIGTERM)",
     )
     .addOption(dnsServerOption())
     .addOption(stateDirOption())
@@ -80,19 +89,31 @@ export function registerDetectCommand(program: Command): void {
     .option("--json", "machine-readable: the run summary and every event, under `events`")
     .option("--quiet", "no progress, and only the summary line and the exit reason")
     .action(async (options: DetectCommandOptions) => {
-      process.exitCode = await runDetectCommand(options, {
-        ...processOutput,
-        progressStream: process.stderr,
-      });
+      const interruption = watchInterrupts();
+      try {
+        process.exitCode = await runDetectCommand(
+          options,
+          { ...processOutput, progressStream: process.stderr },
+          process.env,
+          () => new Date(),
+          interruption,
+        );
+      } finally {
+        interruption.dispose();
+      }
     });
 }
 
-/** Runs one cycle and prints the report; returns the exit code. */
+/**
+ * Runs one cycle and prints the report; returns the exit code. On a signal `interruption` reports,
+ * the cycle is abandoned, the store closed, and 130 (SIGINT) or 143 (SIGTERM) returned.
+ */
 export async function runDetectCommand(
   options: DetectCommandOptions,
   output: CommandOutput,
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
+  interruption: Interruption = NEVER_INTERRUPTED,
 ): Promise<number> {
   const progress = createProgress(
     output.progressStream ?? (process.stderr as NodeJS.WriteStream),
@@ -106,6 +127,7 @@ export async function runDetectCommand(
     const given = [...options.dnsServer, ...(zone ? [zone.address] : [])];
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
+    interruption.throwIfInterrupted();
     const stores = createDetectionStores(runtime.clients, runtime);
     const resolver = createCaresResolver({
       servers,
@@ -125,14 +147,17 @@ export async function runDetectCommand(
       progress.update([resolving, feeds].filter(Boolean).join(" · "));
     };
     try {
-      const result = await runDetectionCycle(
+      const cycle = runDetectionCycle(
         {
-          resolver,
+          resolver: heldResolver(resolver, interruption),
           observations: stores.observations,
-          fetcher: createHttpFeedFetcher({
-            timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
-            maxBytes: DEFAULT_FEED_MAX_BYTES,
-          }),
+          fetcher: heldFetcher(
+            createHttpFeedFetcher({
+              timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
+              maxBytes: DEFAULT_FEED_MAX_BYTES,
+            }),
+            interruption,
+          ),
           archive: stores.archive,
           feedPointers: stores.feedPointers,
           recordDrift: createDriftRecorder(stores, {
@@ -154,6 +179,7 @@ export async function runDetectCommand(
           onProgress,
         },
       );
+      const result = await interruption.race(cycle);
       progress.done();
       if (runtime.stack !== null && runtime.stateDir !== null) {
         await saveInboxMessages(
@@ -174,6 +200,10 @@ export async function runDetectCommand(
     }
   } catch (error) {
     progress.done();
+    if (error instanceof InterruptedError) {
+      output.stderr(interruptedLine("detect"));
+      return error.exitCode;
+    }
     output.stderr(`driftwatch detect: ${describeError(error)}\n`);
     return EXIT_ERROR;
   } finally {

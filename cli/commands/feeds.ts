@@ -1,5 +1,13 @@
 import type { Command } from "commander";
 import {
+  heldFetcher,
+  InterruptedError,
+  type Interruption,
+  interruptedLine,
+  NEVER_INTERRUPTED,
+  watchInterrupts,
+} from "#cli/interrupt";
+import {
   awsIpRangesUrlOption,
   type CommandOutput,
   cloudfrontUrlOption,
@@ -35,34 +43,53 @@ export function registerFeedsCommand(program: Command): void {
   program
     .command("feeds")
     .description(
-      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list, in the embedded store, or in AWS when AWS_REGION, DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set (exit 1 when a feed is rejected or unreachable)",
+      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list, in the embedded store, or in AWS when AWS_REGION, DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set (exit 1 when a feed is rejected or unreachable; 130/143 when interrupted)",
     )
     .addOption(awsIpRangesUrlOption())
     .addOption(cloudfrontUrlOption())
     .addOption(stateDirOption())
     .option("--json", "machine-readable output")
     .action(async (options: FeedsCommandOptions) => {
-      process.exitCode = await runFeedsCommand(options, processOutput);
+      const interruption = watchInterrupts();
+      try {
+        process.exitCode = await runFeedsCommand(
+          options,
+          processOutput,
+          process.env,
+          () => new Date(),
+          interruption,
+        );
+      } finally {
+        interruption.dispose();
+      }
     });
 }
 
-/** Returns the exit code: 0 when every feed is current, 1 when one was rejected or unreachable. */
+/**
+ * Returns the exit code: 0 when every feed is current, 1 when one was rejected or unreachable,
+ * 130 or 143 when `interruption` reports SIGINT or SIGTERM (the ingest abandoned, the store closed).
+ */
 export async function runFeedsCommand(
   options: FeedsCommandOptions,
   output: CommandOutput,
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
+  interruption: Interruption = NEVER_INTERRUPTED,
 ): Promise<number> {
   const runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket"] });
   let results: FeedIngestResult[];
   let incomplete = false;
   try {
-    results = await ingestFeeds(
+    interruption.throwIfInterrupted();
+    const ingest = ingestFeeds(
       {
-        fetcher: createHttpFeedFetcher({
-          timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
-          maxBytes: DEFAULT_FEED_MAX_BYTES,
-        }),
+        fetcher: heldFetcher(
+          createHttpFeedFetcher({
+            timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
+            maxBytes: DEFAULT_FEED_MAX_BYTES,
+          }),
+          interruption,
+        ),
         archive: createS3ObjectArchive({ s3: runtime.clients.s3, bucketName: runtime.bucketName }),
         pointers: createDynamoFeedPointerStore({
           documents: runtime.clients.documents,
@@ -78,7 +105,12 @@ export async function runFeedsCommand(
         options: { grace: DEFAULT_FEED_GRACE },
       },
     );
+    results = await interruption.race(ingest);
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      output.stderr(interruptedLine("feeds"));
+      return error.exitCode;
+    }
     if (!(error instanceof FeedIngestIncompleteError)) throw error;
     output.stderr(`driftwatch feeds: ${error.message}\n`);
     results = [...error.results];

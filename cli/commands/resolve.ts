@@ -1,5 +1,13 @@
 import type { Command } from "commander";
 import {
+  heldResolver,
+  InterruptedError,
+  type Interruption,
+  interruptedLine,
+  NEVER_INTERRUPTED,
+  watchInterrupts,
+} from "#cli/interrupt";
+import {
   type CommandOutput,
   catalogueOption,
   deadlineOption,
@@ -45,7 +53,7 @@ export function registerResolveCommand(program: Command): void {
   program
     .command("resolve")
     .description(
-      "Resolve every catalogued hostname once and record what was seen, in the embedded store, or in AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set (exit 1 when no hostname could be resolved)",
+      "Resolve every catalogued hostname once and record what was seen, in the embedded store, or in AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set (exit 1 when no hostname could be resolved; 130/143 when interrupted)",
     )
     .addOption(dnsServerOption())
     .addOption(samplesOption("queries per name and resolver, merged (round robin)"))
@@ -60,16 +68,31 @@ export function registerResolveCommand(program: Command): void {
     .option("--json", "machine-readable output")
     .option("--quiet", "no progress")
     .action(async (options: ResolveCommandOptions) => {
-      process.exitCode = await runResolveCommand(options, processOutput);
+      const interruption = watchInterrupts();
+      try {
+        process.exitCode = await runResolveCommand(
+          options,
+          processOutput,
+          process.env,
+          () => new Date(),
+          interruption,
+        );
+      } finally {
+        interruption.dispose();
+      }
     });
 }
 
-/** Returns the exit code: 0 when the run was recorded, 1 when no hostname could be resolved. */
+/**
+ * Returns the exit code: 0 when the run was recorded, 1 when no hostname could be resolved, 130 or
+ * 143 when `interruption` reports SIGINT or SIGTERM (the run abandoned, the store closed).
+ */
 export async function runResolveCommand(
   options: ResolveCommandOptions,
   output: CommandOutput,
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
+  interruption: Interruption = NEVER_INTERRUPTED,
 ): Promise<number> {
   const catalogue = await loadCatalogueFile(options.catalogue);
   const zone =
@@ -89,10 +112,11 @@ export async function runResolveCommand(
     throw error;
   });
   try {
+    interruption.throwIfInterrupted();
     const started = now();
-    result = await resolveHostnames(
+    const run = resolveHostnames(
       {
-        resolver,
+        resolver: heldResolver(resolver, interruption),
         store: createDynamoObservationStore({
           documents: runtime.clients.documents,
           tableName: runtime.tableName,
@@ -107,6 +131,12 @@ export async function runResolveCommand(
         onProgress: (done, total) => progress.update(`resolving ${done}/${total} hostnames`),
       },
     );
+    result = await interruption.race(run);
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    progress.done();
+    output.stderr(interruptedLine("resolve"));
+    return error.exitCode;
   } finally {
     progress.done();
     resolver.close();
