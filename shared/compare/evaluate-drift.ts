@@ -74,6 +74,12 @@ export interface DriftFeeds {
   results: readonly FeedIngestResult[];
   /** The current snapshot's matcher per feed (the last good one when a fetch failed). */
   matchers: ReadonlyMap<FeedId, RangeMatcher>;
+  /**
+   * Feeds with a stored snapshot that cannot be read back this run (its archived object is
+   * missing or corrupt): they have no matcher, and the allowlists that list their ranges keep
+   * what was last written rather than shrink to the observed IPs.
+   */
+  unreadable?: readonly FeedId[];
 }
 
 export interface DriftInput {

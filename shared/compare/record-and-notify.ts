@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { buildAllowlists } from "#shared/allowlists/build";
+import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { ChangeSet } from "#shared/notify/change-set";
 import { commitDriftEvents } from "#shared/notify/commit-events";
@@ -72,11 +72,15 @@ export async function recordDrift(
     now: input.now,
   });
   const allowlists = await writeAllowlists(deps.allowlists, {
-    allowlists: buildAllowlists({
-      catalogue: input.catalogue,
-      observations: input.observations,
-      matchers: input.feeds.matchers,
-    }),
+    allowlists: withoutUnreadableFeeds(
+      buildAllowlists({
+        catalogue: input.catalogue,
+        observations: input.observations,
+        matchers: input.feeds.matchers,
+      }),
+      input,
+      deps.logger,
+    ),
     now: input.now,
   });
   const publish =
@@ -108,4 +112,30 @@ export async function recordDrift(
     publishFailures: publish.failed,
     allowlistsWritten: allowlists.written,
   };
+}
+
+/**
+ * The allowlists to write, less those of groups relying on a feed whose stored snapshot cannot be
+ * read this run: built without its ranges they would drop every published prefix, so they keep
+ * what was last written until the snapshot is back.
+ */
+function withoutUnreadableFeeds(
+  allowlists: GroupAllowlist[],
+  input: Pick<RecordDriftInput, "catalogue" | "feeds">,
+  logger: RecordDriftDeps["logger"],
+): GroupAllowlist[] {
+  const unreadable = new Set(input.feeds.unreadable ?? []);
+  if (unreadable.size === 0) return allowlists;
+  const held = new Set(
+    input.catalogue.endpoints
+      .filter((endpoint) => endpoint.feed !== undefined && unreadable.has(endpoint.feed))
+      .map((endpoint) => endpoint.group),
+  );
+  for (const group of held) {
+    logger?.warn("allowlist kept as last written: a feed snapshot it lists is unreadable", {
+      group,
+      feeds: [...unreadable],
+    });
+  }
+  return allowlists.filter((allowlist) => !held.has(allowlist.group));
 }

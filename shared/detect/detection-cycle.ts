@@ -15,7 +15,7 @@ import {
 } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { type FeedIngestOptions, ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
-import { loadCurrentRangeMatchers } from "#shared/observe/feeds/load-matchers";
+import { loadCurrentRanges } from "#shared/observe/feeds/load-matchers";
 import type {
   FeedChangeJudgements,
   FeedFetcher,
@@ -156,7 +156,7 @@ export async function runDetectionCycle(
 
   // 3.
   progress({ stage: "compare" });
-  const matchers = await loadCurrentRangeMatchers({
+  const { matchers, unreadable } = await loadCurrentRanges({
     archive: deps.archive,
     pointers: deps.feedPointers,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -166,7 +166,7 @@ export async function runDetectionCycle(
   const drift = await deps.recordDrift({
     catalogue: input.catalogue,
     observations: resolved.observations,
-    feeds: { results: feeds, matchers },
+    feeds: { results: feeds, matchers, unreadable: unreadable.map((error) => error.feed) },
     now: input.now,
     runId: input.runId,
   });

@@ -1,6 +1,6 @@
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { RecordDriftResult } from "#shared/compare/record-and-notify";
-import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
+import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type {
   DnsRun,
@@ -9,7 +9,8 @@ import type {
   RunJudgements,
 } from "#shared/observe/dns/observation-store";
 import {
-  loadCurrentRangeMatchers,
+  type CurrentRanges,
+  loadCurrentRanges,
   type UnreadableSnapshotLogger,
 } from "#shared/observe/feeds/load-matchers";
 import type {
@@ -127,7 +128,7 @@ export async function judgeUnjudged(
 
   const catalogue = await input.catalogue();
   const hostnames = resolvableHostnames(catalogue);
-  let matchers: ReadonlyMap<FeedId, RangeMatcher> | undefined;
+  let ranges: CurrentRanges | undefined;
   const judged: JudgedBacklog[] = [];
   for (const group of ordered) {
     deps.logger?.warn("judging a run left unjudged by an earlier cycle", {
@@ -154,7 +155,7 @@ export async function judgeUnjudged(
       const standing = latest.get(hostname);
       return standing === undefined ? [] : [standingObservation(standing)];
     });
-    matchers ??= await loadCurrentRangeMatchers({
+    ranges ??= await loadCurrentRanges({
       archive: deps.archive,
       pointers: deps.feedPointers,
       ...(deps.logger ? { logger: deps.logger } : {}),
@@ -165,7 +166,11 @@ export async function judgeUnjudged(
     const drift = await deps.recordDrift({
       catalogue,
       observations,
-      feeds: { results: group.changes.map(ingestResultOf), matchers },
+      feeds: {
+        results: group.changes.map(ingestResultOf),
+        matchers: ranges.matchers,
+        unreadable: ranges.unreadable.map((error) => error.feed),
+      },
       now: new Date(judgedAt),
       runId: group.runId,
     });

@@ -5,7 +5,7 @@ import type { HostObservation } from "#shared/domain/observation";
 import type { ObservationQueries, RunJudgements } from "#shared/observe/dns/observation-store";
 import { countedChangeId } from "#shared/observe/feeds/changes";
 import {
-  loadCurrentRangeMatchers,
+  loadCurrentRanges,
   type UnreadableSnapshotLogger,
 } from "#shared/observe/feeds/load-matchers";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
@@ -45,7 +45,7 @@ export async function recordDnsRunDrift(
   input: { catalogue: Catalogue; observations: HostObservation[]; runId: string; now: Date },
 ): Promise<RecordDriftResult> {
   // 1.
-  const matchers = await loadCurrentRangeMatchers({
+  const { matchers, unreadable } = await loadCurrentRanges({
     archive: deps.archive,
     pointers: deps.feedPointers,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -55,7 +55,7 @@ export async function recordDnsRunDrift(
   const drift = await deps.recordDrift({
     catalogue: input.catalogue,
     observations: input.observations,
-    feeds: { results: [], matchers },
+    feeds: { results: [], matchers, unreadable: unreadable.map((error) => error.feed) },
     now: observedAt === undefined ? input.now : new Date(observedAt),
     runId: input.runId,
   });
@@ -129,7 +129,7 @@ export async function recordFeedDrift(
   const latest = await deps.observations.latestObservations(resolvableHostnames(catalogue));
   const observations = [...latest.values()].map(standingObservation);
   // 3.
-  const matchers = await loadCurrentRangeMatchers({
+  const { matchers, unreadable } = await loadCurrentRanges({
     archive: deps.archive,
     pointers: deps.feedPointers,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -138,7 +138,11 @@ export async function recordFeedDrift(
   const drift = await deps.recordDrift({
     catalogue,
     observations,
-    feeds: { results: input.results, matchers },
+    feeds: {
+      results: input.results,
+      matchers,
+      unreadable: unreadable.map((error) => error.feed),
+    },
     now: input.now,
     runId: input.runId,
   });

@@ -237,7 +237,7 @@ describe("fault: a detection cycle runs while the current snapshot is gone from 
     feed === "cloudfront" ? CLOUDFRONT_URL : awsIpRangesUrl("2026-08-21-21-17-05");
   const offline = (feed: FeedId) => unreachableUrl(feed);
 
-  it("raises no ip-outside-published-ranges for a CloudFront host when the list is unreadable and unreachable", async () => {
+  it("raises no ip-outside-published-ranges and keeps the allowlist when the CloudFront list is unreadable and unreachable", async () => {
     // Prepare: a baseline cycle; the CloudFront list's archive is deleted; the CloudFront host
     // now also answers an IP outside CloudFront's ranges (clearswift-v2.zone), and the network
     // is down.
@@ -247,6 +247,11 @@ describe("fault: a detection cycle runs while the current snapshot is gone from 
       new DeleteObjectCommand({ Bucket: stack.bucketName, Key: missing }),
     );
     dns.reload(await readFile("fixtures/dns/clearswift-v2.zone", "utf8"));
+    const allowlist = () =>
+      feedDeps(stack)
+        .archive.get("allowlists/product-updates.txt")
+        .then((object) => new TextDecoder().decode(object?.bytes));
+    const listedBefore = await allowlist();
 
     // Act
     const result: DetectionCycleResult = await cycle(15, offline);
@@ -258,6 +263,9 @@ describe("fault: a detection cycle runs while the current snapshot is gone from 
     const cloudfront = result.feeds.find((feed) => feed.feed === "cloudfront");
     expect(cloudfront?.status).toBe("unreachable");
     expect(cloudfront?.warning).toContain(`archived snapshot ${missing} is missing`);
+    // The group's allowlist keeps CloudFront's ranges: it is not rebuilt without them.
+    expect(listedBefore).toContain("13.32.0.0/15");
+    expect(await allowlist()).toBe(listedBefore);
   });
 });
 
