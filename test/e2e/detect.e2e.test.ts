@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import type { AwsVersion } from "#test/helpers/feed-fixtures";
@@ -24,40 +24,9 @@ import type { AwsVersion } from "#test/helpers/feed-fixtures";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CATALOGUE_HOSTNAMES = 48;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
-
 /** Runs `node bin/driftwatch.js ARGS` in embedded mode; resolves when the process exits. */
 function driftwatch(args: string[], killAfterMs = 60_000): Promise<CliRun> {
-  const env = { ...process.env };
-  for (const name of ["AWS_REGION", "DRIFTWATCH_TABLE_NAME"]) delete env[name];
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/driftwatch.js", ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    // A hang is a failure to report, not a test that never ends.
-    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started });
-    });
-  });
+  return spawnDriftwatch(args, killAfterMs).exited;
 }
 
 /** The `--json` report, as far as a consumer relies on it (extra fields are allowed). */
