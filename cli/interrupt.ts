@@ -144,3 +144,18 @@ export function heldResolver(resolver: DnsResolver, interruption: Interruption):
 export function heldFetcher(fetcher: FeedFetcher, interruption: Interruption): FeedFetcher {
   return { fetch: (request) => interruption.held(() => fetcher.fetch(request)) };
 }
+
+/**
+ * A command action's body with SIGINT and SIGTERM watched for as long as it runs: the process
+ * exit code is what `run` returns (130/143 when a signal stopped it).
+ */
+export async function runWatchingInterrupts(
+  run: (interruption: Interruption) => Promise<number>,
+): Promise<void> {
+  const interruption = watchInterrupts();
+  try {
+    process.exitCode = await run(interruption);
+  } finally {
+    interruption.dispose();
+  }
+}

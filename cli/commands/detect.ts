@@ -8,7 +8,7 @@ import {
   type Interruption,
   interruptedLine,
   NEVER_INTERRUPTED,
-  watchInterrupts,
+  runWatchingInterrupts,
 } from "#cli/interrupt";
 import {
   awsIpRangesUrlOption,
@@ -89,18 +89,15 @@ export function registerDetectCommand(program: Command): void {
     .option("--json", "machine-readable: the run summary and every event, under `events`")
     .option("--quiet", "no progress, and only the summary line and the exit reason")
     .action(async (options: DetectCommandOptions) => {
-      const interruption = watchInterrupts();
-      try {
-        process.exitCode = await runDetectCommand(
+      await runWatchingInterrupts((interruption) =>
+        runDetectCommand(
           options,
           { ...processOutput, progressStream: process.stderr },
           process.env,
           () => new Date(),
           interruption,
-        );
-      } finally {
-        interruption.dispose();
-      }
+        ),
+      );
     });
 }
 

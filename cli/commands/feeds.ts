@@ -5,7 +5,7 @@ import {
   type Interruption,
   interruptedLine,
   NEVER_INTERRUPTED,
-  watchInterrupts,
+  runWatchingInterrupts,
 } from "#cli/interrupt";
 import {
   awsIpRangesUrlOption,
@@ -50,18 +50,9 @@ export function registerFeedsCommand(program: Command): void {
     .addOption(stateDirOption())
     .option("--json", "machine-readable output")
     .action(async (options: FeedsCommandOptions) => {
-      const interruption = watchInterrupts();
-      try {
-        process.exitCode = await runFeedsCommand(
-          options,
-          processOutput,
-          process.env,
-          () => new Date(),
-          interruption,
-        );
-      } finally {
-        interruption.dispose();
-      }
+      await runWatchingInterrupts((interruption) =>
+        runFeedsCommand(options, processOutput, process.env, () => new Date(), interruption),
+      );
     });
 }
 

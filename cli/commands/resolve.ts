@@ -5,7 +5,7 @@ import {
   type Interruption,
   interruptedLine,
   NEVER_INTERRUPTED,
-  watchInterrupts,
+  runWatchingInterrupts,
 } from "#cli/interrupt";
 import {
   type CommandOutput,
@@ -68,18 +68,9 @@ export function registerResolveCommand(program: Command): void {
     .option("--json", "machine-readable output")
     .option("--quiet", "no progress")
     .action(async (options: ResolveCommandOptions) => {
-      const interruption = watchInterrupts();
-      try {
-        process.exitCode = await runResolveCommand(
-          options,
-          processOutput,
-          process.env,
-          () => new Date(),
-          interruption,
-        );
-      } finally {
-        interruption.dispose();
-      }
+      await runWatchingInterrupts((interruption) =>
+        runResolveCommand(options, processOutput, process.env, () => new Date(), interruption),
+      );
     });
 }
 
