@@ -172,6 +172,9 @@ async function ingestFeed(
   const warned = (outcome: string) =>
     unreadable === null ? {} : { warning: `${unreadable.message}; ${outcome}` };
   const noRanges = warned("no published ranges of this feed until a download is accepted");
+  /** A download that was not accepted: the last good snapshot stays current. */
+  const notAccepted = (status: "unreachable" | "rejected", error: Error) =>
+    finish({ feed, status, reason: error.message, ...noRanges, current, ...lastConfirmed });
 
   // 3.
   let fetched: FeedFetchResult;
@@ -187,26 +190,8 @@ async function ingestFeed(
         : {}),
     });
   } catch (error) {
-    if (error instanceof FeedUnreachableError) {
-      return finish({
-        feed,
-        status: "unreachable",
-        reason: error.message,
-        ...noRanges,
-        current,
-        ...lastConfirmed,
-      });
-    }
-    if (error instanceof FeedRejectedError) {
-      return finish({
-        feed,
-        status: "rejected",
-        reason: error.message,
-        ...noRanges,
-        current,
-        ...lastConfirmed,
-      });
-    }
+    if (error instanceof FeedUnreachableError) return notAccepted("unreachable", error);
+    if (error instanceof FeedRejectedError) return notAccepted("rejected", error);
     throw error;
   }
   if (fetched.status === "not-modified") {
@@ -264,16 +249,7 @@ async function ingestFeed(
       input.options.minPrefixRatio ?? DEFAULT_MIN_PREFIX_RATIO,
     );
   } catch (error) {
-    if (error instanceof FeedRejectedError) {
-      return finish({
-        feed,
-        status: "rejected",
-        reason: error.message,
-        ...noRanges,
-        current,
-        ...lastConfirmed,
-      });
-    }
+    if (error instanceof FeedRejectedError) return notAccepted("rejected", error);
     throw error;
   }
 
