@@ -407,7 +407,7 @@ function notificationsText(
   }
   const out: string[] = [];
   out.push(
-    `Notifications → ${subscribers.automation.name}: ${run.automation.length} of the ${run.inbox.length} published, as the sqs JSON`,
+    `Notifications → ${subscribers.automation.name}: ${run.automation.length} of the ${run.inbox.length} published, as the JSON an SQS subscriber receives`,
   );
   if (run.automation.length > 0) {
     out.push("  (abridged: ids shortened; each event's endpoint, action and evidence left out)");

@@ -41,12 +41,11 @@ const NOTIFICATION = {
 };
 const STRUCTURE = JSON.stringify({
   default: JSON.stringify(NOTIFICATION),
-  sqs: JSON.stringify(NOTIFICATION),
   email: "driftwatch: 1 change for host.example.net",
 });
 
 describe("demo subscribers: reading what a queue received", () => {
-  it("reads the sqs JSON and the e-mail text out of an SNS envelope (fauxqs, no raw delivery)", () => {
+  it("reads the JSON and the e-mail text out of an SNS envelope (fauxqs, no raw delivery)", () => {
     // Prepare
     const body = JSON.stringify({
       Type: "Notification",
@@ -66,7 +65,7 @@ describe("demo subscribers: reading what a queue received", () => {
     expect(Object.keys(delivery.json)[0]).toBe("schemaVersion");
   });
 
-  it("reads a raw delivery of the whole structure (fauxqs) and of the sqs variant alone (AWS)", () => {
+  it("reads a raw delivery of the whole structure (fauxqs) and of the default variant alone (AWS)", () => {
     // Act
     const fromFauxqs = parseDelivery(STRUCTURE);
     const fromAws = parseDelivery(JSON.stringify(NOTIFICATION));
