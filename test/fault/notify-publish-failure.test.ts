@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordDrift } from "#shared/compare/record-and-notify";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { NotificationTooLargeError } from "#shared/notify/errors";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
@@ -204,5 +205,51 @@ describe("fault: SNS fails between commit and publish", () => {
     ]);
     expect(delivered[0]?.notification.events).toHaveLength(2);
     expect(delivered[0]?.notification.sequence).toBe(1);
+  });
+
+  it("keeps a change set too large for any SNS message pending, naming its size, and sends it once when it fits", async () => {
+    // Prepare: two subjects' changes committed without publishing
+    const deps = notifyDeps(stack);
+    const changes = recordInput(
+      "run-1",
+      0,
+      steadyState(
+        observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }),
+        observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"], entered: ["41.92.10.21"] }),
+      ),
+    );
+    const committed = await recordDrift(deps, {
+      ...changes,
+      options: { ...changes.options, publish: false },
+    });
+
+    // Act: a limit no single event fits in, then SNS's own
+    const tooSmall = await publishPendingEvents(deps, {
+      now: new Date(NOW.getTime() + 60_000),
+      maxBytes: 2_048,
+    });
+    const whileTooLarge = await drainQueue(stack, stack.inboxQueueUrl);
+    const fits = await publishPendingEvents(deps, { now: new Date(NOW.getTime() + 120_000) });
+    const delivered = await drainQueue(stack, stack.inboxQueueUrl);
+    const again = await publishPendingEvents(deps, { now: new Date(NOW.getTime() + 180_000) });
+
+    // Assess
+    expect(committed.committed).toBe(2);
+    expect(tooSmall.published).toBe(0);
+    expect(tooSmall.failed).toHaveLength(2);
+    for (const failure of tooSmall.failed) {
+      expect(failure.error).toBeInstanceOf(NotificationTooLargeError);
+      expect(failure.error.message).toContain(failure.changeSetId);
+      expect((failure.error as NotificationTooLargeError).bytes).toBeGreaterThan(2_048);
+    }
+    expect(tooSmall.oldestPendingAgeSeconds).toBeGreaterThan(0);
+    expect(whileTooLarge).toEqual([]);
+    expect(fits).toMatchObject({ published: 2, changeSets: 2, failed: [] });
+    expect(delivered.map((d) => d.notification.subject.key).sort()).toEqual([
+      "endpoint:appliance-online-help/clearswifhelp.clearswift.com",
+      "endpoint:swisssign-mpki-interface/ra.swisssign.net",
+    ]);
+    expect(again.published).toBe(0);
+    expectValidNotifications(delivered.map((d) => d.notification));
   });
 });
