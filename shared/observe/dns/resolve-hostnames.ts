@@ -4,6 +4,11 @@ import {
   resolvableHostnames,
 } from "#shared/catalogue/schema";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
+import {
+  DEFAULT_IMPLAUSIBLE_ABSENCE,
+  distrustImplausibleAbsence,
+  type ImplausibleAbsenceOptions,
+} from "#shared/observe/dns/implausible-absence";
 import { createLimiter, type Limiter } from "#shared/observe/dns/limiter";
 import type { ObservationStore } from "#shared/observe/dns/observation-store";
 import {
@@ -31,7 +36,9 @@ import {
  * 4. Ask every resolver for A, AAAA and the CNAME chain, with bounded concurrency, retries with
  *    backoff for transient failures, and more samples of every name that answered (round robin);
  *    nothing is asked past the deadline, what is left is a `timeout` ("run deadline").
- * 5. Advance each hostname's observation window (pure) with the merged answers.
+ * 5. Distrust a resolver's NODATA answers when they would empty most names that had addresses
+ *    (implausible-absence.ts: they become failures, which remove nothing), then advance each
+ *    hostname's observation window (pure) with the merged answers.
  * 6. Save one observation per hostname (conditional: a concurrent twin cannot double-count).
  */
 
@@ -50,6 +57,8 @@ export interface ResolveOptions {
   retryBackoffMs: number;
   /** Grace periods by policy. */
   grace: Record<ExpectationPolicy, Grace>;
+  /** When a resolver's NODATA answers for most names are not trusted as absence. */
+  implausibleAbsence: ImplausibleAbsenceOptions;
 }
 
 export const DEFAULT_RESOLVE_OPTIONS: ResolveOptions = {
@@ -58,6 +67,7 @@ export const DEFAULT_RESOLVE_OPTIONS: ResolveOptions = {
   retries: 1,
   retryBackoffMs: 100,
   grace: DEFAULT_GRACE,
+  implausibleAbsence: DEFAULT_IMPLAUSIBLE_ABSENCE,
 };
 
 /** Structured logging, as Powertools' Logger does it. */
@@ -227,9 +237,20 @@ export async function resolveHostnames(
   );
 
   // 5.
+  const trusted = distrustImplausibleAbsence(answers, previous, options.implausibleAbsence);
+  for (const verdict of trusted.distrusted) {
+    deps.logger?.warn("resolver's NODATA answers not trusted as absence", {
+      runId: run.runId,
+      resolver: verdict.resolver,
+      family: verdict.family,
+      emptied: verdict.emptied.length,
+      eligible: verdict.eligible,
+      hostnames: verdict.emptied.slice(0, 20),
+    });
+  }
   const observedAt = new Date(run.observedAt);
   const observations = remaining.map((hostname) =>
-    advanceObservation(previous.get(hostname) ?? null, answers.get(hostname) ?? [], {
+    advanceObservation(previous.get(hostname) ?? null, trusted.answers.get(hostname) ?? [], {
       hostname,
       runId: run.runId,
       now: observedAt,
