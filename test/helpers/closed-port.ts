@@ -22,14 +22,18 @@ export async function closedLoopbackPort(): Promise<number> {
 }
 
 async function ephemeralRangeStart(): Promise<number> {
+  let text: string;
   try {
-    const text = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
-    const low = Number(text.trim().split(/\s+/)[0]);
-    if (Number.isInteger(low) && low > 2_048) return low;
+    text = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
   } catch {
-    // Not Linux: the IANA dynamic range starts at 49152.
+    return 49_152; // Not Linux: the IANA dynamic range.
   }
-  return 32_768;
+  const low = Number(text.trim().split(/\s+/)[0]);
+  if (!Number.isInteger(low) || low <= 2_048) {
+    // A port taken below such a range would still be inside it, where the flake above recurs.
+    throw new Error(`the ephemeral port range starts at ${text.trim()}: no closed port is safe`);
+  }
+  return low;
 }
 
 function udpFree(port: number): Promise<boolean> {

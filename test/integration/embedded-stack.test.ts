@@ -141,7 +141,6 @@ describe("embedded stack", () => {
           MessageStructure: "json",
           Message: JSON.stringify({
             default: body,
-            sqs: body,
             email: "1 change for b.example.com",
           }),
         }),
