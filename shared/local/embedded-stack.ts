@@ -175,7 +175,10 @@ export class BucketMirrorError extends Error {
 /**
  * The bucket's copy on disk, one file per key. Each write goes to a temporary file in
  * `incomingDir` (outside the mirror, so a half-written file is never restored as an object) and
- * is renamed into place; writes of one key are applied in the order they were asked.
+ * is renamed into place. Writes of one key are applied in the order the mirror is asked, which
+ * is the order the bucket acknowledged them (the middleware asks after each S3 call returns);
+ * two puts of one key racing each other may be acknowledged in either order. Our keys are
+ * content-addressed (feed archives) or rewritten by the next run (allowlists), so that heals.
  */
 interface BucketMirror {
   readonly dir: string;
