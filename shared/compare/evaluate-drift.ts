@@ -392,11 +392,11 @@ function judgeEndpoint(
   const removed: string[] = [];
   for (const gone of observation.left) {
     if (documented.has(gone.ip)) continue; // documented-ip-unused speaks for those, later
-    if (
-      (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") &&
-      (publishedRangesOf(endpoint, gone.ip, context.input.feeds.matchers)?.length ?? 0) > 0
-    ) {
-      continue; // the published-range rule covers it either way
+    if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
+      const ranges = publishedRangesOf(endpoint, gone.ip, context.input.feeds.matchers);
+      // Inside a published range, the range rule covers it either way. Without a snapshot (none
+      // yet, or unreadable) coverage is unknown: no removal is reported on a guess.
+      if (ranges === undefined || ranges.length > 0) continue;
     }
     removed.push(gone.ip);
   }
