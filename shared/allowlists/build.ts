@@ -91,17 +91,24 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
 
   return [...byGroup.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([group, endpoints]) => {
-      endpoints.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const content = {
-        group,
-        catalogueId: catalogue.id,
-        ports: sortPorts(endpoints.flatMap((e) => e.ports)),
-        addresses: sortAddresses(endpoints.flatMap((e) => e.addresses)),
-        endpoints,
-      };
-      return { ...content, contentSha256: contentId(content) };
-    });
+    .map(([group, endpoints]) => groupAllowlist(catalogue.id, group, endpoints));
+}
+
+/** A group's allowlist from its endpoints' entries: the union of ports and addresses, hashed. */
+export function groupAllowlist(
+  catalogueId: string,
+  group: string,
+  entries: readonly AllowlistEndpoint[],
+): GroupAllowlist {
+  const endpoints = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const content = {
+    group,
+    catalogueId,
+    ports: sortPorts(endpoints.flatMap((e) => e.ports)),
+    addresses: sortAddresses(endpoints.flatMap((e) => e.addresses)),
+    endpoints,
+  };
+  return { ...content, contentSha256: contentId(content) };
 }
 
 function feedAddresses(

@@ -1,4 +1,5 @@
 import { buildAllowlists, describePorts, type GroupAllowlist } from "#shared/allowlists/build";
+import { type HeldGroup, holdAllowlists, type WrittenAllowlist } from "#shared/allowlists/held";
 import {
   type AllowlistLimits,
   DEFAULT_ALLOWLIST_LIMITS,
@@ -89,6 +90,12 @@ export interface DriftInput {
   now: Date;
   runId: string;
   options: DriftOptions;
+  /**
+   * The last written allowlist document of each group relying on an unreadable feed
+   * (`readWrittenAllowlists`): such a group's allowlist keeps that feed's last known prefixes.
+   * A held group without one is kept as last written. The actions say which.
+   */
+  writtenAllowlists?: ReadonlyMap<string, WrittenAllowlist>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -121,21 +128,31 @@ interface Context {
   observations: Map<string, HostObservation>;
   pools: Map<string, Pool>;
   allowlists: Map<string, GroupAllowlist>;
+  /** Groups whose allowlist is held this run because a feed they rely on is unreadable. */
+  held: Map<string, HeldGroup>;
   limits: AllowlistLimits;
 }
 
 function createContext(input: DriftInput): Context {
-  const allowlists = buildAllowlists({
-    catalogue: input.catalogue,
-    observations: input.observations,
-    matchers: input.feeds.matchers,
-  });
+  const { allowlists, held } = holdAllowlists(
+    buildAllowlists({
+      catalogue: input.catalogue,
+      observations: input.observations,
+      matchers: input.feeds.matchers,
+    }),
+    {
+      catalogue: input.catalogue,
+      unreadable: input.feeds.unreadable,
+      written: input.writtenAllowlists ?? new Map(),
+    },
+  );
   return {
     input,
     detectedAt: input.now.toISOString(),
     observations: new Map(input.observations.map((o) => [o.hostname, o])),
     pools: new Map(input.catalogue.pools.map((pool) => [pool.id, pool])),
     allowlists: new Map(allowlists.map((list) => [list.group, list])),
+    held,
     limits: { ...DEFAULT_ALLOWLIST_LIMITS, ...input.options.limits },
   };
 }
@@ -381,7 +398,7 @@ function judgeEndpoint(
             : { feed: feedEvidence(context, endpoint.feed, matcher) }),
         },
         reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName),
-        action: addedAction(endpoint, hostname, added, outside, rule),
+        action: addedAction(endpoint, hostname, added, outside, rule, context.held),
         warnings: growthWarnings(),
         cause: { run: context.input.runId },
       }),
@@ -513,9 +530,28 @@ function addedAction(
   added: string[],
   outside: string[],
   rule: string,
+  held: ReadonlyMap<string, HeldGroup>,
 ): string {
   const allow = `Allow ${list(added)} in ${rule} for ${hostname}`;
   const file = `allowlists/${endpoint.group}.txt`;
+  const hold = held.get(endpoint.group);
+  const documentedOnly = endpoint.policy === "pinned" || endpoint.policy === "pool";
+  if (hold !== undefined && outside.length === 0 && !documentedOnly) {
+    const snapshots = `the ${hold.feeds.map(feedTitle).join(" and ")} snapshot${hold.feeds.length === 1 ? "" : "s"}`;
+    if (hold.keptAsWritten) {
+      return (
+        `${allow} explicitly meanwhile: ${file} is kept as last written while ${snapshots} ` +
+        `cannot be read, so it may not list ${added.length === 1 ? "it" : "them"}.`
+      );
+    }
+    if (endpoint.feed !== undefined && hold.feeds.includes(endpoint.feed)) {
+      return (
+        `${allow}, or point the rule at ${file}, which covers ${added.length === 1 ? "it" : "them"}: ` +
+        `while ${snapshots} cannot be read it lists the last known published ranges plus the ` +
+        "observed addresses outside them."
+      );
+    }
+  }
   switch (endpoint.policy) {
     case "pinned":
     case "pool":
@@ -759,9 +795,7 @@ function judgeFeeds(context: Context): DriftEvent[] {
               : `The ${feedName} changed (${shortHash(diff.from.sha256)} -> ` +
                 `${shortHash(diff.to.sha256)})`) +
             ` in the ranges ${group} relies on (${describeRelevance(relevances)}).`,
-          action:
-            `In ${rule}: ${changes.join("; ")}, or point the rule at the allowlist file ` +
-            `allowlists/${group}.txt, which already has the change.`,
+          action: feedChangeAction(rule, changes, group, result.feed, context.held.get(group)),
           warnings:
             added.length > 0 && allowlist !== undefined
               ? securityGroupWarnings(allowlist, context.limits)
@@ -772,6 +806,33 @@ function judgeFeeds(context: Context): DriftEvent[] {
     }
   }
   return events;
+}
+
+function feedChangeAction(
+  rule: string,
+  changes: string[],
+  group: string,
+  feed: FeedId,
+  hold: HeldGroup | undefined,
+): string {
+  const file = `allowlists/${group}.txt`;
+  if (hold !== undefined && (hold.keptAsWritten || hold.feeds.includes(feed))) {
+    const snapshots = `the ${hold.feeds.map(feedTitle).join(" and ")} snapshot${hold.feeds.length === 1 ? "" : "s"}`;
+    return (
+      `In ${rule}: ${changes.join("; ")}. ${file} may not have the change: ` +
+      `${hold.keptAsWritten ? "it is kept as last written" : "it keeps the last known published ranges"} ` +
+      `while ${snapshots} cannot be read.`
+    );
+  }
+  return (
+    `In ${rule}: ${changes.join("; ")}, or point the rule at the allowlist file ` +
+    `${file}, which already has the change.`
+  );
+}
+
+/** `CloudFront`, `AWS ip-ranges.json` */
+function feedTitle(feed: FeedId): string {
+  return feed === "cloudfront" ? "CloudFront" : "AWS ip-ranges.json";
 }
 
 /**

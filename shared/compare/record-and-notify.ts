@@ -1,5 +1,10 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
+import {
+  groupsOnUnreadableFeeds,
+  holdAllowlists,
+  readWrittenAllowlists,
+} from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { ChangeSet } from "#shared/notify/change-set";
 import { commitDriftEvents } from "#shared/notify/commit-events";
@@ -64,7 +69,9 @@ export async function recordDrift(
   deps: RecordDriftDeps,
   input: RecordDriftInput,
 ): Promise<RecordDriftResult> {
-  const events = evaluateDrift(input);
+  const held = groupsOnUnreadableFeeds(input.catalogue, input.feeds.unreadable);
+  const written = await readWrittenAllowlists(deps.allowlists.objects, held.keys(), deps.logger);
+  const events = evaluateDrift({ ...input, writtenAllowlists: written });
   const commit = await commitDriftEvents(deps, {
     events,
     runId: input.runId,
@@ -72,15 +79,7 @@ export async function recordDrift(
     now: input.now,
   });
   const allowlists = await writeAllowlists(deps.allowlists, {
-    allowlists: withoutUnreadableFeeds(
-      buildAllowlists({
-        catalogue: input.catalogue,
-        observations: input.observations,
-        matchers: input.feeds.matchers,
-      }),
-      input,
-      deps.logger,
-    ),
+    allowlists: heldForUnreadableFeeds({ ...input, writtenAllowlists: written }, deps.logger),
     now: input.now,
   });
   const publish =
@@ -115,27 +114,34 @@ export async function recordDrift(
 }
 
 /**
- * The allowlists to write, less those of groups relying on a feed whose stored snapshot cannot be
- * read this run: built without its ranges they would drop every published prefix, so they keep
- * what was last written until the snapshot is back.
+ * The allowlists to write. A group relying on a feed whose stored snapshot cannot be read this
+ * run is held (`holdAllowlists`): rebuilt with that feed's last written prefixes, or, without a
+ * usable last written document, not rewritten. Built without the feed's ranges it would drop
+ * every published prefix.
  */
-function withoutUnreadableFeeds(
-  allowlists: GroupAllowlist[],
-  input: Pick<RecordDriftInput, "catalogue" | "feeds">,
+function heldForUnreadableFeeds(
+  input: Pick<DriftInput, "catalogue" | "observations" | "feeds" | "writtenAllowlists">,
   logger: RecordDriftDeps["logger"],
 ): GroupAllowlist[] {
-  const unreadable = new Set(input.feeds.unreadable ?? []);
-  if (unreadable.size === 0) return allowlists;
-  const held = new Set(
-    input.catalogue.endpoints
-      .filter((endpoint) => endpoint.feed !== undefined && unreadable.has(endpoint.feed))
-      .map((endpoint) => endpoint.group),
+  const { allowlists, held } = holdAllowlists(
+    buildAllowlists({
+      catalogue: input.catalogue,
+      observations: input.observations,
+      matchers: input.feeds.matchers,
+    }),
+    {
+      catalogue: input.catalogue,
+      unreadable: input.feeds.unreadable,
+      written: input.writtenAllowlists ?? new Map(),
+    },
   );
-  for (const group of held) {
-    logger?.warn("allowlist kept as last written: a feed snapshot it lists is unreadable", {
-      group,
-      feeds: [...unreadable],
-    });
+  for (const [group, { feeds, keptAsWritten }] of held) {
+    logger?.warn(
+      keptAsWritten
+        ? "allowlist kept as last written: a feed snapshot it lists is unreadable"
+        : "allowlist keeps the last known ranges of a feed whose snapshot is unreadable",
+      { group, feeds },
+    );
   }
-  return allowlists.filter((allowlist) => !held.has(allowlist.group));
+  return allowlists;
 }

@@ -237,7 +237,7 @@ describe("fault: a detection cycle runs while the current snapshot is gone from 
     feed === "cloudfront" ? CLOUDFRONT_URL : awsIpRangesUrl("2026-08-21-21-17-05");
   const offline = (feed: FeedId) => unreachableUrl(feed);
 
-  it("raises no ip-outside-published-ranges and keeps the allowlist when the CloudFront list is unreadable and unreachable", async () => {
+  it("raises no ip-outside-published-ranges and keeps the last known CloudFront ranges in the allowlist when the list is unreadable and unreachable", async () => {
     // Prepare: a baseline cycle; the CloudFront list's archive is deleted; the CloudFront host
     // now also answers an IP outside CloudFront's ranges (clearswift-v2.zone), and the network
     // is down.
@@ -263,9 +263,19 @@ describe("fault: a detection cycle runs while the current snapshot is gone from 
     const cloudfront = result.feeds.find((feed) => feed.feed === "cloudfront");
     expect(cloudfront?.status).toBe("unreachable");
     expect(cloudfront?.warning).toContain(`archived snapshot ${missing} is missing`);
-    // The group's allowlist keeps CloudFront's ranges: it is not rebuilt without them.
+    // The group's allowlist keeps CloudFront's last known ranges (from its last written JSON)
+    // and lists the new answer, which no snapshot can judge, beside them.
+    const entries = (text: string) =>
+      text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
     expect(listedBefore).toContain("13.32.0.0/15");
-    expect(await allowlist()).toBe(listedBefore);
+    const listedAfter = entries(await allowlist());
+    expect(listedAfter).toEqual(expect.arrayContaining(entries(listedBefore)));
+    expect(listedAfter).toContain("34.117.59.81");
+    expect(listedAfter).toHaveLength(entries(listedBefore).length + 1);
+    const added = result.drift.events.find(
+      (event) => event.type === "ip-added" && event.added.includes("34.117.59.81"),
+    );
+    expect(added?.action).toContain("lists the last known published ranges");
   });
 });
 
