@@ -13,7 +13,9 @@ import type { FeedFetcher } from "#shared/observe/feeds/ports";
  *    returns 130 (SIGINT) or 143 (SIGTERM).
  * Whatever was saved before the signal is kept: the embedded bucket is written through and
  * DynamoDB writes are single items, and the next run judges what this one left unjudged. A second
- * signal exits at once, and so does a clean-up that outlasts `graceMs`: nothing can hang.
+ * signal exits at once, and so does a clean-up that outlasts `graceMs`: nothing can hang. A
+ * command may instead let work that must not be cut short finish (`detect` past observation):
+ * `complete(code)` then makes a grace exit use the command's own code.
  */
 export type InterruptSignal = "SIGINT" | "SIGTERM";
 
@@ -40,7 +42,12 @@ export interface Interruption {
    * one. Otherwise the returned promise never settles: the abandoned work waits for nothing.
    */
   held<T>(work: () => Promise<T>): Promise<T>;
-  /** Stops listening (a grace exit already armed stays armed). */
+  /**
+   * The command's exit code is known (its work is done, only clean-up is left): a grace exit
+   * armed by a signal exits with `code` instead of 130/143.
+   */
+  complete(code: number): void;
+  /** Stops listening, and disarms a grace exit: the command has returned. */
   dispose(): void;
 }
 
@@ -59,6 +66,14 @@ export function exitCodeOf(signal: InterruptSignal): number {
   return signal === "SIGINT" ? EXIT_SIGINT : EXIT_SIGTERM;
 }
 
+/**
+ * The line `detect` prints on stderr when a signal came once observation was done: the run was
+ * completed (committed, published, reported) rather than abandoned half-way.
+ */
+export function completedAfterSignalLine(command: string, signal: InterruptSignal): string {
+  return `driftwatch ${command}: ${signal} came after observation was done; the run was completed\n`;
+}
+
 /** The line a command prints on stderr when a signal stopped it. */
 export function interruptedLine(command: string): string {
   return `driftwatch ${command}: interrupted; what was saved is kept and the next run judges it\n`;
@@ -70,6 +85,8 @@ export function watchInterrupts(options: InterruptOptions = {}): Interruption {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const graceMs = options.graceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
   let received: InterruptSignal | null = null;
+  let completedWith: number | null = null;
+  let graceExit: NodeJS.Timeout | undefined;
   let reject: (error: InterruptedError) => void = () => {};
   const interrupted = new Promise<never>((_, rejectWith) => {
     reject = rejectWith;
@@ -85,7 +102,7 @@ export function watchInterrupts(options: InterruptOptions = {}): Interruption {
       received = signal;
       reject(new InterruptedError(signal));
       // Unref'd: it ends the process only if something would otherwise keep it alive.
-      setTimeout(() => exit(exitCodeOf(signal)), graceMs).unref();
+      graceExit = setTimeout(() => exit(completedWith ?? exitCodeOf(signal)), graceMs).unref();
     };
     signals.on(signal, listener);
     return [signal, listener] as const;
@@ -116,8 +133,12 @@ export function watchInterrupts(options: InterruptOptions = {}): Interruption {
         );
       });
     },
+    complete(code) {
+      completedWith = code;
+    },
     dispose() {
       for (const [signal, listener] of listeners) signals.off(signal, listener);
+      clearTimeout(graceExit);
     },
   };
 }
@@ -128,6 +149,7 @@ export const NEVER_INTERRUPTED: Interruption = {
   race: (work) => work,
   throwIfInterrupted() {},
   held: (work) => work(),
+  complete() {},
   dispose() {},
 };
 

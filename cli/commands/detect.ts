@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { EXIT_ERROR } from "#cli/exit-codes";
 import {
+  completedAfterSignalLine,
   heldFetcher,
   heldResolver,
   InterruptedError,
@@ -134,7 +135,15 @@ export async function runDetectCommand(
     const started = now();
     let resolving = "";
     let feeds = "";
+    // Where the cycle is: judging what an earlier run left, observing, or committing this run.
+    let phase: CyclePhase = "backlog";
     const onProgress = (stage: CycleStage) => {
+      // A stage boundary is reported before the stage starts: after a signal, the cycle stops
+      // there (the exception rejects it) rather than observe anew or commit half a run.
+      if (phase === "backlog" || (phase === "observe" && stage.stage === "compare")) {
+        interruption.throwIfInterrupted();
+      }
+      phase = stage.stage === "compare" ? "commit" : "observe";
       if (stage.stage === "resolve") resolving = `hosts resolved ${stage.done}/${stage.total}`;
       else if (stage.stage === "feeds") feeds = `feeds fetched ${stage.done}/${stage.total}`;
       else {
@@ -176,21 +185,23 @@ export async function runDetectCommand(
           onProgress,
         },
       );
-      const result = await interruption.race(cycle);
+      const result = await interruption.race(cycle).catch(async (error: unknown) => {
+        // Observing: abandoned at once (the cycle stops before it commits anything). Judging
+        // or committing: the cycle goes on to its end, or to the start of observation.
+        if (!(error instanceof InterruptedError) || phase === "observe") throw error;
+        const completed = await cycle;
+        output.stderr(completedAfterSignalLine("detect", error.signal));
+        return completed;
+      });
       progress.done();
-      if (runtime.stack !== null && runtime.stateDir !== null) {
-        await saveInboxMessages(
-          runtime.clients.sqs,
-          runtime.stack.inboxQueueUrl,
-          join(runtime.stateDir, "notifications"),
-        );
-      }
+      await saveInbox(runtime);
       const report = buildDetectionReport(result, locationsOf(runtime));
       if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else if (options.quiet) {
         const lines = renderReport(report).split("\n");
         output.stdout(`${[lines[2], lines.at(-2)].join("\n")}\n`);
       } else output.stdout(renderReport(report));
+      interruption.complete(report.exit.code);
       return report.exit.code;
     } finally {
       resolver.close();
@@ -198,6 +209,14 @@ export async function runDetectCommand(
   } catch (error) {
     progress.done();
     if (error instanceof InterruptedError) {
+      // What an earlier run left and this one judged before the signal may have been published.
+      if (runtime !== null) {
+        await saveInbox(runtime).catch((saveError: unknown) =>
+          output.stderr(
+            `driftwatch detect: notifications not saved: ${describeError(saveError)}\n`,
+          ),
+        );
+      }
       output.stderr(interruptedLine("detect"));
       return error.exitCode;
     }
@@ -208,6 +227,9 @@ export async function runDetectCommand(
     await zone?.stop();
   }
 }
+
+/** `backlog`: judging what an earlier run left (step 0); `commit`: compare, commit, publish. */
+type CyclePhase = "backlog" | "observe" | "commit";
 
 export class ZoneOptionError extends Error {
   override name = "ZoneOptionError";
@@ -220,6 +242,16 @@ async function startZone(zoneFile: string): Promise<ZoneDnsServer> {
   } catch (error) {
     throw new ZoneOptionError(`--zone ${zoneFile}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Embedded mode: the notifications the inbox queue received, into `<stateDir>/notifications`. */
+async function saveInbox(runtime: Runtime): Promise<void> {
+  if (runtime.stack === null || runtime.stateDir === null) return;
+  await saveInboxMessages(
+    runtime.clients.sqs,
+    runtime.stack.inboxQueueUrl,
+    join(runtime.stateDir, "notifications"),
+  );
 }
 
 function locationsOf(runtime: Runtime): ReportLocations {

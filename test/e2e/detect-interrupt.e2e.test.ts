@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,11 +7,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type DetectCommandOptions, runDetectCommand } from "#cli/commands/detect";
 import { EXIT_DRIFT, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "#cli/exit-codes";
+import { type Interruption, watchInterrupts } from "#cli/interrupt";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { type CliProcess, type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { detectJsonArgs } from "#test/helpers/detect-args";
-import { type AwsVersion, awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
+import {
+  type AwsVersion,
+  awsIpRangesUrl,
+  CLOUDFRONT_URL,
+  readAwsIpRanges,
+} from "#test/helpers/feed-fixtures";
 
 /**
  * `driftwatch detect` stopped part-way, as a user or a scheduler stops it: killed outright, or
@@ -66,6 +74,17 @@ function reportOf(run: CliRun): {
   }
 }
 
+/**
+ * The next run reads both feeds after a stopped one. An archive on disk does not mean its pointer
+ * has moved: a run stopped in between leaves the old pointer, and the feed is read again as
+ * `updated`. What is promised is that no pointer names an archive that is not there: that would
+ * be a `warning` (a lost snapshot recovered) or a failing feed.
+ */
+function expectFeedsReadAfterStop(report: ReturnType<typeof reportOf>): void {
+  for (const feed of report.feeds) expect(["unchanged", "updated"]).toContain(feed.status);
+  expect(report.feeds.map((f) => f.warning)).toEqual([undefined, undefined]);
+}
+
 describe("driftwatch detect, stopped while resolving", () => {
   let dns: ZoneDnsServer;
   let silent: Socket;
@@ -117,8 +136,6 @@ describe("driftwatch detect, stopped while resolving", () => {
     const stateDir = await newStateDir();
     const stuck = stuckRun(stateDir);
     const archivedBeforeKill = await bothArchivesOnDisk(stateDir, 20_000);
-    // Leave the feed pointers that follow each archive time to land.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     // Act
     stuck.child.kill("SIGKILL");
@@ -128,10 +145,7 @@ describe("driftwatch detect, stopped while resolving", () => {
     // Assess
     expect(killed.signal).toBe("SIGKILL");
     expect([EXIT_OK, EXIT_DRIFT], next.stderr).toContain(next.code);
-    const report = reportOf(next);
-    expect(report.feeds.map((f) => f.status)).toEqual(["unchanged", "unchanged"]);
-    // Not even a recovered loss: the archive each pointer names was there.
-    expect(report.feeds.map((f) => f.warning)).toEqual([undefined, undefined]);
+    expectFeedsReadAfterStop(reportOf(next));
     expect(archivedBeforeKill).toBe(true);
   }, 90_000);
 
@@ -161,10 +175,169 @@ describe("driftwatch detect, stopped while resolving", () => {
       );
       expect(interrupted.stdout).toBe("");
       expect([EXIT_OK, EXIT_DRIFT], next.stderr).toContain(next.code);
-      expect(reportOf(next).feeds.map((f) => f.status)).toEqual(["unchanged", "unchanged"]);
+      expectFeedsReadAfterStop(reportOf(next));
     },
     90_000,
   );
+});
+
+describe("driftwatch detect, interrupted at a given stage of its cycle (in process)", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** One run's inputs; `at`: the signal is sent as soon as the progress line first matches it. */
+  interface StagedRun {
+    stateDir: string;
+    zone: "clearswift.zone" | "clearswift-v2.zone";
+    awsIpRangesUrl: string;
+    at?: RegExp;
+    signal?: "SIGINT" | "SIGTERM";
+    /** Sees every progress line. */
+    watch?: (line: string) => void;
+  }
+
+  /** One `detect` run, as the action runs it, with a real signal listener on a fake process. */
+  async function detect(run: StagedRun) {
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    const interruption: Interruption = watchInterrupts({
+      signals: signals as unknown as Pick<NodeJS.Process, "on" | "off">,
+      exit: (code) => exits.push(code),
+    });
+    let sent = false;
+    const terminal = {
+      isTTY: true,
+      columns: 200,
+      write(line: string) {
+        run.watch?.(line);
+        if (run.at !== undefined && !sent && run.at.test(line)) {
+          sent = true;
+          signals.emit(run.signal ?? "SIGINT");
+        }
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
+    const options: DetectCommandOptions = {
+      dnsServer: [],
+      stateDir: run.stateDir,
+      awsIpRangesUrl: run.awsIpRangesUrl,
+      cloudfrontUrl: CLOUDFRONT_URL,
+      catalogue: DEFAULT_CATALOGUE_PATH,
+      samples: 1,
+      timeoutMs: 2_000,
+      deadline: 30,
+      failureThreshold: 3,
+      zone: join(ROOT, "fixtures/dns", run.zone),
+    };
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    try {
+      const code = await runDetectCommand(
+        options,
+        {
+          stdout: (text) => stdout.push(text),
+          stderr: (text) => stderr.push(text),
+          progressStream: terminal,
+        },
+        {},
+        () => new Date(),
+        interruption,
+      );
+      return { code, sent, exits, stdout: stdout.join(""), stderr: stderr.join("") };
+    } finally {
+      interruption.dispose();
+    }
+  }
+
+  /** A state directory where a healthy first run (clearswift.zone) has been recorded. */
+  async function afterFirstRun(): Promise<string> {
+    const stateDir = await mkdtemp(join(tmpdir(), "driftwatch-e2e-interrupt-stage-"));
+    dirs.push(stateDir);
+    const first = await detect({
+      stateDir,
+      zone: "clearswift.zone",
+      awsIpRangesUrl: awsIpRangesUrl("2026-08-21-18-57-05"),
+    });
+    expect(first.code, first.stderr).toBe(EXIT_OK);
+    return stateDir;
+  }
+
+  /** The scripted drift (new `high` events) of clearswift-v2.zone, with a newer ip-ranges.json. */
+  const drifted = (stateDir: string): StagedRun => ({
+    stateDir,
+    zone: "clearswift-v2.zone",
+    awsIpRangesUrl: awsIpRangesUrl("2026-08-21-21-17-05"),
+  });
+
+  const notificationsIn = async (stateDir: string) =>
+    (await readdir(join(stateDir, "notifications")).catch(() => [])).filter((f) =>
+      f.endsWith(".json"),
+    );
+
+  it.each([["SIGINT"], ["SIGTERM"]] as const)(
+    "%s once observation is done: the run is completed, notified and exits 2 for its new drift",
+    async (signal) => {
+      // Prepare
+      const stateDir = await afterFirstRun();
+      const notifiedBefore = await notificationsIn(stateDir);
+
+      // Act: the signal comes as the cycle starts comparing and committing
+      const interrupted = await detect({ ...drifted(stateDir), at: /comparing/, signal });
+      const next = await detect(drifted(stateDir));
+
+      // Assess
+      expect(interrupted.sent).toBe(true);
+      expect(interrupted.code, interrupted.stderr).toBe(EXIT_DRIFT);
+      expect(interrupted.stderr).toContain(
+        `driftwatch detect: ${signal} came after observation was done; the run was completed\n`,
+      );
+      expect(interrupted.stderr).not.toContain("interrupted;");
+      expect(interrupted.stdout).toContain("applianceupdate.clearswift.com");
+      expect(interrupted.exits).toEqual([]);
+      expect((await notificationsIn(stateDir)).length).toBeGreaterThan(notifiedBefore.length);
+      // Its events were committed by it: the next run has nothing new to act on.
+      expect(next.code, next.stderr).toBe(EXIT_OK);
+    },
+    60_000,
+  );
+
+  it("SIGINT as the last observation lands, just before comparing: abandoned (130), and the next run acts on the drift", async () => {
+    // Prepare: ip-ranges.json is answered only once every lookup is done, so the feeds are the
+    // last observation, and the signal comes with them, just before the cycle would compare.
+    const stateDir = await afterFirstRun();
+    const body = await readAwsIpRanges("2026-08-21-21-17-05");
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const feedServer = createServer((_, response) => {
+      void released.then(() => response.end(body));
+    });
+    await new Promise<void>((resolve) => feedServer.listen(0, "127.0.0.1", resolve));
+    const { port } = feedServer.address() as AddressInfo;
+
+    // Act
+    const interrupted = await detect({
+      ...drifted(stateDir),
+      awsIpRangesUrl: `http://127.0.0.1:${port}/ip-ranges.json`,
+      at: /feeds fetched 2\/2/,
+      // Leave the lookups' observations time to be saved before the feed is answered.
+      watch: (line) => {
+        if (/hosts resolved ([1-9]\d*)\/\1(?!\d)/.test(line)) setTimeout(release, 300);
+      },
+    });
+    await new Promise<void>((resolve) => feedServer.close(() => resolve()));
+    const next = await detect(drifted(stateDir));
+
+    // Assess
+    expect(interrupted.sent).toBe(true);
+    expect(interrupted.code, interrupted.stderr).toBe(EXIT_SIGINT);
+    expect(interrupted.stdout).toBe("");
+    expect(next.code, next.stderr).toBe(EXIT_DRIFT);
+    expect(next.stdout).toContain("applianceupdate.clearswift.com");
+  }, 60_000);
 });
 
 describe("driftwatch resolve and feeds, interrupted while waiting for an answer", () => {

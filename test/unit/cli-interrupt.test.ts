@@ -100,14 +100,13 @@ describe("watchInterrupts", () => {
     interruption.dispose();
   });
 
-  it("exits once the grace period after the first signal is over, even when disposed", () => {
+  it("exits once the grace period after the first signal is over", () => {
     // Prepare
     vi.useFakeTimers();
     const { signals, exits, interruption } = watched(5_000);
 
     // Act
     signals.emit("SIGINT");
-    interruption.dispose();
     vi.advanceTimersByTime(4_999);
     const beforeGrace = [...exits];
     vi.advanceTimersByTime(1);
@@ -115,6 +114,36 @@ describe("watchInterrupts", () => {
     // Assess
     expect(beforeGrace).toEqual([]);
     expect(exits).toEqual([EXIT_SIGINT]);
+    interruption.dispose();
+  });
+
+  it("does not exit after the grace period once disposed: the command returned its own code", () => {
+    // Prepare: a signal after the work was done, then a clean-up that outlasts the grace period
+    vi.useFakeTimers();
+    const { signals, exits, interruption } = watched(5_000);
+    signals.emit("SIGTERM");
+
+    // Act
+    interruption.dispose();
+    vi.advanceTimersByTime(60_000);
+
+    // Assess
+    expect(exits).toEqual([]);
+  });
+
+  it("exits with the command's own code when the grace period ends after it completed", () => {
+    // Prepare
+    vi.useFakeTimers();
+    const { signals, exits, interruption } = watched(5_000);
+    signals.emit("SIGINT");
+
+    // Act: the run was let finish, its code is known, and its clean-up hangs
+    interruption.complete(2);
+    vi.advanceTimersByTime(5_000);
+
+    // Assess
+    expect(exits).toEqual([2]);
+    interruption.dispose();
   });
 
   it("stops listening when disposed", () => {
