@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "#cli/main";
 import { loadCatalogueFile } from "#shared/catalogue/load";
@@ -177,6 +177,31 @@ describe("fault: the current snapshot is gone from the archive bucket", () => {
     expect(await archived(missing)).toBe(true);
     const matchers = await loadCurrentRangeMatchers(feedDeps(stack));
     expect(matchers.get("aws-ip-ranges")?.meta.archiveKey).toBe(missing);
+  });
+
+  it("restores a corrupt object that still carries the original sha256 metadata", async () => {
+    // Prepare: the object's bytes are damaged in place, its metadata left as it was.
+    await ingestAws(awsIpRangesUrl("2026-08-21-21-17-05"), "2026-08-21T21:20:00Z");
+    const pointer = await feedDeps(stack).pointers.get("aws-ip-ranges");
+    const key = pointer?.meta.archiveKey ?? "";
+    const stored = await feedDeps(stack).archive.get(key);
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucketName,
+        Key: key,
+        Body: new TextEncoder().encode('{"syncToken": "truncated'),
+        ContentType: "application/json",
+        Metadata: stored?.metadata,
+      }),
+    );
+
+    // Act
+    const result = await ingestAws(awsIpRangesUrl("2026-08-21-21-17-05"), "2026-08-21T22:20:00Z");
+
+    // Assess
+    expect(result.warning).toContain(`archived snapshot ${key} is not a valid snapshot`);
+    const matchers = await loadCurrentRangeMatchers(feedDeps(stack));
+    expect(matchers.get("aws-ip-ranges")?.meta.archiveKey).toBe(key);
   });
 
   it("leaves the feed without a matcher when it is unreachable too, without throwing", async () => {

@@ -351,19 +351,28 @@ async function readStoredSnapshot(
   }
 }
 
-/** Puts back the bytes of the current snapshot, downloaded again, with the pointer's metadata. */
+/**
+ * Puts back the bytes of the current snapshot, downloaded again, with the pointer's metadata.
+ * Always written: a corrupt object may still carry the original bytes' `sha256` metadata.
+ */
 async function restoreArchivedSnapshot(
   archive: ObjectArchive,
   meta: FeedSnapshotMeta,
   fetched: { bytes: Uint8Array },
 ): Promise<void> {
-  await archive.putIfChanged(meta.archiveKey, fetched.bytes, "application/json", {
-    feed: meta.feed,
-    ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
-    ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
-    fetchedAt: meta.fetchedAt,
-    source: meta.source,
-  });
+  await archive.putIfChanged(
+    meta.archiveKey,
+    fetched.bytes,
+    "application/json",
+    {
+      feed: meta.feed,
+      ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
+      ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
+      fetchedAt: meta.fetchedAt,
+      source: meta.source,
+    },
+    { overwrite: true },
+  );
 }
 
 /**

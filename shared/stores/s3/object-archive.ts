@@ -24,12 +24,15 @@ export interface ObjectArchive {
   /**
    * Writes `bytes` under `key` unless an object with the same bytes is already there. Returns
    * whether it wrote. The object carries `metadata` plus `sha256` (hex of the bytes).
+   * `overwrite` writes without that check: to restore an object found corrupt, whose stored
+   * `sha256` metadata may still name the original bytes.
    */
   putIfChanged(
     key: string,
     bytes: Uint8Array,
     contentType: string,
     metadata?: Record<string, string>,
+    options?: { overwrite?: boolean },
   ): Promise<boolean>;
   /** The object, or null when the key does not exist. */
   get(key: string): Promise<ArchivedObject | null>;
@@ -66,9 +69,9 @@ export function createS3ObjectArchive(deps: { s3: S3Client; bucketName: string }
   }
 
   return {
-    async putIfChanged(key, bytes, contentType, metadata = {}) {
+    async putIfChanged(key, bytes, contentType, metadata = {}, options = {}) {
       const sha256 = createHash("sha256").update(bytes).digest("hex");
-      const existing = await head(key, true);
+      const existing = options.overwrite === true ? null : await head(key, true);
       if (existing !== null) {
         const storedSha = existing.Metadata?.sha256;
         // Objects restored without metadata still carry an ETag: the md5 of a single-part put.
