@@ -16,6 +16,13 @@ const { main } = await import("../cli/main.ts");
 const { EXIT_SIGINT, EXIT_SIGTERM } = await import("../cli/exit-codes.ts");
 const code = await main(process.argv.slice(2));
 // An interrupted command has closed its store: a download or lookup it abandoned must not keep
-// the process alive (stdout and stderr are written synchronously to files, pipes and terminals).
-if (code === EXIT_SIGINT || code === EXIT_SIGTERM) process.exit(code);
+// the process alive, so it exits explicitly. Writes to files and terminals are synchronous, but
+// Node documents writes to pipes as asynchronous on POSIX (they usually complete at once on Linux,
+// not on macOS): exit once what was written is flushed, or after a second if a reader stalls.
+if (code === EXIT_SIGINT || code === EXIT_SIGTERM) {
+  setTimeout(() => process.exit(code), 1_000);
+  const flushed = (stream) => new Promise((resolve) => stream.write("", () => resolve()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
 process.exitCode = code;

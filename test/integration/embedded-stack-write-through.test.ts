@@ -10,7 +10,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
+import {
+  type EmbeddedStack,
+  type EmbeddedStackOptions,
+  startEmbeddedStack,
+} from "#shared/local/embedded-stack";
 
 /**
  * The embedded bucket's mirror is written through: what the bucket accepted is on disk when the
@@ -30,7 +34,10 @@ describe("embedded stack, bucket written through to disk", () => {
     dirs.push(dir);
     return dir;
   };
-  const started = async (stateDir: string, neededArchives?: () => Promise<string[]>) => {
+  const started = async (
+    stateDir: string,
+    neededArchives?: EmbeddedStackOptions["neededArchives"],
+  ) => {
     const stack = await startEmbeddedStack({
       stateDir,
       ...(neededArchives ? { neededArchives } : {}),
@@ -75,18 +82,22 @@ describe("embedded stack, bucket written through to disk", () => {
     const afterKill = await newStateDir();
     await cp(stateDir, afterKill, { recursive: true });
 
-    // Act: a fresh stack on that copy loads the archive the item names
-    const second = await started(afterKill, async () => {
-      const pointer = await first.clients.documents.send(
-        new GetCommand({ TableName: first.tableName, Key: { pk: "TEST#POINTER", sk: "CURRENT" } }),
+    // Act: a fresh stack on that copy reads the item from the copied table, as `openRuntime`
+    // reads the feed pointers, and loads the archive it names
+    let named: unknown;
+    const second = await started(afterKill, async (clients, tableName) => {
+      const pointer = await clients.documents.send(
+        new GetCommand({ TableName: tableName, Key: { pk: "TEST#POINTER", sk: "CURRENT" } }),
       );
-      return [String(pointer.Item?.archiveKey)];
+      named = pointer.Item?.archiveKey;
+      return typeof named === "string" ? [named] : [];
     });
     const object = await second.clients.s3.send(
       new GetObjectCommand({ Bucket: second.bucketName, Key: archiveKey }),
     );
 
     // Assess
+    expect(named).toBe(archiveKey);
     expect(await object.Body?.transformToString()).toBe('{"prefixes":[]}');
   });
 
