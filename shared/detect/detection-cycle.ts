@@ -61,6 +61,10 @@ export interface DetectionCycleInput {
   feeds: { id: FeedId; url: string }[];
   resolveOptions?: Partial<ResolveOptions>;
   feedOptions: FeedIngestOptions;
+  /**
+   * Called at each stage boundary, synchronously from the cycle: a callback that throws stops the
+   * cycle there (the CLI stops an interrupted run before "compare", so it commits nothing).
+   */
   onProgress?: (stage: CycleStage) => void;
 }
 
