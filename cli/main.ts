@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerCatalogueCommands } from "#cli/commands/catalogue";
 import { registerDemoCommand } from "#cli/commands/demo";
@@ -11,6 +12,7 @@ import { describeError } from "#cli/options";
 export function buildProgram(): Command {
   const program = new Command("driftwatch")
     .description("Drift detector for firewall allowlists")
+    .version(packageVersion(), "-V, --version", "the driftwatch version")
     .exitOverride();
   registerDetectCommand(program);
   registerCatalogueCommands(program);
@@ -31,4 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`driftwatch: ${describeError(error)}\n`);
     return 1;
   }
+}
+
+function packageVersion(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
 }

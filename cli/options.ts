@@ -60,15 +60,25 @@ export function collectDnsServers(value: string, previous: string[]): string[] {
 export function dnsServerOption(): Option {
   return new Option(
     "--dns-server <host[:port]>",
-    "a resolver to ask (repeatable: several vantage points); default: the system's",
+    "a resolver to ask (repeatable: several vantage points)",
   )
     .argParser(collectDnsServers)
-    .default([] as string[]);
+    .default([] as string[], "the system's resolvers");
 }
 
 /** `--state-dir`: the embedded store's directory (unused when the AWS variables are set). */
 export function stateDirOption(description = "where state persists between runs"): Option {
-  return new Option("--state-dir <dir>", description).default(DEFAULT_STATE_DIR);
+  return new Option("--state-dir <dir>", description)
+    .argParser(nonEmpty("--state-dir"))
+    .default(DEFAULT_STATE_DIR);
+}
+
+/** A flag whose value must not be empty (`--state-dir "$UNSET"` would write into the cwd). */
+export function nonEmpty(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === "") throw new InvalidArgumentError(`${flag} must not be empty`);
+    return value;
+  };
 }
 
 /** `--samples`: queries per name and resolver; each command words its help its own way. */

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
@@ -106,11 +106,13 @@ export function registerHistoryCommands(program: Command): void {
     .command("events")
     .description("The committed change events, newest first")
     .option("--since <date|iso>", "committed at or after this (YYYY-MM-DD: the start of that day)")
-    .option(
-      "--type <type>",
-      `only this event type (repeatable): ${DRIFT_EVENT_TYPES.join(", ")}`,
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+    .addOption(
+      new Option(
+        "--type <type>",
+        `only this event type (repeatable): ${DRIFT_EVENT_TYPES.join(", ")}`,
+      )
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([] as string[], "every type"),
     )
     .option(
       "--limit <n>",

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
-import { describe, expect, it } from "vitest";
-import { describeError, feedUrl } from "#cli/options";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "#cli/main";
+import { describeError, feedUrl, nonEmpty } from "#cli/options";
 
 describe("describeError", () => {
   it("adds the cause's message when the error's own message does not carry it", () => {
@@ -63,4 +65,41 @@ describe("the feed URL flags", () => {
       expect(parsing).toThrow("--aws-ip-ranges-url must be an http://, https:// or file:// URL");
     },
   );
+});
+
+describe("--state-dir", () => {
+  it("refuses an empty directory, which would put the state in the working directory", () => {
+    // Prepare
+    const parse = nonEmpty("--state-dir");
+
+    // Act
+    const attempts = ["", "  "].map((value) => () => parse(value));
+
+    // Assess
+    for (const attempt of attempts) {
+      expect(attempt).toThrow(new InvalidArgumentError("--state-dir must not be empty"));
+    }
+    expect(parse(".driftwatch")).toBe(".driftwatch");
+  });
+});
+
+describe("driftwatch --version", () => {
+  it("prints the package version and exits 0", async () => {
+    // Prepare
+    const written: string[] = [];
+    const write = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+
+    // Act
+    const code = await main(["--version"]).finally(() => write.mockRestore());
+
+    // Assess
+    expect(code).toBe(0);
+    expect(written.join("")).toBe(`${version}\n`);
+  });
 });
