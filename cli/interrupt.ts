@@ -101,6 +101,12 @@ export function watchInterrupts(options: InterruptOptions = {}): Interruption {
       }
       received = signal;
       reject(new InterruptedError(signal));
+      // The abandoned work can still fail once its store is closed under it (dynalite throws
+      // "Database is closed" from a callback, after the command has said it was interrupted):
+      // that is the abandonment itself, not a new error. Kept after dispose(), for the same reason.
+      const abandoned = () => exit(completedWith ?? exitCodeOf(signal));
+      signals.on("uncaughtException", abandoned);
+      signals.on("unhandledRejection", abandoned);
       // Unref'd: it ends the process only if something would otherwise keep it alive.
       graceExit = setTimeout(() => exit(completedWith ?? exitCodeOf(signal)), graceMs).unref();
     };

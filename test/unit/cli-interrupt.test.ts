@@ -165,4 +165,31 @@ describe("watchInterrupts", () => {
       "driftwatch detect: interrupted; what was saved is kept and the next run judges it\n",
     );
   });
+
+  it("exits with the signal's code, not a crash, when the abandoned work fails after the store closed", () => {
+    // Prepare
+    const { signals, exits, interruption } = watched();
+    const before = signals.listenerCount("uncaughtException");
+
+    // Act
+    signals.emit("SIGINT");
+    interruption.dispose();
+    signals.emit("uncaughtException", new Error("Database is closed"));
+
+    // Assess
+    expect(before).toBe(0);
+    expect(exits).toEqual([EXIT_SIGINT]);
+  });
+
+  it("leaves uncaught errors alone while no signal came", () => {
+    // Prepare
+    const { signals, interruption } = watched();
+
+    // Act
+    interruption.dispose();
+
+    // Assess
+    expect(signals.listenerCount("uncaughtException")).toBe(0);
+    expect(signals.listenerCount("unhandledRejection")).toBe(0);
+  });
 });
