@@ -148,6 +148,9 @@ export async function runCatalogueList(
     if (options.fromStore && options.catalogue !== undefined) {
       throw new CatalogueCommandError("use either --catalogue FILE or --from-store, not both");
     }
+    if (!options.fromStore && options.id !== undefined) {
+      throw new CatalogueCommandError("--id needs --from-store (a file holds one catalogue)");
+    }
     const catalogue = options.fromStore
       ? await withCatalogueStore(options.stateDir ?? DEFAULT_STATE_DIR, env, (store) =>
           loadFromStore(store, options.id),
@@ -216,7 +219,12 @@ export async function runCatalogueExtract(
     const json = `${JSON.stringify(draft, null, 2)}\n`;
     const summary = `drafted ${describeCatalogue(listCatalogue(draft))}; ${draft.mentions?.length ?? 0} mentions; review it before use\n`;
     if (options.out !== undefined) {
-      await writeFile(options.out, json);
+      await writeFile(options.out, json).catch((error: unknown) => {
+        throw new CatalogueCommandError(
+          `cannot write --out ${options.out}: ${error instanceof Error ? error.message : error}`,
+          { cause: error },
+        );
+      });
       output.stdout(`${options.out}: ${summary}`);
     } else {
       output.stdout(json);

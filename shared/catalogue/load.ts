@@ -37,8 +37,17 @@ export class CatalogueSyntaxError extends Error {
     readonly source: string,
     options: ErrorOptions & { cause: SyntaxError },
   ) {
-    super(`${source} is not valid JSON: ${options.cause.message}`, options);
+    super(`${source} is not valid JSON: ${printable(options.cause.message)}`, options);
   }
+}
+
+/** Control and non-ASCII bytes of a binary file quoted in a message, as `\xNN` escapes. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\uffff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : "?";
+  });
 }
 
 /** The catalogue file cannot be read. */
@@ -115,6 +124,11 @@ export function parseCatalogue(input: unknown, source?: string): Catalogue {
 /** Parses catalogue JSON text; `source` names the file in errors. */
 export function parseCatalogueJson(text: string, source: string): Catalogue {
   let input: unknown;
+  if (text.startsWith("\u001f\ufffd") || text.startsWith("\u001f\u008b")) {
+    throw new CatalogueSyntaxError(source, {
+      cause: new SyntaxError("the file is gzip-compressed; decompress it first (gunzip)"),
+    });
+  }
   try {
     input = JSON.parse(text);
   } catch (error) {

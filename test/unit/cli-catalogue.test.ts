@@ -83,6 +83,50 @@ describe("driftwatch catalogue (in-process)", () => {
     expect(result.stderr).toContain(`driftwatch: ${file} is not valid JSON`);
   });
 
+  it("validate: says a gzipped file is compressed, and quotes a binary byte as an escape", async () => {
+    // Prepare
+    const binary = join(dir, "binary.json");
+    await writeFile(binary, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x01, 0x7d]));
+
+    // Act
+    const gzipped = await run(
+      "catalogue",
+      "validate",
+      "fixtures/feeds/cloudfront/list-cloudfront-ips.json.gz",
+    );
+    const withControl = await run("catalogue", "validate", binary);
+
+    // Assess
+    expect(gzipped.code).toBe(1);
+    expect(gzipped.stderr).toBe(
+      "driftwatch: fixtures/feeds/cloudfront/list-cloudfront-ips.json.gz is not valid JSON: the file is gzip-compressed; decompress it first (gunzip)\n",
+    );
+    expect(withControl.code).toBe(1);
+    expect(withControl.stderr).toContain("Unexpected token '\\x01'");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+    expect(withControl.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
+  it("list: --id without --from-store is refused, not ignored", async () => {
+    const result = await run("catalogue", "list", "--id", "another");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "driftwatch: --id needs --from-store (a file holds one catalogue)\n",
+    );
+  });
+
+  it("extract: names --out when the draft cannot be written there", async () => {
+    const result = await run(
+      "catalogue",
+      "extract",
+      "README.md",
+      "--out",
+      join(dir, "no", "such", "x.json"),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^driftwatch: cannot write --out .*x\.json: ENOENT/);
+  });
+
   it("validate: exits 1 when the file does not exist", async () => {
     const result = await run("catalogue", "validate", join(dir, "absent.json"));
     expect(result.code).toBe(1);
