@@ -27,11 +27,14 @@ import {
 } from "./ports";
 import type { IpSpaceChangedNotification } from "./schema";
 import {
+  checkNotFromTheFuture,
   checkNotificationMd5,
   checkPrefixCounts,
   compareSyncTokens,
+  DEFAULT_FUTURE_TOLERANCE_SECONDS,
   type FeedSnapshot,
   feedPrefixKey,
+  isFutureSyncToken,
   parseFeedSnapshot,
 } from "./snapshot";
 
@@ -46,6 +49,11 @@ export interface FeedIngestOptions {
   grace: FeedGrace;
   /** Reject a snapshot with fewer than this share of the previous one's prefixes (per family). */
   minPrefixRatio?: number;
+  /**
+   * Reject an ip-ranges.json whose syncToken or createDate is more than this many seconds after
+   * `now`; a stored syncToken beyond it is not used to order versions (default one day).
+   */
+  futureToleranceSeconds?: number;
 }
 
 export const DEFAULT_MIN_PREFIX_RATIO = 0.5;
@@ -72,7 +80,8 @@ export interface IngestFeedsInput {
  * 2. A notification whose syncToken is not newer than the stored one: `stale-ignored`, no download.
  *    Then read the current snapshot back from the archive (the base of the diff in 8).
  * 3. Fetch with If-None-Match / If-Modified-Since; a 304 is `unchanged` (no download).
- * 4. Parse and verify: JSON not HTML, not truncated, schema, CIDRs, no empty list.
+ * 4. Parse and verify: JSON not HTML, not truncated, schema, CIDRs, no empty list, not dated
+ *    more than the tolerance after `now`.
  * 5. Same sha256 as the current snapshot: `unchanged`.
  * 6. ip-ranges: md5 against the notification for that syncToken; a syncToken not newer than
  *    the stored one is `stale-ignored`.
@@ -81,6 +90,10 @@ export interface IngestFeedsInput {
  * 9. Archive the raw bytes, content-addressed (skipped when already there).
  * 10. Replace the pointer, conditional on the version read in 1: `updated`, with the diff.
  * Unchanged ingests also advance the damping of pending removals (a removal can come due then).
+ *
+ * A stored syncToken more than the tolerance after `now` (accepted before versions were checked
+ * against the clock) is not used in 2 and 6, so a genuine version replaces it; the result carries
+ * a `warning` saying so.
  *
  * When the current snapshot cannot be read back (the archived object is missing, or is not the
  * snapshot the pointer names) the feed must not stay wedged on it, and nothing is diffed against
@@ -131,7 +144,27 @@ async function ingestFeed(
   const pointer = await deps.pointers.get(feed);
   const current = pointer?.meta ?? null;
   const lastConfirmed = pointer !== null ? { confirmedAt: pointer.confirmedAt } : {};
-  const finish = (result: FeedIngestResult): FeedIngestResult => {
+  const tolerance = input.options.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS;
+  const futureToken =
+    current?.syncToken !== undefined && isFutureSyncToken(current.syncToken, input.now, tolerance)
+      ? current.syncToken
+      : undefined;
+  const futureWarning =
+    futureToken === undefined
+      ? undefined
+      : `feed ${feed}: the stored syncToken ${futureToken} is more than ${tolerance} s after now ` +
+        `(${input.now.toISOString()}); it is not used to order versions`;
+  const finish = (outcome: FeedIngestResult): FeedIngestResult => {
+    const result =
+      futureWarning === undefined
+        ? outcome
+        : {
+            ...outcome,
+            warning:
+              outcome.warning === undefined
+                ? futureWarning
+                : `${outcome.warning}; ${futureWarning}`,
+          };
     const fields = {
       feed,
       status: result.status,
@@ -151,7 +184,7 @@ async function ingestFeed(
   };
 
   // 2.
-  const storedToken = current?.syncToken;
+  const storedToken = futureToken === undefined ? current?.syncToken : undefined;
   if (
     notification !== undefined &&
     storedToken !== undefined &&
@@ -212,6 +245,7 @@ async function ingestFeed(
     snapshot = parseFeedSnapshot(feed, fetched.bytes, {
       ...(fetched.contentType !== undefined ? { contentType: fetched.contentType } : {}),
     });
+    checkNotFromTheFuture(snapshot, input.now, tolerance);
     // 5.
     if (pointer !== null && snapshot.sha256 === pointer.meta.sha256) {
       if (unreadable !== null) await restoreArchivedSnapshot(deps.archive, pointer.meta, fetched);

@@ -10,12 +10,19 @@ import { GLOBAL_REGION } from "./snapshot";
  */
 export interface FeedRelevance {
   services: string[];
+  /**
+   * Every service of the feed, whatever `services` lists: the whole CloudFront list, including a
+   * list under a top-level key it did not have before (read under that key's name).
+   */
+  everyService?: boolean;
   /** Omitted: every region. */
   regions?: string[];
 }
 
 export function isRelevantPrefix(prefix: FeedPrefix, relevance: FeedRelevance): boolean {
-  if (!relevance.services.includes(prefix.service)) return false;
+  if (relevance.everyService !== true && !relevance.services.includes(prefix.service)) {
+    return false;
+  }
   return relevance.regions === undefined || relevance.regions.includes(prefix.region);
 }
 

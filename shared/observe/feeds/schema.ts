@@ -34,8 +34,12 @@ export const AwsIpRangesDocument = z.object({
 });
 export type AwsIpRangesDocument = z.infer<typeof AwsIpRangesDocument>;
 
-/** `http://d7uri8nf7uskq.cloudfront.net/tools/list-cloudfront-ips`: IPv4 CIDRs, no version. */
-export const CloudFrontIpListDocument = z.object({
+/**
+ * `http://d7uri8nf7uskq.cloudfront.net/tools/list-cloudfront-ips`: IPv4 CIDRs, no version. Other
+ * top-level keys are kept (not stripped): the snapshot reads a list of CIDRs under a new key as
+ * one more list and rejects anything else, so no prefix is silently dropped.
+ */
+export const CloudFrontIpListDocument = z.looseObject({
   CLOUDFRONT_GLOBAL_IP_LIST: z.array(z.string()),
   CLOUDFRONT_REGIONAL_EDGE_IP_LIST: z.array(z.string()),
 });

@@ -144,6 +144,16 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
   return { syncToken, createDate, prefixes };
 }
 
+const KNOWN_CLOUDFRONT_LISTS: readonly (readonly [string, string])[] = [
+  ["CLOUDFRONT_GLOBAL_IP_LIST", CLOUDFRONT_GLOBAL],
+  ["CLOUDFRONT_REGIONAL_EDGE_IP_LIST", CLOUDFRONT_REGIONAL_EDGE],
+];
+
+/**
+ * The two known lists, each required and non-empty, plus any other top-level key whose value is
+ * a list of CIDRs (AWS may move prefixes to a new list: dropping it would read them as
+ * withdrawn), named by its key without `_IP_LIST`. Anything else unexpected rejects the feed.
+ */
 function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
   const parsed = CloudFrontIpListDocument.safeParse(document);
   if (!parsed.success) {
@@ -151,17 +161,18 @@ function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
       cause: parsed.error,
     });
   }
-  const lists: [string, string, string[]][] = [
-    ["CLOUDFRONT_GLOBAL_IP_LIST", CLOUDFRONT_GLOBAL, parsed.data.CLOUDFRONT_GLOBAL_IP_LIST],
-    [
-      "CLOUDFRONT_REGIONAL_EDGE_IP_LIST",
-      CLOUDFRONT_REGIONAL_EDGE,
-      parsed.data.CLOUDFRONT_REGIONAL_EDGE_IP_LIST,
-    ],
-  ];
+  const known = new Set(KNOWN_CLOUDFRONT_LISTS.map(([field]) => field));
+  const lists: [string, string, string[]][] = KNOWN_CLOUDFRONT_LISTS.map(([field, service]) => {
+    const list = parsed.data[field] as string[];
+    if (list.length === 0) throw new FeedRejectedError(feed, `empty list: ${field} has no entries`);
+    return [field, service, list];
+  });
+  for (const [field, value] of Object.entries(parsed.data)) {
+    if (known.has(field)) continue;
+    lists.push([field, cloudFrontListService(field), extraCidrList(feed, field, value)]);
+  }
   const prefixes: FeedPrefix[] = [];
   for (const [field, service, list] of lists) {
-    if (list.length === 0) throw new FeedRejectedError(feed, `empty list: ${field} has no entries`);
     list.forEach((prefix, i) => {
       const family = prefix.includes(":") ? 6 : 4;
       prefixes.push({
@@ -174,6 +185,33 @@ function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
     });
   }
   return { prefixes };
+}
+
+/** `CLOUDFRONT_ORIGIN_FACING_IP_LIST` -> `CLOUDFRONT_ORIGIN_FACING`, as the known lists are named. */
+function cloudFrontListService(field: string): string {
+  return field.endsWith("_IP_LIST") && field.length > "_IP_LIST".length
+    ? field.slice(0, -"_IP_LIST".length)
+    : field;
+}
+
+/** An unknown key's value, when it is a list of strings (each then checked as a CIDR). */
+function extraCidrList(feed: FeedId, field: string, value: unknown): string[] {
+  const unexpected = (what: string) =>
+    new FeedRejectedError(feed, `unexpected key ${JSON.stringify(field)}: ${what}`);
+  if (field.trim() === "") throw unexpected("an empty name");
+  if (!Array.isArray(value)) throw unexpected(`${kindOf(value)}, not a list of CIDRs`);
+  value.forEach((entry, i) => {
+    if (typeof entry !== "string")
+      throw unexpected(`${field}[${i}] is ${kindOf(entry)}, not a CIDR`);
+  });
+  return value as string[];
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type}`;
 }
 
 /** The prefix in normal form (see `parseFeedCidr`), so one network has one key in a diff. */
@@ -234,6 +272,60 @@ export function checkNotificationMd5(
     );
   }
   return "verified";
+}
+
+/** How far after `now` a version may be dated (AWS's clock ahead of ours): one day. */
+export const DEFAULT_FUTURE_TOLERANCE_SECONDS = 86_400;
+
+/**
+ * Rejects an ip-ranges.json dated more than `toleranceSeconds` after `now`, by its syncToken or
+ * its createDate: accepted, such a version would make every genuine one look older ("not newer
+ * than the stored …") and freeze the feed.
+ */
+export function checkNotFromTheFuture(
+  snapshot: Pick<FeedSnapshot, "feed" | "syncToken" | "createDate">,
+  now: Date,
+  toleranceSeconds: number,
+): void {
+  const after = `is more than ${toleranceSeconds} s after now (${now.toISOString()})`;
+  if (
+    snapshot.syncToken !== undefined &&
+    isFutureSyncToken(snapshot.syncToken, now, toleranceSeconds)
+  ) {
+    const at = syncTokenTime(snapshot.syncToken);
+    throw new FeedRejectedError(
+      snapshot.feed,
+      `syncToken ${snapshot.syncToken}${at === null ? "" : ` (${at.toISOString()})`} ${after}`,
+    );
+  }
+  if (snapshot.createDate !== undefined) {
+    const at = createDateTime(snapshot.createDate);
+    if (at !== null && at.getTime() > now.getTime() + toleranceSeconds * 1000) {
+      throw new FeedRejectedError(
+        snapshot.feed,
+        `createDate ${snapshot.createDate} (${at.toISOString()}) ${after}`,
+      );
+    }
+  }
+}
+
+/** True when an epoch-seconds syncToken lies more than `toleranceSeconds` after `now`. */
+export function isFutureSyncToken(token: string, now: Date, toleranceSeconds: number): boolean {
+  const limit = BigInt(Math.floor(now.getTime() / 1000)) + BigInt(Math.floor(toleranceSeconds));
+  return BigInt(token) > limit;
+}
+
+/** The syncToken as a date; null when it is too large to be one. */
+function syncTokenTime(token: string): Date | null {
+  const at = new Date(Number(token) * 1000);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+/** `yyyy-mm-dd-hh-mm-ss` (UTC) as a date; null when it is not one. */
+function createDateTime(createDate: string): Date | null {
+  const [y, mo, d, h, mi, s] = createDate.split("-").map(Number) as number[];
+  const at = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s));
+  return Number.isNaN(at.getTime()) ? null : at;
 }
 
 /** Compares two epoch-seconds syncTokens: negative, zero or positive. */
