@@ -1,8 +1,23 @@
-import { mkdir, mkdtemp, rmdir, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import {
+  link,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
 import type { FeedId } from "#shared/domain/feed";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
+import { writeThroughNotifier } from "#shared/local/inbox";
+import type { Notifier } from "#shared/notify/ports";
 import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
 
 const FEED_IDS: readonly FeedId[] = ["aws-ip-ranges", "cloudfront"];
@@ -24,11 +39,61 @@ export interface Runtime {
   /** Embedded mode only. */
   stack: EmbeddedStack | null;
   stateDir: string | null;
+  /**
+   * The notifier a cycle publishes with. Embedded mode: each notification SNS accepted is also
+   * written to `<stateDir>/notifications/` before `publish` returns (the fauxqs inbox lives in
+   * memory), so it is on disk before its change set is marked published.
+   */
+  localNotifier(notifier: Notifier): Notifier;
+  /**
+   * Embedded mode: the last delivered report (`recordReport`), or null when there is none to go
+   * by (AWS mode, or a state directory from a version that kept no such record).
+   */
+  lastReport(): Promise<DeliveredReport | null>;
+  /** Embedded mode: records that `report` was delivered (atomically). No-op in AWS mode. */
+  recordReport(report: DeliveredReport): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * The watermark of `driftwatch detect`'s "new": a run whose report was delivered records it, and
+ * the next run counts as new every change committed after `committedThrough`, by any run (one
+ * killed or interrupted before its report, too). A stopped run records nothing.
+ */
+const DeliveredReportSchema = z.object({
+  /** Null: none delivered yet (a fresh state directory); everything committed is new. */
+  runId: z.string().nullable(),
+  /** Changes committed at or before this instant (ISO) were in a delivered report. */
+  committedThrough: z.string().datetime(),
+});
+export type DeliveredReport = z.infer<typeof DeliveredReportSchema>;
+
+const REPORT_FILE = "last-report.json";
+const LOCK_FILE = "lock";
+/** A state directory's report record before any report was delivered. */
+const NOTHING_REPORTED: DeliveredReport = {
+  runId: null,
+  committedThrough: new Date(0).toISOString(),
+};
+
 export class RuntimeConfigError extends Error {
   override name = "RuntimeConfigError";
+}
+
+/** Another process has the embedded stores of this state directory open. */
+export class StateDirectoryInUseError extends Error {
+  override name = "StateDirectoryInUseError";
+  constructor(
+    readonly stateDir: string,
+    readonly pid: number,
+  ) {
+    super(`state directory ${stateDir} is in use by another driftwatch process (pid ${pid})`);
+  }
+}
+
+/** The state directory's report record is not one driftwatch wrote. */
+export class ReportRecordError extends Error {
+  override name = "ReportRecordError";
 }
 
 export const DEFAULT_STATE_DIR = ".driftwatch";
@@ -78,6 +143,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       where: `DynamoDB table ${tableName} (${region})`,
       stack: null,
       stateDir: null,
+      localNotifier: (notifier) => notifier,
+      lastReport: async () => null,
+      recordReport: async () => {},
       async close() {
         clients.destroy();
       },
@@ -85,7 +153,22 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const stateDir = resolve(options.stateDir);
   await prepareWritableDirectory(stateDir, `--state-dir ${options.stateDir}`);
-  const stack = await startEmbeddedStack({ stateDir, neededArchives: currentFeedArchives });
+  const lock = await lockStateDirectory(stateDir, options.stateDir);
+  let stack: EmbeddedStack;
+  try {
+    // A state directory whose table is not created yet has delivered no report: everything its
+    // runs commit is new until one is. One without the record (an older version) has no
+    // watermark: only a run's own changes are new until a run records one.
+    const reportFile = join(stateDir, REPORT_FILE);
+    if ((await stat(join(stateDir, "dynamodb")).catch(() => null)) === null) {
+      await writeFileAtomically(reportFile, `${JSON.stringify(NOTHING_REPORTED)}\n`);
+    }
+    stack = await startEmbeddedStack({ stateDir, neededArchives: currentFeedArchives });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const reportFile = join(stateDir, REPORT_FILE);
   return {
     mode: "embedded",
     clients: stack.clients,
@@ -95,8 +178,111 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     where: `the embedded store in ${options.stateDir}`,
     stack,
     stateDir,
-    close: () => stack.stop(),
+    localNotifier: (notifier) => writeThroughNotifier(notifier, join(stateDir, "notifications")),
+    lastReport: () => readDeliveredReport(reportFile),
+    recordReport: (report) =>
+      writeFileAtomically(reportFile, `${JSON.stringify(DeliveredReportSchema.parse(report))}\n`),
+    async close() {
+      try {
+        await stack.stop();
+      } finally {
+        await lock.release();
+      }
+    },
   };
+}
+
+async function readDeliveredReport(path: string): Promise<DeliveredReport | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new ReportRecordError(`cannot read ${path}`, { cause: error });
+  }
+  try {
+    return DeliveredReportSchema.parse(JSON.parse(text));
+  } catch (error) {
+    throw new ReportRecordError(`${path} is not a driftwatch report record: delete it`, {
+      cause: error,
+    });
+  }
+}
+
+async function writeFileAtomically(path: string, content: string): Promise<void> {
+  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
+  try {
+    await writeFile(temporary, content);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** State directories this process holds (a second runtime on one of them is refused too). */
+const heldStateDirectories = new Set<string>();
+
+/**
+ * Takes `<stateDir>/lock` (created exclusively, holding the pid): dynalite's LevelDB and the
+ * bucket's mirror are one process's at a time. A lock whose process is gone (killed, crashed) is
+ * taken over. Throws `StateDirectoryInUseError` when a live process holds it.
+ */
+async function lockStateDirectory(
+  stateDir: string,
+  shown: string,
+): Promise<{ release(): Promise<void> }> {
+  const path = join(stateDir, LOCK_FILE);
+  const mine = `${process.pid}\n`;
+  if (heldStateDirectories.has(stateDir)) throw new StateDirectoryInUseError(shown, process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(path, mine, { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 3) throw error;
+    }
+    const held = await readFile(path, "utf8").catch(() => null);
+    if (held === null) continue; // released meanwhile
+    const pid = Number.parseInt(held, 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new StateDirectoryInUseError(shown, pid);
+    }
+    // Stale: move it aside (one taker wins the rename), then check it was the stale one and not
+    // a lock another taker wrote meanwhile; that one is put back.
+    const aside = join(stateDir, `.lock-${randomUUID()}.stale`);
+    if (
+      (await rename(path, aside)
+        .then(() => true)
+        .catch(() => false)) === false
+    )
+      continue;
+    const moved = await readFile(aside, "utf8").catch(() => null);
+    if (moved !== held) {
+      await link(aside, path).catch(() => {});
+      await unlink(aside).catch(() => {});
+      continue;
+    }
+    await unlink(aside).catch(() => {});
+  }
+  heldStateDirectories.add(stateDir);
+  return {
+    async release() {
+      heldStateDirectories.delete(stateDir);
+      const current = await readFile(path, "utf8").catch(() => null);
+      if (current === mine) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**

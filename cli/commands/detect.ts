@@ -29,6 +29,7 @@ import { createProgress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
 import { openRuntime, type Runtime } from "#cli/runtime";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { DriftEvent } from "#shared/compare/drift-event";
 import {
   createDetectionStores,
   createDriftRecorder,
@@ -36,8 +37,8 @@ import {
 } from "#shared/detect/compose";
 import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
-import { saveInboxMessages } from "#shared/local/inbox";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import type { EventQueries } from "#shared/notify/ports";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
@@ -126,7 +127,15 @@ export async function runDetectCommand(
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
     interruption.throwIfInterrupted();
-    const stores = createDetectionStores(runtime.clients, runtime);
+    const detectionStores = createDetectionStores(runtime.clients, runtime);
+    const stores = {
+      ...detectionStores,
+      notifier:
+        detectionStores.notifier === null ? null : runtime.localNotifier(detectionStores.notifier),
+    };
+    // What was committed after the last delivered report is new in this one too (a run killed
+    // or interrupted before its report delivered none).
+    const lastReport = await runtime.lastReport();
     const resolver = createCaresResolver({
       servers,
       timeoutMs: options.timeoutMs,
@@ -194,13 +203,19 @@ export async function runDetectCommand(
         return completed;
       });
       progress.done();
-      await saveInbox(runtime);
-      const report = buildDetectionReport(result, locationsOf(runtime));
+      const unreported =
+        lastReport === null
+          ? []
+          : await committedAfter(detectionStores.events, lastReport.committedThrough);
+      const report = buildDetectionReport(result, locationsOf(runtime), unreported);
       if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else if (options.quiet) {
         const lines = renderReport(report).split("\n");
         output.stdout(`${[lines[2], lines.at(-2)].join("\n")}\n`);
       } else output.stdout(renderReport(report));
+      // Every change this run reported was committed at or before its start (its own, and those
+      // of earlier runs, judged under their own time); no other process commits meanwhile.
+      await runtime.recordReport({ runId: result.runId, committedThrough: started.toISOString() });
       interruption.complete(report.exit.code);
       return report.exit.code;
     } finally {
@@ -209,14 +224,6 @@ export async function runDetectCommand(
   } catch (error) {
     progress.done();
     if (error instanceof InterruptedError) {
-      // What an earlier run left and this one judged before the signal may have been published.
-      if (runtime !== null) {
-        await saveInbox(runtime).catch((saveError: unknown) =>
-          output.stderr(
-            `driftwatch detect: notifications not saved: ${describeError(saveError)}\n`,
-          ),
-        );
-      }
       output.stderr(interruptedLine("detect"));
       return error.exitCode;
     }
@@ -244,14 +251,22 @@ async function startZone(zoneFile: string): Promise<ZoneDnsServer> {
   }
 }
 
-/** Embedded mode: the notifications the inbox queue received, into `<stateDir>/notifications`. */
-async function saveInbox(runtime: Runtime): Promise<void> {
-  if (runtime.stack === null || runtime.stateDir === null) return;
-  await saveInboxMessages(
-    runtime.clients.sqs,
-    runtime.stack.inboxQueueUrl,
-    join(runtime.stateDir, "notifications"),
-  );
+/**
+ * The events of the change sets committed after `committedThrough` (by any run), each once. A
+ * change set's `createdAt` is the time of the run that committed it.
+ */
+async function committedAfter(
+  events: EventQueries,
+  committedThrough: string,
+): Promise<DriftEvent[]> {
+  const changeSets = await events.listChangeSets({ since: committedThrough });
+  const byId = new Map<string, DriftEvent>();
+  for (const changeSet of changeSets) {
+    if (Date.parse(changeSet.createdAt) <= Date.parse(committedThrough)) continue;
+    for (const event of changeSet.events)
+      if (!byId.has(event.eventId)) byId.set(event.eventId, event);
+  }
+  return [...byId.values()];
 }
 
 function locationsOf(runtime: Runtime): ReportLocations {

@@ -95,9 +95,14 @@ export interface ReportLocations {
 const ACTIONABLE: readonly Severity[] = ["high", "medium"];
 const NOT_DRIFT = new Set<DriftEvent["type"]>(["resolution-failed", "feed-rejected"]);
 
+/**
+ * `unreported`: events committed by earlier runs whose report was never delivered (killed or
+ * interrupted runs; the local CLI keeps a watermark). They are listed and counted as new too.
+ */
 export function buildDetectionReport(
   result: DetectionCycleResult,
   locations: ReportLocations,
+  unreported: readonly DriftEvent[] = [],
 ): DetectionReport {
   const { catalogue, observations, drift } = result;
   // What an earlier, interrupted cycle left unjudged and this one committed is new here too.
@@ -105,12 +110,18 @@ export function buildDetectionReport(
   const recovered = uniqueById(
     result.backlog.flatMap((judged) => judged.drift.changeSets.flatMap((c) => c.events)),
   ).filter((event) => !ownIds.has(event.eventId));
-  const events = [...drift.events, ...recovered];
-  const newEventIds = new Set(
-    [drift, ...result.backlog.map((judged) => judged.drift)].flatMap((d) =>
+  const listed = new Set([...ownIds, ...recovered.map((e) => e.eventId)]);
+  const events = [
+    ...drift.events,
+    ...recovered,
+    ...uniqueById(unreported).filter((e) => !listed.has(e.eventId)),
+  ];
+  const newEventIds = new Set([
+    ...[drift, ...result.backlog.map((judged) => judged.drift)].flatMap((d) =>
       d.changeSets.flatMap((c) => c.events.map((e) => e.eventId)),
     ),
-  );
+    ...unreported.map((e) => e.eventId),
+  ]);
   const published = drift.published + sum(result.backlog.map((j) => j.drift.published));
   const pending =
     drift.publishFailures.length + sum(result.backlog.map((j) => j.drift.publishFailures.length));

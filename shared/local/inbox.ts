@@ -1,10 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { OutgoingNotification } from "#shared/notify/message";
+import type { Notifier } from "#shared/notify/ports";
 
 /**
  * The embedded stack's inbox: an SQS queue subscribed to the topic (raw delivery). After a local
@@ -26,16 +29,10 @@ export async function saveInboxMessages(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
     );
     if (Messages.length === 0) return written;
-    await mkdir(folder, { recursive: true });
     for (const message of Messages) {
       const { json, email } = variants(message.Body ?? "");
       const name = fileName(json, message.MessageId ?? String(written.length));
-      await writeFile(
-        join(folder, `${name}.json`),
-        `${JSON.stringify(JSON.parse(json), null, 2)}\n`,
-      );
-      if (email !== null) await writeFile(join(folder, `${name}.email.txt`), `${email}\n`);
-      written.push(join(folder, `${name}.json`));
+      written.push(await writeNotificationFiles(folder, name, json, email));
     }
     await sqs.send(
       new DeleteMessageBatchCommand({
@@ -43,6 +40,57 @@ export async function saveInboxMessages(
         Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
       }),
     );
+  }
+}
+
+/**
+ * The local run's notifier: each notification `inner` (SNS) accepted is written to `folder`, as
+ * `saveInboxMessages` writes it, before `publish` returns, so it is on disk before the change
+ * set is marked published: a run killed after that still left it there. A re-publish of the
+ * same notification (a retry after a crash) rewrites the same files with the same bytes.
+ */
+export function writeThroughNotifier(inner: Notifier, folder: string): Notifier {
+  return {
+    async publish(notification: OutgoingNotification) {
+      const sent = await inner.publish(notification);
+      const json = JSON.stringify(notification.body);
+      await writeNotificationFiles(
+        folder,
+        fileName(json, sent.messageId),
+        json,
+        notification.emailText,
+      );
+      return sent;
+    },
+  };
+}
+
+/**
+ * Writes `<name>.json` (pretty-printed) and `<name>.email.txt` atomically (temporary file, then
+ * rename), so a reader, or a run killed part-way, never sees half a file. Returns the JSON path.
+ */
+async function writeNotificationFiles(
+  folder: string,
+  name: string,
+  json: string,
+  email: string | null,
+): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const target = join(folder, `${name}.json`);
+  await writeAtomically(target, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+  if (email !== null) await writeAtomically(join(folder, `${name}.email.txt`), `${email}\n`);
+  return target;
+}
+
+async function writeAtomically(path: string, content: string): Promise<void> {
+  // Hidden (a leading dot) and not ending in .json, so no reader takes it for a notification.
+  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
+  try {
+    await writeFile(temporary, content);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
   }
 }
 
