@@ -256,7 +256,7 @@ describe("runIdFor", () => {
 });
 
 describe("targetsFromCatalogue", () => {
-  it("lists every endpoint that names a host, with its policy, and skips port-only rows", () => {
+  it("lists every endpoint that names a host, with its policy and group, and skips port-only rows", () => {
     const endpoint = {
       group: "g",
       service: "s",
@@ -284,8 +284,8 @@ describe("targetsFromCatalogue", () => {
     } satisfies Catalogue;
 
     expect(targetsFromCatalogue(catalogue)).toEqual([
-      { hostname: "a.example.net", policy: "hostname-only" },
-      { hostname: "a.example.net", policy: "rotating" },
+      { hostname: "a.example.net", policy: "hostname-only", group: "g" },
+      { hostname: "a.example.net", policy: "rotating", group: "g" },
     ]);
   });
 });

@@ -97,17 +97,36 @@ export function createCaresResolver(options: CaresResolverOptions): DnsResolver 
     }
   }
 
+  /**
+   * Follows the CNAME chain one hop per query. `broken` says why the chain cannot hold addresses:
+   * it loops, it is longer than `maxCnameHops`, or its last name does not exist. A resolver that
+   * answers such a name with NOERROR and no address (c-ares: NODATA) is not reporting an absence.
+   */
   async function walkCnames(channel: dns.Resolver, hostname: string, deadline: number) {
     const chain: string[] = [];
     let name = hostname;
-    for (let hop = 0; hop < maxCnameHops; hop++) {
+    const path = () => [hostname, ...chain].join(" → ");
+    for (let hop = 0; hop <= maxCnameHops; hop++) {
       const result = await query("CNAME", deadline, () => channel.resolveCname(name));
-      const target = result.ok ? result.value[0]?.toLowerCase().replace(/\.$/, "") : undefined;
-      if (target === undefined || target === hostname || chain.includes(target)) break;
+      if (!result.ok) {
+        const broken =
+          chain.length > 0 && result.outcome === "nxdomain"
+            ? `CNAME chain leads nowhere: ${path()} (${name}: NXDOMAIN)`
+            : undefined;
+        return { chain, broken };
+      }
+      const target = result.value[0]?.toLowerCase().replace(/\.$/, "");
+      if (target === undefined) return { chain, broken: undefined };
+      if (target === hostname || chain.includes(target)) {
+        return { chain, broken: `CNAME loop: ${path()} → ${target}` };
+      }
+      if (hop === maxCnameHops) {
+        return { chain, broken: `CNAME chain longer than ${maxCnameHops} hops: ${path()} → …` };
+      }
       chain.push(target);
       name = target;
     }
-    return chain;
+    return { chain, broken: undefined };
   }
 
   return {
@@ -118,20 +137,63 @@ export function createCaresResolver(options: CaresResolverOptions): DnsResolver 
         throw new RangeError(`${request.server} is not a configured DNS server`);
       }
       if (clock() >= request.deadline) return deadlineAnswer(request.server);
-      const [a, aaaa, cnameChain] = await Promise.all([
+      const [a, aaaa, walked] = await Promise.all([
         query("A", request.deadline, () => channel.resolve4(request.hostname, { ttl: true })),
         query("AAAA", request.deadline, () => channel.resolve6(request.hostname, { ttl: true })),
         request.walkCnames
           ? walkCnames(channel, request.hostname, request.deadline)
-          : Promise.resolve([]),
+          : Promise.resolve({ chain: [], broken: undefined }),
       ]);
-      const families = {
-        a: a.ok ? (a.value.length > 0 ? "answered" : "nodata") : a.outcome,
-        aaaa: aaaa.ok ? (aaaa.value.length > 0 ? "answered" : "nodata") : aaaa.outcome,
-      } satisfies ResolverAnswer["families"];
+      const { chain: cnameChain, broken } = walked;
       const details = [a, aaaa].flatMap((result) =>
         !result.ok && result.outcome !== "nodata" ? [result.detail] : [],
       );
+      const inconsistentFrom = details.length;
+      // NODATA is an authoritative absence only when the chain can hold addresses and its last
+      // name has none of that family either (a CNAME to a name with only AAAA is a real
+      // A-NODATA). A loop, or a last name that does have addresses, is a resolver fault.
+      const familyOutcome = async (
+        result: typeof a,
+        label: "A" | "AAAA",
+      ): Promise<ResolutionOutcome> => {
+        const outcome = result.ok
+          ? result.value.length > 0
+            ? "answered"
+            : "nodata"
+          : result.outcome;
+        if (outcome !== "nodata") return outcome;
+        if (broken !== undefined) return "error";
+        const last = cnameChain.at(-1);
+        if (last === undefined) return outcome;
+        const confirmed = await query(label, request.deadline, () =>
+          label === "A" ? channel.resolve4(last) : channel.resolve6(last),
+        );
+        if (confirmed.ok && confirmed.value.length === 0) return outcome;
+        if (!confirmed.ok && confirmed.outcome === "nodata") return outcome;
+        details.push(
+          confirmed.ok
+            ? `${label} NODATA for ${request.hostname}, but the end of its CNAME chain, ${last}, ` +
+                `has ${label} records`
+            : `${label} NODATA for ${request.hostname} not confirmed at the end of its CNAME ` +
+                `chain: ${last} ${confirmed.detail}`,
+        );
+        return "error";
+      };
+      const [outcomeA, outcomeAaaa] = await Promise.all([
+        familyOutcome(a, "A"),
+        familyOutcome(aaaa, "AAAA"),
+      ]);
+      // A resolver shown wrong about one family of a name is not believed about the other.
+      const faulty = details.length > inconsistentFrom;
+      const believed = (outcome: ResolutionOutcome) =>
+        faulty && outcome === "nodata" ? "error" : outcome;
+      const families = {
+        a: believed(outcomeA),
+        aaaa: believed(outcomeAaaa),
+      } satisfies ResolverAnswer["families"];
+      if (broken !== undefined && (families.a === "error" || families.aaaa === "error")) {
+        details.push(broken);
+      }
       const deadlineOnly = details.length > 0 && details.every((d) => d === RUN_DEADLINE);
       return {
         resolver: request.server,

@@ -17,7 +17,8 @@ import type {
  *   successful runs and `grace.hours` since it was last seen, so rotating answers do not flap.
  * - A failed run (no usable answer) never removes anything; it counts a consecutive failure.
  * - Suspicious answers (private, loopback, link-local, CGNAT, multicast, reserved and
- *   documentation ranges, unspecified, …) never enter, and an answer that carries one is no
+ *   documentation ranges, unspecified, …, and the public addresses the run distrusts, such as a
+ *   sinkhole's) never enter, and an answer that carries one is no
  *   evidence that an IP is gone (it may come from a hijacking or sinkholing resolver).
  */
 
@@ -111,6 +112,11 @@ export interface AdvanceOptions {
   grace: Grace;
   /** Departed IPs kept per hostname, newest first (default 256): bounds the item size. */
   maxDeparted?: number;
+  /**
+   * Public addresses distrusted in this run, by resolver, with the range to record them under
+   * (e.g. `sinkhole`, see sinkhole.ts): treated like private or reserved answers.
+   */
+  distrusted?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -140,7 +146,10 @@ export function advanceObservation(
     ];
     for (const address of records) {
       const classified = classifyAddress(address);
-      if (classified.suspicious) {
+      const range = classified.suspicious
+        ? classified.range
+        : options.distrusted?.get(answer.resolver)?.get(classified.ip);
+      if (range !== undefined) {
         carriesSuspicious = true;
         const duplicate = suspicious.some(
           (s) => s.ip === classified.ip && s.resolver === answer.resolver,
@@ -148,7 +157,7 @@ export function advanceObservation(
         if (!duplicate) {
           suspicious.push({
             ip: classified.ip,
-            range: classified.range,
+            range,
             resolver: answer.resolver,
           });
         }

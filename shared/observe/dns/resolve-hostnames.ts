@@ -24,6 +24,12 @@ import {
   RETRYABLE_OUTCOMES,
   RUN_DEADLINE,
 } from "#shared/observe/dns/resolver";
+import {
+  DEFAULT_SINKHOLE,
+  distrustSinkholes,
+  type SinkholeOptions,
+  sinkholeRanges,
+} from "#shared/observe/dns/sinkhole";
 
 /**
  * Use case: resolve every hostname of the catalogue and record what was seen.
@@ -37,14 +43,17 @@ import {
  *    backoff for transient failures, and more samples of every name that answered (round robin);
  *    nothing is asked past the deadline, what is left is a `timeout` ("run deadline").
  * 5. Distrust a resolver's NODATA answers when they would empty most names that had addresses
- *    (implausible-absence.ts: they become failures, which remove nothing), then advance each
- *    hostname's observation window (pure) with the merged answers.
+ *    (implausible-absence.ts: they become failures, which remove nothing) and the addresses it
+ *    served for hostnames of many groups (sinkhole.ts: suspicious, like private ones), then
+ *    advance each hostname's observation window (pure) with the merged answers.
  * 6. Save one observation per hostname (conditional: a concurrent twin cannot double-count).
  */
 
 export interface ResolveTarget {
   hostname: string;
   policy: ExpectationPolicy;
+  /** The catalogue group of the endpoint; without one, the hostname counts as its own group. */
+  group?: string;
 }
 
 export interface ResolveOptions {
@@ -59,6 +68,8 @@ export interface ResolveOptions {
   grace: Record<ExpectationPolicy, Grace>;
   /** When a resolver's NODATA answers for most names are not trusted as absence. */
   implausibleAbsence: ImplausibleAbsenceOptions;
+  /** When an address served for hostnames of many groups is a sinkhole. */
+  sinkhole: SinkholeOptions;
 }
 
 export const DEFAULT_RESOLVE_OPTIONS: ResolveOptions = {
@@ -68,6 +79,7 @@ export const DEFAULT_RESOLVE_OPTIONS: ResolveOptions = {
   retryBackoffMs: 100,
   grace: DEFAULT_GRACE,
   implausibleAbsence: DEFAULT_IMPLAUSIBLE_ABSENCE,
+  sinkhole: DEFAULT_SINKHOLE,
 };
 
 /** Structured logging, as Powertools' Logger does it. */
@@ -127,7 +139,7 @@ export function targetsFromCatalogue(catalogue: Catalogue): ResolveTarget[] {
   const hostnames = new Set(resolvableHostnames(catalogue));
   return catalogue.endpoints.flatMap((endpoint) =>
     endpoint.hostname !== null && hostnames.has(endpoint.hostname)
-      ? [{ hostname: endpoint.hostname, policy: endpoint.policy }]
+      ? [{ hostname: endpoint.hostname, policy: endpoint.policy, group: endpoint.group }]
       : [],
   );
 }
@@ -172,9 +184,12 @@ export async function resolveHostnames(
     ? (input.targets as readonly ResolveTarget[])
     : targetsFromCatalogue(input.targets as Catalogue);
   const policies = new Map<string, ExpectationPolicy[]>();
+  const groups = new Map<string, string[]>();
   for (const target of targets) {
     const hostname = target.hostname.toLowerCase();
     policies.set(hostname, [...(policies.get(hostname) ?? []), target.policy]);
+    const group = target.group ?? hostname;
+    groups.set(hostname, [...new Set([...(groups.get(hostname) ?? []), group])]);
   }
   const hostnames = [...policies.keys()].sort();
 
@@ -248,13 +263,25 @@ export async function resolveHostnames(
       hostnames: verdict.emptied.slice(0, 20),
     });
   }
+  const checked = distrustSinkholes(trusted.answers, groups, options.sinkhole);
+  for (const sinkhole of checked.sinkholes) {
+    deps.logger?.warn("resolver serves one address for unrelated hostnames: a sinkhole", {
+      runId: run.runId,
+      resolver: sinkhole.resolver,
+      ip: sinkhole.ip,
+      hostnames: sinkhole.hostnames.length,
+      groups: sinkhole.groups.length,
+    });
+  }
+  const distrusted = sinkholeRanges(checked.sinkholes);
   const observedAt = new Date(run.observedAt);
   const observations = remaining.map((hostname) =>
-    advanceObservation(previous.get(hostname) ?? null, trusted.answers.get(hostname) ?? [], {
+    advanceObservation(previous.get(hostname) ?? null, checked.answers.get(hostname) ?? [], {
       hostname,
       runId: run.runId,
       now: observedAt,
       grace: effectiveGrace(policies.get(hostname) ?? [], options.grace),
+      distrusted,
     }),
   );
 

@@ -1,0 +1,127 @@
+import type { ResolverAnswer } from "#shared/domain/observation";
+import { classifyAddress } from "#shared/observe/dns/observation-window";
+
+/**
+ * A resolver that answers every name with one public address (a DNS filter's block page, a
+ * captive portal, a hijack) would otherwise be believed: the address would enter the observed set
+ * of every hostname, and once the grace period is over every real address would be notified as
+ * removed. Private and reserved answers are caught by `classifyAddress`; a public sinkhole is
+ * caught by what it does: it serves the same address for hostnames of unrelated endpoints.
+ *
+ * So, per resolver and run: an address served for at least `minHostnames` hostnames that span at
+ * least `minGroups` catalogue groups is a sinkhole. Such addresses are recorded as suspicious
+ * (range `sinkhole`) by `advanceObservation`: they never enter, and the answer carrying them is
+ * no evidence that the real addresses are gone. Vendors do share addresses (AV mirrors serve the
+ * same pool for their products, a spam-rule host is also a name server), but within one group or
+ * across two; the shipped catalogue's widest sharing is 3 hostnames in 1 group, and 1 address in
+ * 2 groups.
+ */
+export interface SinkholeOptions {
+  /** Fewest hostnames served the same address by one resolver in one run (default 3). */
+  minHostnames: number;
+  /** Fewest catalogue groups those hostnames span (default 3). */
+  minGroups: number;
+}
+
+export const DEFAULT_SINKHOLE: SinkholeOptions = { minHostnames: 3, minGroups: 3 };
+
+/** The range recorded on a suspicious answer for a sinkhole address. */
+export const SINKHOLE_RANGE = "sinkhole";
+
+export interface Sinkhole {
+  resolver: string;
+  /** Canonical form. */
+  ip: string;
+  /** Hostnames this resolver served it for in this run. */
+  hostnames: string[];
+  /** The groups of those hostnames. */
+  groups: string[];
+}
+
+/**
+ * Finds the sinkhole addresses of a run and returns them with the answers that carry one
+ * annotated (a new map; the input is not changed): their `detail` says why. `groups` gives each
+ * hostname's catalogue groups; a hostname without one counts as its own group. Pure.
+ */
+export function distrustSinkholes(
+  answers: ReadonlyMap<string, readonly ResolverAnswer[]>,
+  groups: ReadonlyMap<string, readonly string[]>,
+  options: SinkholeOptions = DEFAULT_SINKHOLE,
+): { answers: Map<string, ResolverAnswer[]>; sinkholes: Sinkhole[] } {
+  // resolver → ip → hostnames served it
+  const served = new Map<string, Map<string, Set<string>>>();
+  for (const [hostname, hostAnswers] of answers) {
+    for (const answer of hostAnswers) {
+      for (const record of [...answer.a, ...answer.aaaa]) {
+        const classified = classifyAddress(record.ip);
+        if (classified.suspicious) continue;
+        const byIp = served.get(answer.resolver) ?? new Map<string, Set<string>>();
+        served.set(answer.resolver, byIp);
+        const hostnames = byIp.get(classified.ip) ?? new Set<string>();
+        byIp.set(classified.ip, hostnames);
+        hostnames.add(hostname);
+      }
+    }
+  }
+
+  const sinkholes: Sinkhole[] = [];
+  for (const [resolver, byIp] of [...served].sort(([x], [y]) => x.localeCompare(y))) {
+    for (const [ip, hostnames] of byIp) {
+      if (hostnames.size < options.minHostnames) continue;
+      const spanned = new Set(
+        [...hostnames].flatMap((hostname) => {
+          const listed = groups.get(hostname) ?? [];
+          return listed.length > 0 ? listed : [hostname];
+        }),
+      );
+      if (spanned.size < options.minGroups) continue;
+      sinkholes.push({
+        resolver,
+        ip,
+        hostnames: [...hostnames].sort(),
+        groups: [...spanned].sort(),
+      });
+    }
+  }
+
+  const out = new Map<string, ResolverAnswer[]>();
+  for (const [hostname, hostAnswers] of answers) {
+    out.set(
+      hostname,
+      hostAnswers.map((answer) => {
+        const carried = sinkholes.filter(
+          (s) =>
+            s.resolver === answer.resolver &&
+            s.hostnames.includes(hostname) &&
+            [...answer.a, ...answer.aaaa].some((r) => classifyAddress(r.ip).ip === s.ip),
+        );
+        if (carried.length === 0) return answer;
+        const why = carried
+          .map(
+            (s) =>
+              `${s.ip} is a sinkhole: this resolver served it for ${s.hostnames.length} ` +
+              `hostnames in ${s.groups.length} groups in this run`,
+          )
+          .join("; ");
+        return {
+          ...answer,
+          detail: answer.detail === undefined ? why : `${answer.detail}; ${why}`,
+        };
+      }),
+    );
+  }
+  return { answers: out, sinkholes };
+}
+
+/** The sinkholes by resolver and address, with their range, as `advanceObservation` takes them. */
+export function sinkholeRanges(
+  sinkholes: readonly Sinkhole[],
+): Map<string, ReadonlyMap<string, string>> {
+  const ranges = new Map<string, Map<string, string>>();
+  for (const sinkhole of sinkholes) {
+    const byIp = ranges.get(sinkhole.resolver) ?? new Map<string, string>();
+    byIp.set(sinkhole.ip, SINKHOLE_RANGE);
+    ranges.set(sinkhole.resolver, byIp);
+  }
+  return ranges;
+}
