@@ -18,7 +18,9 @@ import type { HostObservation } from "#shared/domain/observation";
  *   not documented is drift for a person to judge (`ip-added`), not an automatic allow.
  * - `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
  *   list; the AWS services and regions where the endpoint's IPs are published), plus documented
- *   IPs and observed IPs inside the feed that no listed prefix already contains. Without a feed
+ *   IPs and every observed IP that no listed prefix already contains, outside every published
+ *   range included: the list never drops an address the host is using, whatever the feed says
+ *   (an IP outside the ranges is also raised as `ip-outside-published-ranges`). Without a feed
  *   snapshot, the observed IPs.
  * - `rotating`, `hostname-only`: the observed set.
  * - `any-destination`, `internal`: no addresses to list; such endpoints are left out, and a group
@@ -128,12 +130,14 @@ function feedAddresses(
           .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
           .map((prefix) => prefix.prefix);
   const listed = new Set(published);
-  const covered = observed.filter((ip) => {
-    const containing = publishedRangesOf(endpoint, ip, matchers);
-    if (containing === undefined) return true; // no snapshot can judge it (see the verdicts)
-    return containing.length > 0 && !containing.some((prefix) => listed.has(prefix.prefix));
-  });
-  return [...published, ...documented, ...covered];
+  // Without a snapshot to judge it, outside every range, or in a range not listed: explicitly.
+  const unlisted = observed.filter(
+    (ip) =>
+      !(publishedRangesOf(endpoint, ip, matchers) ?? []).some((prefix) =>
+        listed.has(prefix.prefix),
+      ),
+  );
+  return [...published, ...documented, ...unlisted];
 }
 
 export function comparePorts(a: PortSpec, b: PortSpec): number {

@@ -40,7 +40,9 @@ import {
   describeRelevance,
   endpointFeedRelevance,
   type FeedRelevance,
+  feedRelevanceOfIps,
   isPrefixRelevantToAny,
+  judgingFeed,
   prefixChangesRelevantToAny,
   publishedRangesOf,
 } from "./feed-relevance";
@@ -131,6 +133,11 @@ interface Context {
   /** Groups whose allowlist is held this run because a feed they rely on is unreadable. */
   held: Map<string, HeldGroup>;
   limits: AllowlistLimits;
+  /**
+   * Per feed changed in this run: its matcher as it was before the change (the current one plus
+   * the prefixes the diff withdrew), and the snapshot pair that identifies the change.
+   */
+  feedChanges: Map<FeedId, { before: RangeMatcher; from: string; to: string }>;
 }
 
 function createContext(input: DriftInput): Context {
@@ -154,7 +161,22 @@ function createContext(input: DriftInput): Context {
     allowlists: new Map(allowlists.map((list) => [list.group, list])),
     held,
     limits: { ...DEFAULT_ALLOWLIST_LIMITS, ...input.options.limits },
+    feedChanges: feedChangesOf(input.feeds),
   };
+}
+
+/** The feeds whose diff in this run withdrew prefixes (a first snapshot is a baseline). */
+function feedChangesOf(feeds: DriftFeeds): Context["feedChanges"] {
+  const changes: Context["feedChanges"] = new Map();
+  for (const result of feeds.results) {
+    const diff = result.diff;
+    if (result.status === "rejected" || diff === undefined || diff.from === null) continue;
+    if (diff.removed.length === 0) continue;
+    const before = withWithdrawn(feeds.matchers.get(result.feed), diff);
+    if (before === undefined) continue;
+    changes.set(result.feed, { before, from: diff.from.sha256, to: diff.to.sha256 });
+  }
+  return changes;
 }
 
 export function endpointRef(endpoint: Endpoint): EndpointRef {
@@ -321,6 +343,7 @@ function judgeEndpoint(
   const uncovered: string[] = [];
   const outside: string[] = [];
   const unjudged: string[] = [];
+  const insideRanges: string[] = [];
   // The first sighting of a name whose allowlist is its observed set (rotating, hostname-only)
   // is the baseline that list starts from, not drift: the rule is by hostname until then.
   const baseline =
@@ -333,8 +356,14 @@ function judgeEndpoint(
       const ranges = publishedRangesOf(endpoint, ip, context.input.feeds.matchers);
       if (ranges === undefined) unjudged.push(ip);
       else if (ranges.length === 0) outside.push(ip);
+      else insideRanges.push(ip);
     } else if (!baseline) uncovered.push(ip);
   }
+  // An aws-ip-ranges endpoint's allowlist follows the regions where its IPs are published: IPs
+  // that enter or leave may bring a region's prefixes into the file or take them out. Either
+  // change of the file is reported (ip-added below, ip-removed in 2.).
+  const relevanceChange = relevanceChangeOf(context, endpoint, observation);
+  const widening = (relevanceChange?.entering.length ?? 0) > 0 ? insideRanges : [];
 
   if (retiredSeen.length > 0) {
     const entries = retiredSeen.map((ip) => retired.get(ip)).filter((e) => e !== undefined);
@@ -372,13 +401,15 @@ function judgeEndpoint(
           `(snapshot ${shortHash(matcher?.meta.sha256)}); policy ${endpoint.policy} expects it inside.`,
         action:
           `Check the DNS answer (a non-${feedName} origin, or a hijack); if it is genuine, allow ` +
-          `${list(outside)} in ${rule} explicitly: the published-range rule does not cover it.`,
+          `${list(outside)} in ${rule} explicitly: the published-range rule does not cover it. ` +
+          `allowlists/${endpoint.group}.txt lists the host's observed addresses outside the ` +
+          "ranges, this one included, while the host resolves to them.",
         cause: { run: context.input.runId },
       }),
     );
   }
 
-  const added = [...uncovered, ...outside, ...unjudged];
+  const added = [...uncovered, ...outside, ...unjudged, ...widening];
   if (added.length > 0) {
     const severity: Severity =
       endpoint.policy === "rotating"
@@ -397,38 +428,102 @@ function judgeEndpoint(
             ? {}
             : { feed: feedEvidence(context, endpoint.feed, matcher) }),
         },
-        reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName),
-        action: addedAction(endpoint, hostname, added, outside, rule, context.held),
+        reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName, {
+          ips: widening,
+          prefixes: widening.length === 0 ? [] : (relevanceChange?.entering ?? []),
+        }),
+        action: addedAction(endpoint, hostname, added, outside, unjudged, rule, context.held, {
+          ips: widening,
+          prefixes: widening.length === 0 ? [] : (relevanceChange?.entering ?? []),
+        }),
         warnings: growthWarnings(),
         cause: { run: context.input.runId },
       }),
     );
   }
 
+  // 1b. Standing IPs that a feed change of this run left outside every published range: the
+  // range rule no longer covers them (the allowlist lists them explicitly). Keyed by the
+  // snapshot pair, so the condition is notified once.
+  const stranded = strandedIps(context, endpoint, observation, documented);
+  if (stranded.ips.length > 0) {
+    const ips = stranded.ips;
+    const withdrawn = sortAddresses([...new Set(stranded.withdrawn.map((p) => p.prefix))]);
+    const file = `allowlists/${endpoint.group}.txt`;
+    events.push(
+      emit({
+        type: "ip-outside-published-ranges",
+        severity: "high",
+        added: ips,
+        evidence: {
+          ...runEvidence(ips, true),
+          feed: feedEvidence(context, endpoint.feed, matcher),
+          prefixes: stranded.withdrawn.map((p) => ({ ...prefixFields(p), change: "removed" })),
+        },
+        reason:
+          `${hostname} still resolves to ${list(ips)}, but the ${feedName} no longer publishes ` +
+          `${ips.length === 1 ? "it" : "them"} in any range (${stranded.changes}: withdrew ` +
+          `${list(withdrawn)}); policy ${endpoint.policy} expects ${ips.length === 1 ? "it" : "them"} inside.`,
+        action:
+          `Check the feed and the DNS answer; the published-range rule no longer covers ` +
+          `${list(ips)}: allow ${ips.length === 1 ? "it" : "them"} explicitly in ${rule}, or point ` +
+          `the rule at ${file}, which lists ${ips.length === 1 ? "it" : "them"} explicitly.`,
+        cause: { feeds: stranded.cause },
+      }),
+    );
+  }
+
   // 2. IPs that left the observed set (absent for the whole grace period) in this run.
   const removed: string[] = [];
+  const leftInsideRanges: string[] = [];
   for (const gone of observation.left) {
     if (documented.has(gone.ip)) continue; // documented-ip-unused speaks for those, later
     if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
       const ranges = publishedRangesOf(endpoint, gone.ip, context.input.feeds.matchers);
-      // Inside a published range, the range rule covers it either way. Without a snapshot (none
-      // yet, or unreadable) coverage is unknown: no removal is reported on a guess.
-      if (ranges === undefined || ranges.length > 0) continue;
+      // Inside a published range, the range rule covers it either way, unless the endpoint's
+      // relevance shrinks with it (below). Without a snapshot (none yet, or unreadable) coverage
+      // is unknown: no removal is reported on a guess.
+      if (ranges === undefined) continue;
+      if (ranges.length > 0) {
+        leftInsideRanges.push(gone.ip);
+        continue;
+      }
     }
     removed.push(gone.ip);
   }
+  const shrinking = relevanceChange?.leaving ?? [];
+  if (shrinking.length > 0) removed.push(...leftInsideRanges);
   if (removed.length > 0) {
     const sorted = sortAddresses(removed);
+    const prefixes = sortAddresses([...new Set(shrinking.map((p) => p.prefix))]);
+    const file = `allowlists/${endpoint.group}.txt`;
     events.push(
       emit({
         type: "ip-removed",
         severity: endpoint.policy === "hostname-only" ? "medium" : "low",
         removed: sorted,
-        evidence: runEvidence(sorted),
+        evidence: {
+          ...runEvidence(sorted, shrinking.length > 0),
+          ...(shrinking.length === 0
+            ? {}
+            : {
+                feed: feedEvidence(context, endpoint.feed, matcher),
+                prefixes: shrinking.map((p) => ({ ...prefixFields(p), change: "removed" })),
+              }),
+        },
         reason:
           `${list(sorted)} no longer ${verb(sorted, "serves", "serve")} ${hostname}: absent from ` +
-          `every successful answer for the grace period${graceText(observation)}.`,
-        action: `The allow rule for ${list(sorted)} in ${rule} may be retired.`,
+          `every successful answer for the grace period${graceText(observation)}` +
+          (shrinking.length === 0
+            ? "."
+            : `; none of its IPs is published in ${describePrefixes(shrinking)} any more.`),
+        action:
+          `The allow rule for ${list(sorted)} in ${rule} may be retired.` +
+          (shrinking.length === 0
+            ? ""
+            : ` ${file} no longer lists the ${count(prefixes, "prefix", "prefixes")} of ` +
+              `${describePrefixes(shrinking)} (${list(prefixes)}); retire ${prefixes.length === 1 ? "it" : "them"} ` +
+              "in the rule too if it does not read the file."),
         cause: { run: context.input.runId },
       }),
     );
@@ -524,13 +619,21 @@ function judgeEndpoint(
   return events;
 }
 
+/** Entering IPs that bring new published prefixes into an aws-ip-ranges endpoint's allowlist. */
+interface Widening {
+  ips: string[];
+  prefixes: FeedPrefix[];
+}
+
 function addedAction(
   endpoint: Endpoint,
   hostname: string,
   added: string[],
   outside: string[],
+  unjudged: string[],
   rule: string,
   held: ReadonlyMap<string, HeldGroup>,
+  widening: Widening,
 ): string {
   const allow = `Allow ${list(added)} in ${rule} for ${hostname}`;
   const file = `allowlists/${endpoint.group}.txt`;
@@ -560,10 +663,34 @@ function addedAction(
         `${file} lists documented IPs only.`
       );
     case "cloudfront":
-    case "aws-ip-ranges":
-      return outside.length > 0
-        ? `${allow} explicitly if the answer is genuine: neither the published-range rule nor ${file} covers it.`
-        : `${allow}; ${file} lists it until a feed snapshot is available to judge it.`;
+    case "aws-ip-ranges": {
+      if (outside.length === 0 && widening.ips.length === 0) {
+        return `${allow}; ${file} lists it until a feed snapshot is available to judge it.`;
+      }
+      const them = (items: readonly string[]) => (items.length === 1 ? "it" : "them");
+      const sentences: string[] = [];
+      if (outside.length > 0) {
+        sentences.push(
+          `Allow ${list(outside)} in ${rule} for ${hostname} explicitly if the answer is genuine: ` +
+            `the published-range rule does not cover ${them(outside)}; ${file} lists ` +
+            `${them(outside)} as observed.`,
+        );
+      }
+      if (widening.prefixes.length > 0) {
+        const prefixes = sortAddresses([...new Set(widening.prefixes.map((p) => p.prefix))]);
+        sentences.push(
+          `Add the ${count(prefixes, "prefix", "prefixes")} of ${describePrefixes(widening.prefixes)} ` +
+            `(${list(prefixes)}) to ${rule} for ${hostname}, or point the rule at ${file}, ` +
+            "which already lists them.",
+        );
+      }
+      if (unjudged.length > 0) {
+        sentences.push(
+          `Allow ${list(unjudged)} in ${rule}; ${file} lists ${them(unjudged)} until a feed snapshot is available to judge ${them(unjudged)}.`,
+        );
+      }
+      return sentences.join(" ");
+    }
     default:
       return `${allow}, or point the rule at ${file}, which already lists it.`;
   }
@@ -576,6 +703,7 @@ function addedReason(
   outside: string[],
   unjudged: string[],
   feedName: string,
+  widening: Widening,
 ): string {
   const what = `${hostname} now resolves to ${list(added)}`;
   switch (endpoint.policy) {
@@ -585,14 +713,146 @@ function addedReason(
       return `${what}, in neither its documented IPs nor pool ${endpoint.pool}.`;
     case "cloudfront":
     case "aws-ip-ranges":
-      return unjudged.length > 0
-        ? `${what}; no ${feedName} snapshot is available to check it against the published ranges.`
-        : `${what}, outside the ${feedName} ranges (${list(outside)}).`;
+      if (unjudged.length > 0) {
+        return `${what}; no ${feedName} snapshot is available to check it against the published ranges.`;
+      }
+      return `${what}, ${[
+        outside.length > 0 ? `outside the ${feedName} ranges (${list(outside)})` : null,
+        widening.ips.length > 0
+          ? `${list(widening.ips)} published in ${describePrefixes(widening.prefixes)}, where ` +
+            "none of its IPs was before"
+          : null,
+      ]
+        .filter((part) => part !== null)
+        .join("; ")}.`;
     case "rotating":
       return `${what}: a new address in its rotation (policy rotating: the observed set is the allowlist).`;
     default:
       return `${what}: a new address (policy hostname-only: the observed set is the allowlist).`;
   }
+}
+
+interface Stranded {
+  ips: string[];
+  /** The withdrawn prefixes that contained them. */
+  withdrawn: FeedPrefix[];
+  /** `AWS ip-ranges.json sha256 0123… -> sha256 4567…` */
+  changes: string;
+  cause: { feed: FeedId; from: string; to: string }[];
+}
+
+/**
+ * The active IPs (not entering now, not documented) of a `cloudfront` / `aws-ip-ranges` endpoint
+ * that a published range contained before this run's feed change and none contains now.
+ */
+function strandedIps(
+  context: Context,
+  endpoint: Endpoint,
+  observation: HostObservation,
+  documented: ReadonlySet<string>,
+): Stranded {
+  const stranded: Stranded = { ips: [], withdrawn: [], changes: "", cause: [] };
+  if (endpoint.policy !== "cloudfront" && endpoint.policy !== "aws-ip-ranges") return stranded;
+  if (context.feedChanges.size === 0) return stranded;
+  const entered = new Set(observation.entered);
+  const withdrawn = new Map<string, FeedPrefix>();
+  const feeds = new Set<FeedId>();
+  for (const { ip } of observation.active) {
+    if (entered.has(ip) || documented.has(ip)) continue;
+    const feed = judgingFeed(endpoint, ip);
+    const change = feed === undefined ? undefined : context.feedChanges.get(feed);
+    if (feed === undefined || change === undefined) continue;
+    const now = publishedRangesOf(endpoint, ip, context.input.feeds.matchers);
+    if (now === undefined || now.length > 0) continue;
+    const before = publishedRangesOf(endpoint, ip, new Map([[feed, change.before]])) ?? [];
+    if (before.length === 0) continue;
+    stranded.ips.push(ip);
+    feeds.add(feed);
+    for (const prefix of before) withdrawn.set(feedPrefixKey(prefix), prefix);
+  }
+  stranded.ips = sortAddresses(stranded.ips);
+  stranded.withdrawn = [...withdrawn.values()].sort(
+    (a, b) => compareText(a.prefix, b.prefix) || compareText(feedPrefixKey(a), feedPrefixKey(b)),
+  );
+  const changed = [...feeds].sort(compareText);
+  stranded.cause = changed.map((feed) => {
+    const change = context.feedChanges.get(feed);
+    return { feed, from: change?.from ?? "", to: change?.to ?? "" };
+  });
+  stranded.changes = stranded.cause
+    .map((c) =>
+      c.from === c.to
+        ? `${feedTitle(c.feed)} ${shortHash(c.to)}, withdrawals past their grace period`
+        : `${feedTitle(c.feed)} ${shortHash(c.from)} -> ${shortHash(c.to)}`,
+    )
+    .join("; ");
+  return stranded;
+}
+
+interface RelevanceChange {
+  /** Published prefixes that leave the group's allowlist with the IPs that left. */
+  leaving: FeedPrefix[];
+  /** Published prefixes that enter it with the IPs that entered (not on a first sighting). */
+  entering: FeedPrefix[];
+}
+
+/**
+ * How the IPs entering and leaving an `aws-ip-ranges` endpoint in this run change the published
+ * prefixes its allowlist lists (judged against the current snapshot both ways, so a feed change
+ * is not counted here: feed-ranges-changed reports that). Prefixes another endpoint of the group
+ * still lists do not enter or leave the file. Null when the policy or the snapshot does not apply,
+ * or when the group's file is kept as last written.
+ */
+function relevanceChangeOf(
+  context: Context,
+  endpoint: Endpoint,
+  observation: HostObservation,
+): RelevanceChange | null {
+  if (endpoint.policy !== "aws-ip-ranges" || endpoint.feed === undefined) return null;
+  const matcher = context.input.feeds.matchers.get(endpoint.feed);
+  const prefixes = matcher?.prefixes;
+  if (matcher === undefined || prefixes === undefined) return null;
+  if (context.held.get(endpoint.group)?.keptAsWritten === true) return null;
+  if (observation.entered.length === 0 && observation.left.length === 0) return null;
+  const entered = new Set(observation.entered);
+  const now = observation.active.map((ip) => ip.ip);
+  const before = [...now.filter((ip) => !entered.has(ip)), ...observation.left.map((ip) => ip.ip)];
+  const listed = (ips: readonly string[]) => {
+    const relevance = feedRelevanceOfIps(endpoint, ips, matcher);
+    return relevance === null
+      ? []
+      : prefixes.filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]));
+  };
+  const listedBefore = listed(before);
+  const listedNow = listed(now);
+  const before_ = new Set(listedBefore.map((p) => p.prefix));
+  const now_ = new Set(listedNow.map((p) => p.prefix));
+  const others = new Set(
+    (context.allowlists.get(endpoint.group)?.endpoints ?? [])
+      .filter((entry) => entry.id !== endpoint.id)
+      .flatMap((entry) => entry.addresses),
+  );
+  return {
+    leaving: listedBefore.filter((p) => !now_.has(p.prefix) && !others.has(p.prefix)),
+    entering:
+      before.length === 0
+        ? []
+        : listedNow.filter((p) => !before_.has(p.prefix) && !others.has(p.prefix)),
+  };
+}
+
+/** `EC2 in eu-central-1, eu-west-2; AMAZON in us-east-1` */
+function describePrefixes(prefixes: readonly FeedPrefix[]): string {
+  const regions = new Map<string, Set<string>>();
+  for (const prefix of prefixes) {
+    const set = regions.get(prefix.service) ?? new Set<string>();
+    set.add(prefix.region);
+    regions.set(prefix.service, set);
+  }
+  return [...regions]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([service, set]) => `${service} in ${[...set].sort(compareText).join(", ")}`)
+    .join("; ");
 }
 
 // ---------------------------------------------------------------------------------------- pools

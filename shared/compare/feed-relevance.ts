@@ -23,6 +23,19 @@ export function endpointFeedRelevance(
   observation: Pick<HostObservation, "active"> | undefined,
   matcher: RangeMatcher | undefined,
 ): FeedRelevance | null {
+  return feedRelevanceOfIps(
+    endpoint,
+    (observation?.active ?? []).map((ip) => ip.ip),
+    matcher,
+  );
+}
+
+/** `endpointFeedRelevance` for a given set of IPs (say, the observed set before this run). */
+export function feedRelevanceOfIps(
+  endpoint: Pick<Endpoint, "feed">,
+  ips: readonly string[],
+  matcher: RangeMatcher | undefined,
+): FeedRelevance | null {
   if (endpoint.feed === undefined) return null;
   if (endpoint.feed === "cloudfront") {
     return { services: [CLOUDFRONT_GLOBAL, CLOUDFRONT_REGIONAL_EDGE] };
@@ -30,8 +43,8 @@ export function endpointFeedRelevance(
   const services = new Set<string>();
   const regions = new Set<string>();
   if (matcher !== undefined) {
-    for (const ip of observation?.active ?? []) {
-      const published = matcher.contains(ip.ip);
+    for (const ip of ips) {
+      const published = matcher.contains(ip);
       for (const service of AWS_HOST_SERVICES) {
         const inService = published.filter((prefix) => prefix.service === service);
         if (inService.length === 0) continue;
@@ -60,6 +73,11 @@ export function publishedRangesOf(
     return aws?.contains(ip).filter((prefix) => prefix.service === CLOUDFRONT_SERVICE);
   }
   return matchers.get(endpoint.feed)?.contains(ip);
+}
+
+/** The feed whose ranges judge an IP of an endpoint (see `publishedRangesOf`). */
+export function judgingFeed(endpoint: Pick<Endpoint, "feed">, ip: string): FeedId | undefined {
+  return endpoint.feed === "cloudfront" && ip.includes(":") ? "aws-ip-ranges" : endpoint.feed;
 }
 
 /** The service name of CloudFront's ranges in ip-ranges.json. */

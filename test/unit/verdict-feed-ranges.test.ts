@@ -133,8 +133,17 @@ describe("feed-ranges-changed for a withdrawn range a host relies on", () => {
     // Act
     const events = evaluateDrift(input);
 
-    // Assess: EC2 is the narrowest service that published it
+    // Assess: EC2 is the narrowest service that published it; the host's standing IP is now
+    // outside every published range
     expect(events.map((e) => [e.type, e.removed, e.evidence.prefixes])).toEqual([
+      [
+        "ip-outside-published-ranges",
+        [],
+        [
+          { ...prefix("3.8.0.0/14", "AMAZON", "eu-west-2"), change: "removed" },
+          { ...prefix("3.8.0.0/14", "EC2", "eu-west-2"), change: "removed" },
+        ],
+      ],
       [
         "feed-ranges-changed",
         ["3.8.0.0/14"],

@@ -202,9 +202,21 @@ describe("evaluateDrift: expectation policies", () => {
   });
 
   describe.each([
-    { policy: "cloudfront", host: HOSTS.cloudfront, inside: "52.84.7.7", outside: "203.0.113.9" },
-    { policy: "aws-ip-ranges", host: HOSTS.aws, inside: "18.130.4.4", outside: "198.18.0.1" },
-  ])("$policy", ({ host, inside, outside }) => {
+    {
+      policy: "cloudfront",
+      host: HOSTS.cloudfront,
+      inside: "52.84.7.7",
+      outside: "203.0.113.9",
+      stays: "13.32.1.10",
+    },
+    {
+      policy: "aws-ip-ranges",
+      host: HOSTS.aws,
+      inside: "18.130.4.4",
+      outside: "198.18.0.1",
+      stays: "3.8.1.20",
+    },
+  ])("$policy", ({ host, inside, outside, stays }) => {
     it("accepts an entering IP inside the published ranges: the range rule covers it", () => {
       // Prepare
       const input = driftInput(withHost(host, observation(host, { entered: [inside] })));
@@ -247,9 +259,11 @@ describe("evaluateDrift: expectation policies", () => {
       expect(events[0]?.reason).toContain("no ");
     });
 
-    it("says nothing when an IP inside the ranges leaves", () => {
-      // Prepare
-      const input = driftInput(withHost(host, observation(host, { left: [inside] })));
+    it("says nothing when an IP inside the ranges leaves and the listed ranges stay", () => {
+      // Prepare: the IP that stays is published in the same region (EC2 eu-west-2)
+      const input = driftInput(
+        withHost(host, observation(host, { active: [stays], left: [inside] })),
+      );
 
       // Act
       const events = evaluateDrift(input);

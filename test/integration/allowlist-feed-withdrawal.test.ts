@@ -1,0 +1,123 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { recordDrift } from "#shared/compare/record-and-notify";
+import type {
+  FeedIngestResult,
+  FeedPrefix,
+  FeedSnapshotMeta,
+  RangeMatcher,
+} from "#shared/domain/feed";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createRangeMatcher } from "#shared/observe/feeds/matcher";
+import type { FeedSnapshot } from "#shared/observe/feeds/snapshot";
+import { awsSnapshot } from "#test/helpers/feed-fixtures";
+import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
+import { startTestStack } from "#test/helpers/stack";
+import {
+  CLOUDFRONT_META,
+  CLOUDFRONT_PREFIXES,
+  HOSTS,
+  matcher,
+  observation,
+  recordInput,
+  steadyState,
+} from "#test/helpers/verdict-fixtures";
+
+/** services1.clearswift.net's address in the shipped zone: EC2 eu-west-2 in the real feed. */
+const SERVICES1_IP = "35.176.44.12";
+/** QA's noeu.json: passes the count check, drops eu-central-1 and eu-west-2. */
+const DROPPED_REGIONS = new Set(["eu-central-1", "eu-west-2"]);
+
+function meta(snapshot: FeedSnapshot, sha256: string): FeedSnapshotMeta {
+  return {
+    feed: "aws-ip-ranges",
+    sha256,
+    ...(snapshot.syncToken === undefined ? {} : { syncToken: snapshot.syncToken }),
+    fetchedAt: "2026-08-21T18:20:00.000Z",
+    source: "https://ip-ranges.amazonaws.com/ip-ranges.json",
+    archiveKey: `feeds/aws-ip-ranges/${sha256}.json`,
+    prefixCount: snapshot.prefixCount,
+  };
+}
+
+async function edl(stack: EmbeddedStack, group: string): Promise<string[]> {
+  const object = await stack.clients.s3.send(
+    new GetObjectCommand({ Bucket: stack.bucketName, Key: `allowlists/${group}.txt` }),
+  );
+  const text = (await object.Body?.transformToString()) ?? "";
+  return text.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+describe("a feed that drops the regions a host is served from (noeu)", () => {
+  let snapshot: FeedSnapshot;
+  let stack: EmbeddedStack;
+  beforeAll(async () => {
+    snapshot = await awsSnapshot("2026-08-21-18-17-05");
+  });
+  beforeEach(async () => {
+    stack = await startTestStack();
+  });
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it("keeps the host's address in the allowlist and raises ip-outside-published-ranges once", async () => {
+    // Prepare: a baseline run on the full feed, then the regions' withdrawal comes due
+    const before = meta(snapshot, snapshot.sha256);
+    const after = meta(snapshot, "e".repeat(64));
+    const withdrawn: FeedPrefix[] = snapshot.prefixes.filter((p) => DROPPED_REGIONS.has(p.region));
+    const kept = snapshot.prefixes.filter((p) => !DROPPED_REGIONS.has(p.region));
+    const cloudfront = matcher(CLOUDFRONT_META, CLOUDFRONT_PREFIXES);
+    const matchers = (aws: RangeMatcher) =>
+      new Map([
+        ["cloudfront" as const, cloudfront],
+        ["aws-ip-ranges" as const, aws],
+      ]);
+    const withdrawal: FeedIngestResult = {
+      feed: "aws-ip-ranges",
+      status: "updated",
+      current: after,
+      diff: { feed: "aws-ip-ranges", from: before, to: after, added: [], removed: withdrawn },
+    };
+    const observations = steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP] }));
+    const deps = notifyDeps(stack);
+    const queue = subscribeQueue(stack, "all");
+    await recordDrift(deps, {
+      ...recordInput("r1", 0, observations),
+      feeds: { results: [], matchers: matchers(createRangeMatcher(before, snapshot.prefixes)) },
+    });
+    const listedBefore = await edl(stack, "service-availability");
+    const noeu = { results: [withdrawal], matchers: matchers(createRangeMatcher(after, kept)) };
+
+    // Act: the run that accepts the change, then the same change judged again (a retry, or the
+    // unjudged-change backlog), then a run with the feed unchanged
+    const first = await recordDrift(deps, { ...recordInput("r2", 4, observations), feeds: noeu });
+    const again = await recordDrift(deps, { ...recordInput("r3", 8, observations), feeds: noeu });
+    const later = await recordDrift(deps, {
+      ...recordInput("r4", 12, observations),
+      feeds: {
+        results: [{ feed: "aws-ip-ranges", status: "unchanged", current: after }],
+        matchers: noeu.matchers,
+      },
+    });
+
+    // Assess: the list never empties while the host resolves
+    expect(listedBefore).toContain("35.176.0.0/15");
+    expect(await edl(stack, "service-availability")).toEqual([SERVICES1_IP]);
+    const raised = (result: typeof first) =>
+      result.changeSets
+        .flatMap((set) => set.events)
+        .filter((e) => e.type === "ip-outside-published-ranges")
+        .map((e) => [e.subject.key, e.severity, e.added]);
+    expect(raised(first)).toEqual([
+      ["endpoint:service-availability-list/services1.clearswift.net", "high", [SERVICES1_IP]],
+    ]);
+    expect(raised(again)).toEqual([]);
+    expect(raised(later)).toEqual([]);
+    const delivered = await drainQueue(stack, queue);
+    const outside = delivered.flatMap((d) =>
+      d.notification.events.filter((e) => e.type === "ip-outside-published-ranges"),
+    );
+    expect(outside.map((e) => e.added)).toEqual([[SERVICES1_IP]]);
+  });
+});
