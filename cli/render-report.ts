@@ -54,12 +54,33 @@ export function renderReport(report: DetectionReport): string {
   if (report.suspicious.length > 0) {
     out.push(
       "",
-      "Suspicious answers (private or reserved addresses for a public name; not allowed)",
+      "Suspicious answers (private, reserved or sinkhole addresses for a public name; not allowed)",
     );
     out.push(
       ...table(
         ["HOSTNAME", "IP", "RANGE", "RESOLVER"],
         report.suspicious.map((x) => [x.hostname, x.ip, x.range, x.resolver]),
+      ),
+    );
+  }
+
+  if (report.resolvers.some((r) => r.failed > 0 || r.suspicious > 0)) {
+    out.push(
+      "",
+      "Resolvers (per vantage point: hostnames answered, failed, answered suspiciously)",
+    );
+    out.push(
+      ...table(
+        ["RESOLVER", "ANSWERED", "FAILED", "SUSPICIOUS", "FAILURES"],
+        report.resolvers.map((r) => [
+          r.resolver,
+          String(r.answered),
+          String(r.failed),
+          String(r.suspicious),
+          Object.entries(r.failures)
+            .map(([outcome, count]) => `${outcome} ${count}`)
+            .join(", ") || "-",
+        ]),
       ),
     );
   }

@@ -46,6 +46,11 @@ export interface DetectionReport {
     consecutiveFailures: number;
   }[];
   suspicious: { hostname: string; ip: string; range: string; resolver: string }[];
+  /**
+   * Each resolver's health in this run, so a dead vantage point shows even when another one
+   * answered for every name (the hostname then counts as resolved, not failing).
+   */
+  resolvers: ResolverHealth[];
   feeds: {
     feed: FeedId;
     status: FeedIngestStatus;
@@ -82,6 +87,19 @@ export interface FirewallAction {
   hostnames: string[];
   /** The event types behind the row. */
   because: string[];
+}
+
+export interface ResolverHealth {
+  /** `host:port`. */
+  resolver: string;
+  /** Hostnames it gave a usable answer for (addresses, or an absence it was believed about). */
+  answered: number;
+  /** Hostnames it failed for (timeout, SERVFAIL, REFUSED, NXDOMAIN, error, not believed). */
+  failed: number;
+  /** Hostnames it answered with a suspicious address (private, reserved, sinkhole). */
+  suspicious: number;
+  /** The failures by outcome, e.g. `{ timeout: 48 }`. */
+  failures: Partial<Record<ResolutionOutcome, number>>;
 }
 
 export interface ReportLocations {
@@ -163,6 +181,7 @@ export function buildDetectionReport(
       resolver: s.resolver,
     })),
   );
+  const resolvers = resolverHealth(observations);
   const feeds = result.feeds.map((f) => ({
     feed: f.feed,
     status: f.status,
@@ -214,11 +233,39 @@ export function buildDetectionReport(
     actions: firewallActions(events),
     failures,
     suspicious,
+    resolvers,
     feeds,
     locations,
     exit,
     events: events.map((event) => ({ ...event, new: newEventIds.has(event.eventId) })),
   };
+}
+
+/** Per resolver: for how many hostnames it answered, failed, or answered suspiciously. */
+export function resolverHealth(
+  observations: DetectionCycleResult["observations"],
+): ResolverHealth[] {
+  const byResolver = new Map<string, ResolverHealth>();
+  for (const observation of observations) {
+    for (const answer of observation.answers) {
+      const health = byResolver.get(answer.resolver) ?? {
+        resolver: answer.resolver,
+        answered: 0,
+        failed: 0,
+        suspicious: 0,
+        failures: {},
+      };
+      byResolver.set(answer.resolver, health);
+      if (isFailure(answer.outcome)) {
+        health.failed++;
+        health.failures[answer.outcome] = (health.failures[answer.outcome] ?? 0) + 1;
+      } else {
+        health.answered++;
+      }
+      if (observation.suspicious.some((s) => s.resolver === answer.resolver)) health.suspicious++;
+    }
+  }
+  return [...byResolver.values()].sort((a, b) => a.resolver.localeCompare(b.resolver));
 }
 
 function uniqueById(events: readonly DriftEvent[]): DriftEvent[] {
