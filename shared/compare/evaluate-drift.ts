@@ -410,6 +410,10 @@ function judgeEndpoint(
   }
 
   const added = [...uncovered, ...outside, ...unjudged, ...widening];
+  const entering: Widening = {
+    ips: widening,
+    prefixes: widening.length === 0 ? [] : (relevanceChange?.entering ?? []),
+  };
   if (added.length > 0) {
     const severity: Severity =
       endpoint.policy === "rotating"
@@ -427,15 +431,23 @@ function judgeEndpoint(
           ...(endpoint.feed === undefined
             ? {}
             : { feed: feedEvidence(context, endpoint.feed, matcher) }),
+          ...(entering.prefixes.length === 0
+            ? {}
+            : {
+                prefixes: entering.prefixes.map((p) => ({ ...prefixFields(p), change: "added" })),
+              }),
         },
-        reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName, {
-          ips: widening,
-          prefixes: widening.length === 0 ? [] : (relevanceChange?.entering ?? []),
-        }),
-        action: addedAction(endpoint, hostname, added, outside, unjudged, rule, context.held, {
-          ips: widening,
-          prefixes: widening.length === 0 ? [] : (relevanceChange?.entering ?? []),
-        }),
+        reason: addedReason(endpoint, hostname, added, outside, unjudged, feedName, entering),
+        action: addedAction(
+          endpoint,
+          hostname,
+          added,
+          outside,
+          unjudged,
+          rule,
+          context.held,
+          entering,
+        ),
         warnings: growthWarnings(),
         cause: { run: context.input.runId },
       }),

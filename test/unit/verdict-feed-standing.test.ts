@@ -239,6 +239,10 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
       ["ip-added", "medium", ["52.94.0.10"]],
     ]);
     expect(events[0]?.reason).toContain("published in AMAZON in us-east-1");
+    expect(events[0]?.evidence.prefixes?.map((p) => [p.prefix, p.change])).toEqual([
+      ["52.94.0.0/22", "added"],
+      ["52.95.0.0/16", "added"],
+    ]);
     expect(events[0]?.action).toContain(
       "Add the 2 prefixes of AMAZON in us-east-1 (52.94.0.0/22 and 52.95.0.0/16)",
     );
