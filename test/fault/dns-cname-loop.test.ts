@@ -16,12 +16,18 @@ type DnsResource = InstanceType<typeof Packet>["answers"][number];
 const LOOPED = "query-api.eu1.apc.avira.com";
 const LOOP_TARGET = "loop-a.example.net";
 
+const NOWHERE = "nowhere.example.net";
+
 /**
  * A forwarder in front of the zone server that answers the A and AAAA queries of one name (and,
- * with `cnameToo`, its CNAME queries) with NOERROR, a CNAME loop and no address: c-ares reads
- * that as NODATA. Everything else is forwarded as it is.
+ * with `cnameToo`, its CNAME queries) with NOERROR, a CNAME loop (or, with `dangling`, a CNAME
+ * to a name that does not exist) and no address: c-ares reads that as NODATA. Everything else is
+ * forwarded as it is.
  */
-async function loopingForwarder(upstream: string, options: { cnameToo: boolean }) {
+async function loopingForwarder(
+  upstream: string,
+  options: { cnameToo: boolean; dangling?: boolean },
+) {
   const [host, port] = upstream.split(":");
   const socket = createSocket("udp4");
   const looped: number[] = [
@@ -35,7 +41,10 @@ async function loopingForwarder(upstream: string, options: { cnameToo: boolean }
     const name = question?.name.toLowerCase();
     const loops =
       (name === LOOPED && looped.includes(question?.type ?? -1)) ||
-      (name === LOOP_TARGET && options.cnameToo && question?.type === Packet.TYPE.CNAME);
+      (name === LOOP_TARGET &&
+        options.cnameToo &&
+        !options.dangling &&
+        question?.type === Packet.TYPE.CNAME);
     if (question !== undefined && loops) {
       const response = Packet.createResponseFromRequest(request);
       const cname = (name: string, domain: string) =>
@@ -46,10 +55,13 @@ async function loopingForwarder(upstream: string, options: { cnameToo: boolean }
           ttl: 60,
           domain,
         }) as DnsResource;
-      response.answers.push(
-        name === LOOPED ? cname(question.name, LOOP_TARGET) : cname(question.name, LOOPED),
-        name === LOOPED ? cname(LOOP_TARGET, question.name) : cname(LOOPED, question.name),
-      );
+      if (options.dangling) response.answers.push(cname(question.name, NOWHERE));
+      else {
+        response.answers.push(
+          name === LOOPED ? cname(question.name, LOOP_TARGET) : cname(question.name, LOOPED),
+          name === LOOPED ? cname(LOOP_TARGET, question.name) : cname(LOOPED, question.name),
+        );
+      }
       socket.send(response.toBuffer(), peer.port, peer.address);
       return;
     }
@@ -113,12 +125,20 @@ describe("fault: a resolver answers a name with a CNAME loop and no address", ()
       detail: `A NODATA for ${LOOPED}, but the end of its CNAME chain, apc-eu1-ingress-1418855411.eu-central-1.elb.amazonaws.com, has A records`,
     },
     { cnameToo: true, detail: `CNAME loop: ${LOOPED} → ${LOOP_TARGET} → ${LOOPED}` },
+    {
+      cnameToo: true,
+      dangling: true,
+      detail: `CNAME chain leads nowhere: ${LOOPED} → ${NOWHERE} (${NOWHERE}: NXDOMAIN)`,
+    },
   ])(
-    "removes none of its addresses and says why (CNAME queries looped too: $cnameToo)",
-    async ({ cnameToo, detail }) => {
+    "removes none of its addresses and says why (CNAME queries too: $cnameToo, dangling: $dangling)",
+    async ({ cnameToo, dangling, detail }) => {
       // Prepare: a healthy baseline, then the forwarder
       const baseline = await runAgainst(zone.address, "run-0", T0);
-      const socket = await loopingForwarder(zone.address, { cnameToo });
+      const socket = await loopingForwarder(zone.address, {
+        cnameToo,
+        dangling: dangling ?? false,
+      });
       forwarder = socket;
       const address = `127.0.0.1:${socket.address().port}`;
 
