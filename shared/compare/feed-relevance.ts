@@ -38,7 +38,7 @@ export function feedRelevanceOfIps(
 ): FeedRelevance | null {
   if (endpoint.feed === undefined) return null;
   if (endpoint.feed === "cloudfront") {
-    return { services: [CLOUDFRONT_GLOBAL, CLOUDFRONT_REGIONAL_EDGE] };
+    return { services: [CLOUDFRONT_GLOBAL, CLOUDFRONT_REGIONAL_EDGE], everyService: true };
   }
   const services = new Set<string>();
   const regions = new Set<string>();

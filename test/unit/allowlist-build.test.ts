@@ -48,6 +48,35 @@ describe("buildAllowlists", () => {
     });
   });
 
+  it("lists the prefixes of a CloudFront list it did not know before (a new key of the file)", () => {
+    // Prepare: AWS moves a range to a list under a new key (read as its own service)
+    const withNewList = new Map([
+      [
+        "cloudfront" as const,
+        matcher(CLOUDFRONT_META, [
+          ...CLOUDFRONT_PREFIXES.filter((p) => p.prefix !== "52.84.0.0/15"),
+          prefix("52.84.0.0/15", "CLOUDFRONT_EDGE_V2"),
+        ]),
+      ],
+      ["aws-ip-ranges" as const, matcher(AWS_META, AWS_PREFIXES)],
+    ]);
+
+    // Act
+    const lists = buildAllowlists({
+      catalogue,
+      observations: observations(),
+      matchers: withNewList,
+    });
+
+    // Assess
+    expect(lists.find((l) => l.group === "product-updates")?.addresses).toEqual([
+      "13.32.0.0/15",
+      "52.84.0.0/15",
+      "203.0.113.9",
+      "2600:9000::/28",
+    ]);
+  });
+
   it("leaves out groups that only have any-destination or internal rows", () => {
     // Act
     const groups = buildAllowlists({ catalogue, observations: observations(), matchers }).map(
