@@ -594,8 +594,10 @@ function judgeEndpoint(
         },
         reason:
           `${hostname} failed to resolve (${observation.outcome.toUpperCase()}) in ` +
-          `${observation.consecutiveFailures} consecutive runs; last answered with an address ` +
-          `${lastSighting(observation) ?? "never"}.`,
+          `${observation.consecutiveFailures} consecutive runs; ` +
+          (lastSighting(observation) === null
+            ? "it has not answered with an address since it was first tracked."
+            : `last answered with an address ${lastSighting(observation)}.`),
         action:
           `No firewall change: keep ${rule} as it is (a failure is not a removal). Check the ` +
           `resolvers; if the vendor retired ${hostname}, update the catalogue.`,

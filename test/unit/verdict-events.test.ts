@@ -57,6 +57,25 @@ describe("evaluateDrift: resolution-failed", () => {
     expect(events[0]?.action).toContain("No firewall change");
   });
 
+  it("says when a failing host last answered, or that it never has", () => {
+    // Prepare
+    const never = observation(HOSTS.pinned, {
+      active: [],
+      outcome: "nxdomain",
+      consecutiveFailures: 3,
+    });
+
+    // Act
+    const [seen] = evaluateDrift(driftInput(steadyState(failing("nxdomain", 3))));
+    const [unseen] = evaluateDrift(driftInput(steadyState(never)));
+
+    // Assess
+    expect(seen?.reason).toMatch(/; last answered with an address \d{4}-\d\d-\d\dT[\d:.]+Z\.$/);
+    expect(unseen?.reason).toMatch(
+      /3 consecutive runs; it has not answered with an address since it was first tracked\.$/,
+    );
+  });
+
   it("keeps NXDOMAIN, SERVFAIL and timeout apart: each is its own event", () => {
     // Prepare
     const outcomes = ["nxdomain", "servfail", "timeout"] as const;
