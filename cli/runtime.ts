@@ -65,6 +65,11 @@ const DeliveredReportSchema = z.object({
   runId: z.string().nullable(),
   /** Changes committed at or before this instant (ISO) were in a delivered report. */
   committedThrough: z.string().datetime(),
+  /**
+   * A `detect` run started after it: changes may have been committed since by a run that
+   * delivered no report. False: nothing was (no need to look).
+   */
+  detectRunSince: z.boolean().default(true),
 });
 export type DeliveredReport = z.infer<typeof DeliveredReportSchema>;
 
@@ -74,6 +79,7 @@ const LOCK_FILE = "lock";
 const NOTHING_REPORTED: DeliveredReport = {
   runId: null,
   committedThrough: new Date(0).toISOString(),
+  detectRunSince: false,
 };
 
 export class RuntimeConfigError extends Error {

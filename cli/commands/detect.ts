@@ -38,7 +38,7 @@ import {
 import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import type { EventQueries } from "#shared/notify/ports";
+import type { EventQueries, EventStore } from "#shared/notify/ports";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
@@ -136,6 +136,9 @@ export async function runDetectCommand(
     // What was committed after the last delivered report is new in this one too (a run killed
     // or interrupted before its report delivered none).
     const lastReport = await runtime.lastReport();
+    if (lastReport !== null && !lastReport.detectRunSince) {
+      await runtime.recordReport({ ...lastReport, detectRunSince: true });
+    }
     const resolver = createCaresResolver({
       servers,
       timeoutMs: options.timeoutMs,
@@ -204,10 +207,17 @@ export async function runDetectCommand(
       });
       progress.done();
       const unreported =
-        lastReport === null
+        lastReport === null || !lastReport.detectRunSince
           ? []
           : await committedAfter(detectionStores.events, lastReport.committedThrough);
-      const report = buildDetectionReport(result, locationsOf(runtime), unreported);
+      const built = buildDetectionReport(result, locationsOf(runtime), unreported);
+      // Pending: what is still unpublished, including change sets an earlier run (killed while
+      // publishing) holds under its lease, which this run leaves to it until the lease expires.
+      const pending = await unpublishedChangeSets(detectionStores.events);
+      const report = {
+        ...built,
+        summary: { ...built.summary, pending: Math.max(built.summary.pending, pending) },
+      };
       if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else if (options.quiet) {
         const lines = renderReport(report).split("\n");
@@ -215,7 +225,11 @@ export async function runDetectCommand(
       } else output.stdout(renderReport(report));
       // Every change this run reported was committed at or before its start (its own, and those
       // of earlier runs, judged under their own time); no other process commits meanwhile.
-      await runtime.recordReport({ runId: result.runId, committedThrough: started.toISOString() });
+      await runtime.recordReport({
+        runId: result.runId,
+        committedThrough: started.toISOString(),
+        detectRunSince: false,
+      });
       interruption.complete(report.exit.code);
       return report.exit.code;
     } finally {
@@ -249,6 +263,12 @@ async function startZone(zoneFile: string): Promise<ZoneDnsServer> {
   } catch (error) {
     throw new ZoneOptionError(`--zone ${zoneFile}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** How many committed change sets are not published yet (failed, waiting, or under a lease). */
+export async function unpublishedChangeSets(events: Pick<EventStore, "listUnpublished">) {
+  const records = await events.listUnpublished();
+  return new Set(records.map((record) => record.changeSetId)).size;
 }
 
 /**
