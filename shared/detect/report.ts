@@ -26,7 +26,10 @@ export interface DetectionReport {
     hostnames: number;
     resolved: number;
     events: number;
-    /** Events first committed by this run (the others are standing conditions, notified before). */
+    /**
+     * Events first committed by this run, or (locally) by an earlier run killed or interrupted
+     * before its report; the others are standing conditions, reported before.
+     */
     newEvents: number;
     /**
      * Of those, events of an earlier run that an interrupted cycle saved and did not judge: this
@@ -73,7 +76,7 @@ export interface DetectionReport {
   }[];
   locations: ReportLocations;
   exit: { code: 0 | 1 | 2; reason: string };
-  /** Every event of the run, in the SNS contract's shape; `new` when first committed by this run. */
+  /** Every event of the run, in the SNS contract's shape; `new` as for `summary.newEvents`. */
   events: (DriftEvent & { new: boolean })[];
 }
 
