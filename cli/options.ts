@@ -29,7 +29,39 @@ export function describeError(error: unknown): string {
     error.cause instanceof Error && !error.message.includes(error.cause.message)
       ? ` (cause: ${error.cause.message})`
       : "";
-  return `${error.message}${cause}`;
+  return `${error.message}${cause}${awsHint(error)}`;
+}
+
+const NETWORK_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "ECONNRESET",
+]);
+
+/**
+ * What an AWS-mode failure means for the person at the terminal: the store is AWS because
+ * AWS_REGION and DRIFTWATCH_TABLE_NAME are set, and it cannot be reached or signed for.
+ */
+function awsHint(error: Error): string {
+  for (let link: unknown = error, depth = 0; link instanceof Error && depth < 8; depth++) {
+    const { code, hostname } = link as NodeJS.ErrnoException & { hostname?: string };
+    if (code !== undefined && NETWORK_CODES.has(code) && hostname?.endsWith(".amazonaws.com")) {
+      return (
+        `; cannot reach AWS at ${hostname} (AWS mode, because AWS_REGION and ` +
+        "DRIFTWATCH_TABLE_NAME are set: check the network, or unset them to use the local store)"
+      );
+    }
+    if (link.name === "CredentialsProviderError") {
+      return (
+        "; no AWS credentials found (AWS mode, because AWS_REGION and DRIFTWATCH_TABLE_NAME " +
+        "are set: configure credentials, or unset them to use the local store)"
+      );
+    }
+    link = link.cause;
+  }
+  return "";
 }
 
 /** Parser of a whole number of at least 1 written in digits (`--samples 3`). */

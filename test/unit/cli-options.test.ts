@@ -31,6 +31,50 @@ describe("describeError", () => {
   });
 });
 
+describe("describeError in AWS mode", () => {
+  it("says AWS cannot be reached, and why the CLI is talking to AWS at all", () => {
+    // Prepare
+    const network = Object.assign(
+      new Error("getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com"),
+      {
+        code: "ENOTFOUND",
+        hostname: "dynamodb.eu-west-1.amazonaws.com",
+      },
+    );
+    const error = new Error("query UNJUDGED_RUN failed", { cause: network });
+
+    // Act
+    const text = describeError(error);
+
+    // Assess
+    expect(text).toBe(
+      "query UNJUDGED_RUN failed (cause: getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com); " +
+        "cannot reach AWS at dynamodb.eu-west-1.amazonaws.com (AWS mode, because AWS_REGION and " +
+        "DRIFTWATCH_TABLE_NAME are set: check the network, or unset them to use the local store)",
+    );
+  });
+
+  it("names missing credentials, and adds nothing to other errors", () => {
+    // Prepare
+    const credentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const local = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8000"), {
+      code: "ECONNREFUSED",
+      hostname: "127.0.0.1",
+    });
+
+    // Act
+    const texts = [credentials, local].map((cause) =>
+      describeError(new Error("cannot save", { cause })),
+    );
+
+    // Assess
+    expect(texts[0]).toMatch(/; no AWS credentials found \(AWS mode, because AWS_REGION/);
+    expect(texts[1]).toBe("cannot save (cause: connect ECONNREFUSED 127.0.0.1:8000)");
+  });
+});
+
 describe("the feed URL flags", () => {
   it("accept http, https and file:// URLs as given", () => {
     // Prepare
