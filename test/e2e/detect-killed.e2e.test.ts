@@ -14,6 +14,9 @@ import { type AwsVersion, awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/f
  * committed are new for the next run, which exits 2 for them (its report was never delivered).
  */
 
+/** As a file URL, so a checkout path with spaces survives NODE_OPTIONS. */
+const KILL_AFTER_NOTIFICATIONS = new URL("../helpers/kill-after-notifications.mjs", import.meta.url)
+  .href;
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -86,23 +89,15 @@ describe("driftwatch detect killed with SIGKILL while publishing", () => {
     ).exited;
     expect(first.code).toBe(0);
 
-    // Act: the changed state; killed once two notifications are on disk (the first change set is
-    // then marked published: change sets are published one after the other)
+    // Act: the changed state; the process kills itself (SIGKILL, no clean-up) right after its
+    // second notification file is on disk (the first change set is then marked published: change
+    // sets are published one after the other). A preloaded fault injector, so the kill point
+    // does not depend on how fast a poll sees the files.
     const changed = detectArgs(stateDir, "clearswift-v2.zone", "2026-08-21-22-37-05");
-    const killedRun = spawnDriftwatch(changed);
-    let exited = false;
-    void killedRun.exited.then(() => {
-      exited = true;
-    });
-    while (!exited) {
-      const names = await readdir(folder).catch(() => []);
-      if (names.filter((name) => name.endsWith(".json")).length >= 2) {
-        killedRun.child.kill("SIGKILL");
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    const killed = await killedRun.exited;
+    const killed = await spawnDriftwatch(changed, 60_000, {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${KILL_AFTER_NOTIFICATIONS}`.trim(),
+      DRIFTWATCH_TEST_KILL_AFTER_NOTIFICATIONS: "2",
+    }).exited;
     const published = await publishedEventIds(stateDir);
     const onDisk = await notifiedEventIds(folder);
     const second = await spawnDriftwatch(changed).exited;
@@ -127,5 +122,5 @@ describe("driftwatch detect killed with SIGKILL while publishing", () => {
     expect(third.code).toBe(0);
     // (its only new event may be the third SERVFAIL in a row of ra.swisssign.net, medium)
     expect(report(third).events.filter((e) => e.new && e.severity === "high")).toEqual([]);
-  });
+  }, 120_000);
 });

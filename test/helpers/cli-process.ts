@@ -22,10 +22,14 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * Starts `node bin/driftwatch.js ARGS` in embedded mode (the AWS variables removed), the way a
  * user runs it. Spawned asynchronously: the test process keeps serving DNS meanwhile. A child
  * still running after `killAfterMs` is killed, so a hang is a failure to report, not a test that
- * never ends.
+ * never ends. `extraEnv` adds variables (e.g. a fault injector preloaded through NODE_OPTIONS).
  */
-export function spawnDriftwatch(args: string[], killAfterMs = 60_000): CliProcess {
-  const env = { ...process.env };
+export function spawnDriftwatch(
+  args: string[],
+  killAfterMs = 60_000,
+  extraEnv: Record<string, string> = {},
+): CliProcess {
+  const env = { ...process.env, ...extraEnv };
   for (const name of ["AWS_REGION", "DRIFTWATCH_TABLE_NAME"]) delete env[name];
   const started = performance.now();
   const child = spawn(process.execPath, ["bin/driftwatch.js", ...args], {
