@@ -1,4 +1,5 @@
 import { EXIT_SIGINT, EXIT_SIGTERM } from "#cli/exit-codes";
+import { describeError } from "#cli/options";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import type { FeedFetcher } from "#shared/observe/feeds/ports";
 
@@ -55,6 +56,8 @@ export interface Interruption {
 export interface InterruptOptions {
   signals?: Pick<NodeJS.Process, "on" | "off">;
   exit?: (code: number) => void;
+  /** Where an unexpected error after a signal is reported (default: stderr). */
+  report?: (text: string) => void;
   /** After the first signal, exit anyway once this long has passed. */
   graceMs?: number;
 }
@@ -83,6 +86,7 @@ export function interruptedLine(command: string): string {
 export function watchInterrupts(options: InterruptOptions = {}): Interruption {
   const signals = options.signals ?? process;
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  const report = options.report ?? ((text: string) => process.stderr.write(text));
   const graceMs = options.graceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
   let received: InterruptSignal | null = null;
   let completedWith: number | null = null;
@@ -103,8 +107,15 @@ export function watchInterrupts(options: InterruptOptions = {}): Interruption {
       reject(new InterruptedError(signal));
       // The abandoned work can still fail once its store is closed under it (dynalite throws
       // "Database is closed" from a callback, after the command has said it was interrupted):
-      // that is the abandonment itself, not a new error. Kept after dispose(), for the same reason.
-      const abandoned = () => exit(completedWith ?? exitCodeOf(signal));
+      // that is the abandonment itself, not a new error, and ends the process quietly. Any
+      // other error is said on stderr before the same exit. Kept after dispose(), for the same
+      // reason.
+      const abandoned = (error: unknown) => {
+        if (!isClosedStoreError(error)) {
+          report(`driftwatch: error after ${signal}: ${describeError(error)}\n`);
+        }
+        exit(completedWith ?? exitCodeOf(signal));
+      };
       signals.on("uncaughtException", abandoned);
       signals.on("unhandledRejection", abandoned);
       // Unref'd: it ends the process only if something would otherwise keep it alive.
@@ -186,4 +197,11 @@ export async function runWatchingInterrupts(
   } finally {
     interruption.dispose();
   }
+}
+
+/** dynalite / LevelDB refusing work because the store was closed under it. */
+function isClosedStoreError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as NodeJS.ErrnoException;
+  return code === "LEVEL_DATABASE_NOT_OPEN" || /Database is (closed|not open)/i.test(error.message);
 }

@@ -181,6 +181,29 @@ describe("watchInterrupts", () => {
     expect(exits).toEqual([EXIT_SIGINT]);
   });
 
+  it("says an unexpected error after a signal on stderr, then exits with the signal's code", () => {
+    // Prepare
+    const signals = new EventEmitter();
+    const exits: number[] = [];
+    const reported: string[] = [];
+    const interruption = watchInterrupts({
+      signals: signals as unknown as Pick<NodeJS.Process, "on" | "off">,
+      exit: (code) => exits.push(code),
+      report: (text) => reported.push(text),
+      graceMs: 60_000,
+    });
+
+    // Act
+    signals.emit("SIGTERM");
+    signals.emit("uncaughtException", new Error("Database is closed"));
+    signals.emit("unhandledRejection", new TypeError("commit went wrong"));
+    interruption.dispose();
+
+    // Assess
+    expect(exits).toEqual([EXIT_SIGTERM, EXIT_SIGTERM]);
+    expect(reported).toEqual(["driftwatch: error after SIGTERM: commit went wrong\n"]);
+  });
+
   it("leaves uncaught errors alone while no signal came", () => {
     // Prepare
     const { signals, interruption } = watched();
