@@ -44,11 +44,23 @@ export const RETRYABLE_OUTCOMES: readonly ResolutionOutcome[] = ["timeout", "ser
 /**
  * Merges several samples of one resolver into one answer: the union of addresses (lowest TTL
  * per address), the longest CNAME chain, the most telling outcome per family.
+ *
+ * The first sample is the one checked against the CNAME chain (`walkCnames`); the others are not.
+ * So a later sample's NODATA for a family counts only where the first sample's did too: where the
+ * check turned the first's NODATA into `error` (or the first failed otherwise), the later NODATA
+ * is unchecked and takes the first's outcome, so it cannot outrank it.
  */
 export function mergeSamples(samples: ResolverAnswer[]): ResolverAnswer {
   const [first] = samples;
   if (first === undefined) throw new RangeError("mergeSamples needs at least one sample");
   if (samples.length === 1) return { ...first, samples: first.samples ?? 1 };
+  const firstFamily = (key: "a" | "aaaa") => first.families?.[key] ?? first.outcome;
+  const familyOf = (sample: ResolverAnswer, index: number, key: "a" | "aaaa") => {
+    const outcome = sample.families?.[key] ?? sample.outcome;
+    return index > 0 && outcome === "nodata" && firstFamily(key) !== "nodata"
+      ? firstFamily(key)
+      : outcome;
+  };
   const union = (records: { ip: string; ttl: number }[][]) => {
     const byIp = new Map<string, number>();
     for (const record of records.flat()) {
@@ -57,8 +69,8 @@ export function mergeSamples(samples: ResolverAnswer[]): ResolverAnswer {
     return [...byIp].map(([ip, ttl]) => ({ ip, ttl }));
   };
   const families = {
-    a: mostTellingOutcome(samples.map((s) => s.families?.a ?? s.outcome)),
-    aaaa: mostTellingOutcome(samples.map((s) => s.families?.aaaa ?? s.outcome)),
+    a: mostTellingOutcome(samples.map((s, i) => familyOf(s, i, "a"))),
+    aaaa: mostTellingOutcome(samples.map((s, i) => familyOf(s, i, "aaaa"))),
   };
   const details = [...new Set(samples.flatMap((s) => (s.detail === undefined ? [] : [s.detail])))];
   const cnameChain = samples.reduce<string[]>(
@@ -67,7 +79,7 @@ export function mergeSamples(samples: ResolverAnswer[]): ResolverAnswer {
   );
   return {
     resolver: first.resolver,
-    outcome: mostTellingOutcome(samples.map((s) => s.outcome)),
+    outcome: mostTellingOutcome([families.a, families.aaaa]),
     cnameChain,
     a: union(samples.map((s) => s.a)),
     aaaa: union(samples.map((s) => s.aaaa)),
