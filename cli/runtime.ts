@@ -93,7 +93,10 @@ export class StateDirectoryInUseError extends Error {
     readonly stateDir: string,
     readonly pid: number,
   ) {
-    super(`state directory ${stateDir} is in use by another driftwatch process (pid ${pid})`);
+    super(
+      `state directory ${stateDir} is in use by another driftwatch process (pid ${pid}); ` +
+        `if no driftwatch is running, delete ${join(stateDir, LOCK_FILE)}`,
+    );
   }
 }
 
@@ -242,11 +245,21 @@ async function lockStateDirectory(
   const mine = `${process.pid}\n`;
   if (heldStateDirectories.has(stateDir)) throw new StateDirectoryInUseError(shown, process.pid);
   for (let attempt = 0; ; attempt++) {
+    // Created whole or not at all (a hard link of a written file), so a racing taker never
+    // reads an empty lock and takes it for a stale one.
+    const temporary = join(stateDir, `.lock-${randomUUID()}.new`);
     try {
-      await writeFile(path, mine, { flag: "wx" });
+      await writeFile(temporary, mine);
+      await link(temporary, path);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 3) throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (attempt >= 3) {
+        const holder = Number.parseInt((await readFile(path, "utf8").catch(() => "")) || "0", 10);
+        throw new StateDirectoryInUseError(shown, holder);
+      }
+    } finally {
+      await unlink(temporary).catch(() => {});
     }
     const held = await readFile(path, "utf8").catch(() => null);
     if (held === null) continue; // released meanwhile

@@ -103,7 +103,7 @@ describe("state directory lock", () => {
     expect(code).toBe(1);
     expect(stdout).toEqual([]);
     expect(stderr.join("")).toBe(
-      `driftwatch detect: state directory ${stateDir} is in use by another driftwatch process (pid ${pid})\n`,
+      `driftwatch detect: state directory ${stateDir} is in use by another driftwatch process (pid ${pid}); if no driftwatch is running, delete ${join(stateDir, "lock")}\n`,
     );
     expect(await readFile(join(stateDir, "lock"), "utf8")).toBe(`${pid}\n`);
   });
