@@ -38,6 +38,11 @@ export interface ResolverAnswer {
   families?: { a: ResolutionOutcome; aaaa: ResolutionOutcome };
   /** How many queries of this resolver were merged into this answer (round-robin sampling). */
   samples?: number;
+  /**
+   * Families whose NODATA the run did not trust as absence (implausible-absence.ts turned it into
+   * `error`): a resumed run counts them again when it judges the rest of the run's answers.
+   */
+  untrustedNodata?: ("a" | "aaaa")[];
 }
 
 export interface ObservedIp {

@@ -289,3 +289,103 @@ describe("targetsFromCatalogue", () => {
     ]);
   });
 });
+
+/** The memory store, failing to save the given hostnames while `failing` is on. */
+function interruptingStore(hostnames: string[]) {
+  const store = memoryStore();
+  const control = { failing: true };
+  return {
+    control,
+    store: {
+      ...store,
+      async saveObservation(observation: HostObservation) {
+        if (control.failing && hostnames.includes(observation.hostname)) {
+          throw new Error("connection reset");
+        }
+        return store.saveObservation(observation);
+      },
+    } satisfies ObservationStore,
+  };
+}
+
+describe("resolveHostnames, resuming an interrupted run", () => {
+  const BLOCK_PAGE = "23.192.228.80";
+  const SERVER = "10.0.0.2:53";
+
+  it("still flags a sinkhole when only two of its hostnames are left to resolve", async () => {
+    // Prepare: a resolver that answers one public address for names of 3 vendors; the first
+    // attempt saves only one of them
+    const targets = [
+      { hostname: "update.clearswift.net", policy: "pinned" as const, group: "updates" },
+      { hostname: "ntp.ubuntu.com", policy: "rotating" as const, group: "ntp" },
+      { hostname: "av.avira.com", policy: "pinned" as const, group: "av" },
+    ];
+    const { resolver } = scriptedResolver([SERVER], (req) =>
+      answer(req.server, "answered", [BLOCK_PAGE]),
+    );
+    const { store, control } = interruptingStore(["ntp.ubuntu.com", "av.avira.com"]);
+    const input = { targets, runId: "r1", now: T0, deadline: Date.now() + 10_000 };
+    await expect(resolveHostnames({ resolver, store, sleep: noSleep }, input)).rejects.toThrow(
+      "2 observation(s) could not be saved",
+    );
+    control.failing = false;
+
+    // Act
+    const result = await resolveHostnames({ resolver, store, sleep: noSleep }, input);
+
+    // Assess
+    expect(result.reused).toBe(1);
+    for (const observation of result.observations) {
+      expect(observation.active).toEqual([]);
+      expect(observation.suspicious).toEqual([
+        { ip: BLOCK_PAGE, range: "sinkhole", resolver: SERVER },
+      ]);
+    }
+  });
+
+  it("still distrusts a resolver's NODATA when the emptied names were split across the attempts", async () => {
+    // Prepare: four names with IPv4 addresses; in r1 the resolver empties two of them (half:
+    // implausible); the first attempt saves one of the emptied names and both answered ones
+    const hostnames = ["a.example.net", "b.example.net", "c.example.net", "d.example.net"];
+    const ips: Record<string, string> = {
+      "a.example.net": "13.32.121.18",
+      "b.example.net": "162.159.200.1",
+      "c.example.net": "185.155.104.24",
+      "d.example.net": "45.79.132.16",
+    };
+    const targets = hostnames.map((hostname) => ({ hostname, policy: "pinned" as const }));
+    const emptied = new Set<string>();
+    const { resolver } = scriptedResolver([SERVER], (req) =>
+      emptied.has(req.hostname)
+        ? answer(req.server, "nodata")
+        : answer(req.server, "answered", [ips[req.hostname] as string]),
+    );
+    const { store, control } = interruptingStore(["d.example.net"]);
+    control.failing = false;
+    const deadline = Date.now() + 10_000;
+    await resolveHostnames(
+      { resolver, store, sleep: noSleep },
+      { targets, runId: "r0", now: T0, deadline },
+    );
+    emptied.add("c.example.net").add("d.example.net");
+    control.failing = true;
+    const later = new Date(T0.getTime() + 15 * 60_000);
+    const input = { targets, runId: "r1", now: later, deadline };
+    await expect(resolveHostnames({ resolver, store, sleep: noSleep }, input)).rejects.toThrow(
+      "1 observation(s) could not be saved",
+    );
+    control.failing = false;
+
+    // Act
+    const result = await resolveHostnames({ resolver, store, sleep: noSleep }, input);
+
+    // Assess
+    const d = result.observations.find((o) => o.hostname === "d.example.net");
+    expect(result.reused).toBe(3);
+    expect(d?.answers[0]?.families).toEqual({ a: "error", aaaa: "error" });
+    expect(d?.answers[0]?.detail).toContain(
+      "A NODATA not trusted: 2 of the 4 hostnames with IPv4 addresses",
+    );
+    expect(d?.consecutiveFailures).toBe(1);
+  });
+});

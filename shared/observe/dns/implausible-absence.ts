@@ -89,6 +89,9 @@ export function distrustImplausibleAbsence(
           return outcome === "nodata" ? "error" : outcome;
         };
         const families = { a: untrusted("a"), aaaa: untrusted("aaaa") };
+        const untrustedNodata = (["a", "aaaa"] as const).filter(
+          (key) => familyOutcome(answer, key) === "nodata",
+        );
         const why = verdicts
           .map(
             (d) =>
@@ -100,6 +103,7 @@ export function distrustImplausibleAbsence(
         return {
           ...answer,
           families,
+          untrustedNodata,
           outcome: mostTellingOutcome([families.a, families.aaaa]),
           detail: answer.detail === undefined ? why : `${answer.detail}; ${why}`,
         };

@@ -26,6 +26,7 @@ export const ResolverAnswerSchema = z.object({
   detail: z.string().optional(),
   families: z.object({ a: ResolutionOutcomeSchema, aaaa: ResolutionOutcomeSchema }).optional(),
   samples: z.number().int().positive().optional(),
+  untrustedNodata: z.array(z.enum(["a", "aaaa"])).optional(),
 });
 
 export const ObservedIpSchema = z.object({

@@ -16,6 +16,7 @@ import {
   DEFAULT_GRACE,
   effectiveGrace,
   type Grace,
+  mostTellingOutcome,
 } from "#shared/observe/dns/observation-window";
 import {
   type DnsResolver,
@@ -251,8 +252,14 @@ export async function resolveHostnames(
     }),
   );
 
-  // 5.
-  const trusted = distrustImplausibleAbsence(answers, previous, options.implausibleAbsence);
+  // 5. A resumed run judges its answers together with those the run already saved: the guards
+  // count per run, and the remaining hostnames alone may be too few to show the pattern.
+  const earlier = savedForGuards(saved);
+  const trusted = distrustImplausibleAbsence(
+    new Map([...earlier.answers, ...answers]),
+    new Map<string, Pick<HostObservation, "active"> | null>([...earlier.previous, ...previous]),
+    options.implausibleAbsence,
+  );
   for (const verdict of trusted.distrusted) {
     deps.logger?.warn("resolver's NODATA answers not trusted as absence", {
       runId: run.runId,
@@ -322,6 +329,32 @@ export async function resolveHostnames(
     reused: hostnames.length - remaining.length,
     durationMs,
   };
+}
+
+/**
+ * The run's already-saved observations as the guards take them: their answers, with the NODATA
+ * the run did not trust restored (so it is counted again), and the addresses each hostname had
+ * before the run (its active ones that did not enter in it, and those that left in it).
+ */
+function savedForGuards(saved: ReadonlyMap<string, HostObservation>) {
+  const answers = new Map<string, ResolverAnswer[]>();
+  const previous = new Map<string, Pick<HostObservation, "active">>();
+  for (const [hostname, observation] of saved) {
+    answers.set(
+      hostname,
+      observation.answers.map(({ untrustedNodata, ...answer }) => {
+        if (untrustedNodata === undefined || untrustedNodata.length === 0) return answer;
+        const families = { ...(answer.families ?? { a: answer.outcome, aaaa: answer.outcome }) };
+        for (const key of untrustedNodata) families[key] = "nodata";
+        return { ...answer, families, outcome: mostTellingOutcome([families.a, families.aaaa]) };
+      }),
+    );
+    const entered = new Set(observation.entered);
+    previous.set(hostname, {
+      active: [...observation.active.filter((ip) => !entered.has(ip.ip)), ...observation.left],
+    });
+  }
+  return { answers, previous };
 }
 
 function validateOptions(options: ResolveOptions): void {
