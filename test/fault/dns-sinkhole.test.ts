@@ -118,7 +118,7 @@ describe("fault: a resolver answers every name with one public address", () => {
         { ip: BLOCK_PAGE, range: "sinkhole", resolver: sinkholeAddress },
       ]);
       expect(observation.answers[0]?.detail).toMatch(
-        /23\.192\.228\.80 is a sinkhole: this resolver served it for 48 hostnames in \d+ groups/,
+        /23\.192\.228\.80 is a sinkhole: this resolver served it for 48 hostnames under \d+ registered domains/,
       );
     }
     expect(events.filter((e) => e.type === "ip-added" || e.type === "ip-removed")).toEqual([]);

@@ -5,7 +5,7 @@ import type { HostObservation, ResolverAnswer } from "#shared/domain/observation
 import { parseZone, type Zone } from "#shared/local/zone-dns-server";
 import { advanceObservation } from "#shared/observe/dns/observation-window";
 import { targetsFromCatalogue } from "#shared/observe/dns/resolve-hostnames";
-import { distrustSinkholes, sinkholeRanges } from "#shared/observe/dns/sinkhole";
+import { distrustSinkholes, registeredDomain, sinkholeRanges } from "#shared/observe/dns/sinkhole";
 
 const GOOD = "192.0.2.53:53";
 const FILTER = "198.51.100.53:53";
@@ -23,21 +23,15 @@ function answer(resolver: string, a: string[], aaaa: string[] = []): ResolverAns
   };
 }
 
-const GROUPS = new Map([
-  ["update.example.net", ["product-updates"]],
-  ["ntp.example.net", ["ntp"]],
-  ["av.example.net", ["av-update-mirrors"]],
-  ["av2.example.net", ["av-update-mirrors"]],
-]);
 const REAL: Record<string, string> = {
-  "update.example.net": "13.32.121.18",
-  "ntp.example.net": "162.159.200.1",
-  "av.example.net": "185.155.104.24",
-  "av2.example.net": "185.155.104.25",
+  "update.clearswift.net": "13.32.121.18",
+  "ntp.ubuntu.com": "162.159.200.1",
+  "av.avira.com": "185.155.104.24",
+  "av2.avira.com": "185.155.104.25",
 };
 
 describe("distrustSinkholes", () => {
-  it("names an address one resolver served for hostnames of three groups, and says why on its answers", () => {
+  it("names an address one resolver served for hostnames under three registered domains, and says why on its answers", () => {
     // Prepare: GOOD answers the real addresses; FILTER answers the block page for everything
     const answers = new Map(
       Object.entries(REAL).map(([hostname, ip]) => [
@@ -47,78 +41,90 @@ describe("distrustSinkholes", () => {
     );
 
     // Act
-    const result = distrustSinkholes(answers, GROUPS);
+    const result = distrustSinkholes(answers);
 
     // Assess
     expect(result.sinkholes).toEqual([
       {
         resolver: FILTER,
         ip: BLOCK_PAGE,
-        hostnames: ["av.example.net", "av2.example.net", "ntp.example.net", "update.example.net"],
-        groups: ["av-update-mirrors", "ntp", "product-updates"],
+        hostnames: ["av.avira.com", "av2.avira.com", "ntp.ubuntu.com", "update.clearswift.net"],
+        domains: ["avira.com", "clearswift.net", "ubuntu.com"],
       },
     ]);
-    const ntp = result.answers.get("ntp.example.net") ?? [];
-    expect(ntp[0]).toEqual(answer(GOOD, [REAL["ntp.example.net"] as string]));
+    const ntp = result.answers.get("ntp.ubuntu.com") ?? [];
+    expect(ntp[0]).toEqual(answer(GOOD, [REAL["ntp.ubuntu.com"] as string]));
     expect(ntp[1]?.detail).toBe(
-      `${BLOCK_PAGE} is a sinkhole: this resolver served it for 4 hostnames in 3 groups in this run`,
+      `${BLOCK_PAGE} is a sinkhole: this resolver served it for 4 hostnames under 3 registered domains in this run`,
     );
-    expect(answers.get("ntp.example.net")?.[1]?.detail).toBeUndefined();
+    expect(answers.get("ntp.ubuntu.com")?.[1]?.detail).toBeUndefined();
   });
 
-  it("leaves an address shared within two groups, or by two hostnames, alone", () => {
-    // Prepare: one mirror address for three hostnames of two groups; another for two hostnames
-    // of two groups
+  it("leaves an address shared under two registered domains, or by two hostnames, alone", () => {
+    // Prepare: one mirror address for three hostnames of two domains; another for two hostnames
+    // of two domains
     const answers = new Map([
-      ["av.example.net", [answer(GOOD, ["185.155.104.24"])]],
-      ["av2.example.net", [answer(GOOD, ["185.155.104.24"])]],
-      ["update.example.net", [answer(GOOD, ["185.155.104.24", "13.32.121.18"])]],
-      ["ntp.example.net", [answer(GOOD, ["13.32.121.18"])]],
+      ["av.avira.com", [answer(GOOD, ["185.155.104.24"])]],
+      ["av2.avira.com", [answer(GOOD, ["185.155.104.24"])]],
+      ["update.clearswift.net", [answer(GOOD, ["185.155.104.24", "13.32.121.18"])]],
+      ["ntp.ubuntu.com", [answer(GOOD, ["13.32.121.18"])]],
     ]);
 
     // Act
-    const result = distrustSinkholes(answers, GROUPS);
+    const result = distrustSinkholes(answers);
 
     // Assess
     expect(result.sinkholes).toEqual([]);
     expect(result.answers).toEqual(answers);
   });
 
-  it("counts a hostname without a group as its own group", () => {
-    // Prepare
+  it("leaves one vendor's hosts behind one CDN address alone, however many groups they serve", () => {
+    // Prepare: the vendor moves its website, help and appliance-update hosts to one address
     const answers = new Map(
-      ["a.example.net", "b.example.net", "c.example.net"].map((hostname) => [
-        hostname,
-        [answer(FILTER, [BLOCK_PAGE])],
-      ]),
+      ["www.clearswift.com", "clearswifthelp.clearswift.com", "applianceupdate.clearswift.com"].map(
+        (hostname) => [hostname, [answer(GOOD, ["13.32.121.18"])]],
+      ),
     );
 
     // Act
-    const result = distrustSinkholes(answers, new Map());
+    const result = distrustSinkholes(answers);
 
     // Assess
-    expect(result.sinkholes.map((s) => [s.ip, s.groups.length])).toEqual([[BLOCK_PAGE, 3]]);
+    expect(result.sinkholes).toEqual([]);
+    expect(result.answers).toEqual(answers);
+  });
+
+  it.each([
+    ["applianceupdate.clearswift.com", "clearswift.com"],
+    ["ClearSwift.COM.", "clearswift.com"],
+    ["www.example.co.uk", "example.co.uk"],
+    ["a.b.example.com.au", "example.com.au"],
+    ["ntp.ubuntu.com", "ubuntu.com"],
+    ["mirror.example.de", "example.de"],
+    ["localhost", "localhost"],
+  ])("takes %s to be under the registered domain %s", (hostname, domain) => {
+    expect(registeredDomain(hostname)).toBe(domain);
   });
 
   it("keeps a sinkhole out of the observed set and removes nothing for it, however long it lasts", () => {
     // Prepare: the name had its real address; from then on FILTER serves only the block page
     const grace = { runs: 3, hours: 1 };
     let state: HostObservation = advanceObservation(null, [answer(FILTER, ["162.159.200.1"])], {
-      hostname: "ntp.example.net",
+      hostname: "ntp.ubuntu.com",
       runId: "run-0",
       now: new Date("2026-08-22T10:00:00Z"),
       grace,
     });
     const runs = Object.keys(REAL).map((hostname) => [hostname, [answer(FILTER, [BLOCK_PAGE])]]);
     const distrusted = sinkholeRanges(
-      distrustSinkholes(new Map(runs as [string, ResolverAnswer[]][]), GROUPS).sinkholes,
+      distrustSinkholes(new Map(runs as [string, ResolverAnswer[]][])).sinkholes,
     );
 
     // Act: six hourly runs, past the grace period
     const left = [];
     for (let hour = 1; hour <= 6; hour++) {
       state = advanceObservation(state, [answer(FILTER, [BLOCK_PAGE])], {
-        hostname: "ntp.example.net",
+        hostname: "ntp.ubuntu.com",
         runId: `run-${hour}`,
         now: new Date(Date.parse("2026-08-22T10:00:00Z") + hour * 3_600_000),
         grace,
@@ -157,20 +163,18 @@ describe("the shipped catalogue and zones", () => {
       // Prepare: each hostname answered with all its zone addresses at once, by one resolver
       const catalogue = await loadCatalogueFile("fixtures/catalogue/clearswift-seg-5.3.json");
       const zone = parseZone(readFileSync(file, "utf8"));
-      const groups = new Map<string, string[]>();
-      for (const target of targetsFromCatalogue(catalogue)) {
-        const hostname = target.hostname.toLowerCase();
-        groups.set(hostname, [...(groups.get(hostname) ?? []), target.group ?? hostname]);
-      }
+      const hostnames = new Set(
+        targetsFromCatalogue(catalogue).map((target) => target.hostname.toLowerCase()),
+      );
       const answers = new Map(
-        [...groups.keys()].map((hostname) => {
+        [...hostnames].map((hostname) => {
           const { a, aaaa } = everyAddressOf(zone, hostname);
           return [hostname, [answer(GOOD, a, aaaa)]];
         }),
       );
 
       // Act
-      const result = distrustSinkholes(answers, groups);
+      const result = distrustSinkholes(answers);
 
       // Assess
       const answered = [...answers.values()].flat().filter((a) => a.outcome === "answered");

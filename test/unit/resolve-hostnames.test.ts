@@ -389,3 +389,30 @@ describe("resolveHostnames, resuming an interrupted run", () => {
     expect(d?.consecutiveFailures).toBe(1);
   });
 });
+
+describe("resolveHostnames, one vendor's hosts behind one shared address", () => {
+  it("lets the address enter for hosts of three groups under one registered domain (a move, not a sinkhole)", async () => {
+    // Prepare
+    const CDN = "13.32.121.18";
+    const targets = [
+      { hostname: "www.clearswift.com", policy: "pinned" as const, group: "website" },
+      { hostname: "clearswifthelp.clearswift.com", policy: "pinned" as const, group: "support" },
+      { hostname: "applianceupdate.clearswift.com", policy: "pinned" as const, group: "updates" },
+    ];
+    const { resolver } = scriptedResolver(["10.0.0.2:53"], (req) =>
+      answer(req.server, "answered", [CDN]),
+    );
+
+    // Act
+    const result = await resolveHostnames(
+      { resolver, store: memoryStore(), sleep: noSleep },
+      { targets, runId: "r1", now: T0, deadline: Date.now() + 10_000 },
+    );
+
+    // Assess
+    for (const observation of result.observations) {
+      expect(observation.suspicious).toEqual([]);
+      expect(observation.entered).toEqual([CDN]);
+    }
+  });
+});

@@ -45,7 +45,7 @@ import {
  *    nothing is asked past the deadline, what is left is a `timeout` ("run deadline").
  * 5. Distrust a resolver's NODATA answers when they would empty most names that had addresses
  *    (implausible-absence.ts: they become failures, which remove nothing) and the addresses it
- *    served for hostnames of many groups (sinkhole.ts: suspicious, like private ones), then
+ *    served for hostnames of many registered domains (sinkhole.ts: suspicious, like private ones), then
  *    advance each hostname's observation window (pure) with the merged answers.
  * 6. Save one observation per hostname (conditional: a concurrent twin cannot double-count).
  */
@@ -53,7 +53,7 @@ import {
 export interface ResolveTarget {
   hostname: string;
   policy: ExpectationPolicy;
-  /** The catalogue group of the endpoint; without one, the hostname counts as its own group. */
+  /** The catalogue group of the endpoint (informational: the guards do not use it). */
   group?: string;
 }
 
@@ -69,7 +69,7 @@ export interface ResolveOptions {
   grace: Record<ExpectationPolicy, Grace>;
   /** When a resolver's NODATA answers for most names are not trusted as absence. */
   implausibleAbsence: ImplausibleAbsenceOptions;
-  /** When an address served for hostnames of many groups is a sinkhole. */
+  /** When an address served for hostnames of many registered domains is a sinkhole. */
   sinkhole: SinkholeOptions;
 }
 
@@ -185,12 +185,9 @@ export async function resolveHostnames(
     ? (input.targets as readonly ResolveTarget[])
     : targetsFromCatalogue(input.targets as Catalogue);
   const policies = new Map<string, ExpectationPolicy[]>();
-  const groups = new Map<string, string[]>();
   for (const target of targets) {
     const hostname = target.hostname.toLowerCase();
     policies.set(hostname, [...(policies.get(hostname) ?? []), target.policy]);
-    const group = target.group ?? hostname;
-    groups.set(hostname, [...new Set([...(groups.get(hostname) ?? []), group])]);
   }
   const hostnames = [...policies.keys()].sort();
 
@@ -270,14 +267,14 @@ export async function resolveHostnames(
       hostnames: verdict.emptied.slice(0, 20),
     });
   }
-  const checked = distrustSinkholes(trusted.answers, groups, options.sinkhole);
+  const checked = distrustSinkholes(trusted.answers, options.sinkhole);
   for (const sinkhole of checked.sinkholes) {
     deps.logger?.warn("resolver serves one address for unrelated hostnames: a sinkhole", {
       runId: run.runId,
       resolver: sinkhole.resolver,
       ip: sinkhole.ip,
       hostnames: sinkhole.hostnames.length,
-      groups: sinkhole.groups.length,
+      domains: sinkhole.domains.length,
     });
   }
   const distrusted = sinkholeRanges(checked.sinkholes);

@@ -6,24 +6,44 @@ import { classifyAddress } from "#shared/observe/dns/observation-window";
  * captive portal, a hijack) would otherwise be believed: the address would enter the observed set
  * of every hostname, and once the grace period is over every real address would be notified as
  * removed. Private and reserved answers are caught by `classifyAddress`; a public sinkhole is
- * caught by what it does: it serves the same address for hostnames of unrelated endpoints.
+ * caught by what it does: it serves the same address for hostnames of unrelated owners.
  *
- * So, per resolver and run: an address served for at least `minHostnames` hostnames that span at
- * least `minGroups` catalogue groups is a sinkhole. Such addresses are recorded as suspicious
- * (range `sinkhole`) by `advanceObservation`: they never enter, and the answer carrying them is
- * no evidence that the real addresses are gone. Vendors do share addresses (AV mirrors serve the
- * same pool for their products, a spam-rule host is also a name server), but within one group or
- * across two; the shipped catalogue's widest sharing is 3 hostnames in 1 group, and 1 address in
- * 2 groups.
+ * So, per resolver and run: an address served for at least `minHostnames` hostnames under at
+ * least `minDomains` registered domains (`registeredDomain`) is a sinkhole. Such addresses are
+ * recorded as suspicious (range `sinkhole`) by `advanceObservation`: they never enter, and the
+ * answer carrying them is no evidence that the real addresses are gone. Breadth is counted in
+ * registered domains, not catalogue groups: a vendor that moves its own hosts of several groups
+ * behind one CDN address (www.clearswift.com, applianceupdate.clearswift.com, …) is one owner and
+ * a real change, not a sinkhole. The shipped zones' widest sharing is 3 hostnames of one domain.
  */
 export interface SinkholeOptions {
   /** Fewest hostnames served the same address by one resolver in one run (default 3). */
   minHostnames: number;
-  /** Fewest catalogue groups those hostnames span (default 3). */
-  minGroups: number;
+  /** Fewest registered domains those hostnames are under (default 3). */
+  minDomains: number;
 }
 
-export const DEFAULT_SINKHOLE: SinkholeOptions = { minHostnames: 3, minGroups: 3 };
+export const DEFAULT_SINKHOLE: SinkholeOptions = { minHostnames: 3, minDomains: 3 };
+
+/**
+ * Second-level labels that, under a two-letter country-code TLD, are part of the public suffix
+ * (`example.co.uk`, `example.com.au`, `example.ac.jp`). Deliberately small: no Public Suffix List.
+ */
+const SECOND_LEVEL_SUFFIXES = new Set(["co", "com", "net", "org", "ac", "gov"]);
+
+/**
+ * The registered domain of a hostname, approximated: its last two labels, or its last three when
+ * the TLD has two letters and the second-level label is a common public-suffix part
+ * (`SECOND_LEVEL_SUFFIXES`): `a.b.clearswift.com` → `clearswift.com`, `www.example.co.uk` →
+ * `example.co.uk`. Lower case, without a trailing dot.
+ */
+export function registeredDomain(hostname: string): string {
+  const labels = hostname.toLowerCase().replace(/\.$/, "").split(".");
+  const tld = labels.at(-1) ?? "";
+  const second = labels.at(-2) ?? "";
+  const keep = tld.length === 2 && SECOND_LEVEL_SUFFIXES.has(second) ? 3 : 2;
+  return labels.slice(-keep).join(".");
+}
 
 /** The range recorded on a suspicious answer for a sinkhole address. */
 export const SINKHOLE_RANGE = "sinkhole";
@@ -34,18 +54,16 @@ export interface Sinkhole {
   ip: string;
   /** Hostnames this resolver served it for in this run. */
   hostnames: string[];
-  /** The groups of those hostnames. */
-  groups: string[];
+  /** The registered domains of those hostnames. */
+  domains: string[];
 }
 
 /**
  * Finds the sinkhole addresses of a run and returns them with the answers that carry one
- * annotated (a new map; the input is not changed): their `detail` says why. `groups` gives each
- * hostname's catalogue groups; a hostname without one counts as its own group. Pure.
+ * annotated (a new map; the input is not changed): their `detail` says why. Pure.
  */
 export function distrustSinkholes(
   answers: ReadonlyMap<string, readonly ResolverAnswer[]>,
-  groups: ReadonlyMap<string, readonly string[]>,
   options: SinkholeOptions = DEFAULT_SINKHOLE,
 ): { answers: Map<string, ResolverAnswer[]>; sinkholes: Sinkhole[] } {
   // resolver → ip → hostnames served it
@@ -68,18 +86,13 @@ export function distrustSinkholes(
   for (const [resolver, byIp] of [...served].sort(([x], [y]) => x.localeCompare(y))) {
     for (const [ip, hostnames] of byIp) {
       if (hostnames.size < options.minHostnames) continue;
-      const spanned = new Set(
-        [...hostnames].flatMap((hostname) => {
-          const listed = groups.get(hostname) ?? [];
-          return listed.length > 0 ? listed : [hostname];
-        }),
-      );
-      if (spanned.size < options.minGroups) continue;
+      const domains = new Set([...hostnames].map(registeredDomain));
+      if (domains.size < options.minDomains) continue;
       sinkholes.push({
         resolver,
         ip,
         hostnames: [...hostnames].sort(),
-        groups: [...spanned].sort(),
+        domains: [...domains].sort(),
       });
     }
   }
@@ -100,7 +113,7 @@ export function distrustSinkholes(
           .map(
             (s) =>
               `${s.ip} is a sinkhole: this resolver served it for ${s.hostnames.length} ` +
-              `hostnames in ${s.groups.length} groups in this run`,
+              `hostnames under ${s.domains.length} registered domains in this run`,
           )
           .join("; ");
         return {
