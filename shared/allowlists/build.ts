@@ -6,8 +6,10 @@ import {
   isPrefixRelevantToAny,
   publishedRangesOf,
 } from "#shared/compare/feed-relevance";
+import { type FeedWithdrawal, strandedIps } from "#shared/compare/stranded";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
+import type { WrittenAllowlist } from "./held";
 
 /**
  * The current allowlist of one firewall group: what its rule(s) should allow, per the catalogue's
@@ -18,10 +20,13 @@ import type { HostObservation } from "#shared/domain/observation";
  *   not documented is drift for a person to judge (`ip-added`), not an automatic allow.
  * - `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
  *   list; the AWS services and regions where the endpoint's IPs are published), plus documented
- *   IPs and every observed IP that no listed prefix already contains, outside every published
- *   range included: the list never drops an address the host is using, whatever the feed says
- *   (an IP outside the ranges is also raised as `ip-outside-published-ranges`). Without a feed
- *   snapshot, the observed IPs.
+ *   IPs, plus the observed IPs inside a published range that no listed prefix contains. An
+ *   observed IP outside every published range is listed only when it is stranded: a feed
+ *   withdrawal of this run left it outside (`strandedIps`), or the last written document listed it
+ *   for the endpoint and the host still resolves to it (so a feed dropping a host's regions never
+ *   empties the list). An IP that enters outside every range is never listed: that is the hijack
+ *   signal (`ip-outside-published-ranges`), for a person to allow. Without a feed snapshot, the
+ *   observed IPs.
  * - `rotating`, `hostname-only`: the observed set.
  * - `any-destination`, `internal`: no addresses to list; such endpoints are left out, and a group
  *   with nothing else has no allowlist.
@@ -50,12 +55,20 @@ export interface AllowlistInput {
   catalogue: Catalogue;
   observations: readonly HostObservation[];
   matchers: ReadonlyMap<FeedId, RangeMatcher>;
+  /** This run's feed withdrawals (`feedWithdrawalsOf`); none when absent. */
+  withdrawals?: ReadonlyMap<FeedId, FeedWithdrawal>;
+  /**
+   * The last written document of groups with feed endpoints (`readWrittenAllowlists`): the IPs
+   * outside every range it listed for an endpoint stay listed while still observed. None when
+   * absent: only this run's stranded IPs are listed.
+   */
+  written?: ReadonlyMap<string, WrittenAllowlist>;
 }
 
 const NOTHING_TO_LIST = new Set<Endpoint["policy"]>(["any-destination", "internal"]);
 
 export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
-  const { catalogue, matchers } = input;
+  const { catalogue } = input;
   const observations = new Map(input.observations.map((o) => [o.hostname, o]));
   const pools = new Map(catalogue.pools.map((pool) => [pool.id, pool]));
   const byGroup = new Map<string, AllowlistEndpoint[]>();
@@ -74,7 +87,7 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
         break;
       case "cloudfront":
       case "aws-ip-ranges":
-        addresses = feedAddresses(endpoint, observation, matchers, documented, observed);
+        addresses = feedAddresses(input, endpoint, observation, documented, observed);
         break;
       default:
         addresses = observed;
@@ -114,12 +127,13 @@ export function groupAllowlist(
 }
 
 function feedAddresses(
+  input: AllowlistInput,
   endpoint: Endpoint,
   observation: HostObservation | undefined,
-  matchers: ReadonlyMap<FeedId, RangeMatcher>,
   documented: string[],
   observed: string[],
 ): string[] {
+  const { matchers } = input;
   const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
   if (matcher === undefined) return [...documented, ...observed];
   const relevance = endpointFeedRelevance(endpoint, observation, matcher);
@@ -130,13 +144,31 @@ function feedAddresses(
           .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
           .map((prefix) => prefix.prefix);
   const listed = new Set(published);
-  // Without a snapshot to judge it, outside every range, or in a range not listed: explicitly.
-  const unlisted = observed.filter(
-    (ip) =>
-      !(publishedRangesOf(endpoint, ip, matchers) ?? []).some((prefix) =>
-        listed.has(prefix.prefix),
-      ),
+  const stranded = new Set(
+    strandedIps(
+      endpoint,
+      observation,
+      matchers,
+      input.withdrawals ?? new Map(),
+      new Set(documented),
+    ).ips,
   );
+  const entered = new Set(observation?.entered ?? []);
+  // What the last written document listed for the endpoint; never an IP entering now.
+  const listedBefore = new Set(
+    (
+      input.written?.get(endpoint.group)?.endpoints.find((entry) => entry.id === endpoint.id)
+        ?.addresses ?? []
+    ).filter((address) => !entered.has(address)),
+  );
+  const unlisted = observed.filter((ip) => {
+    const ranges = publishedRangesOf(endpoint, ip, matchers);
+    // No snapshot to judge it (an IPv6 answer without ip-ranges.json), or in a range not listed.
+    if (ranges === undefined) return true;
+    if (ranges.length > 0) return !ranges.some((prefix) => listed.has(prefix.prefix));
+    // Outside every range: only an address the host relied on before the feed withdrew it.
+    return stranded.has(ip) || listedBefore.has(ip);
+  });
   return [...published, ...documented, ...unlisted];
 }
 

@@ -8,7 +8,6 @@ import {
 } from "#shared/allowlists/limits";
 import type { Catalogue, Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
 import type {
-  FeedDiff,
   FeedId,
   FeedIngestResult,
   FeedPrefix,
@@ -21,7 +20,7 @@ import {
   type ObservedIp,
 } from "#shared/domain/observation";
 import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
-import { cidrContains, sortAddresses } from "./addresses";
+import { sortAddresses } from "./addresses";
 import { contentId } from "./canonical";
 import type {
   AllowlistWarning,
@@ -42,10 +41,10 @@ import {
   type FeedRelevance,
   feedRelevanceOfIps,
   isPrefixRelevantToAny,
-  judgingFeed,
   prefixChangesRelevantToAny,
   publishedRangesOf,
 } from "./feed-relevance";
+import { type FeedWithdrawal, feedWithdrawalsOf, strandedIps, withWithdrawn } from "./stranded";
 
 /**
  * The verdict engine: what was observed (DNS state per hostname, feed snapshots and diffs),
@@ -95,7 +94,8 @@ export interface DriftInput {
   /**
    * The last written allowlist document of each group relying on an unreadable feed
    * (`readWrittenAllowlists`): such a group's allowlist keeps that feed's last known prefixes.
-   * A held group without one is kept as last written. The actions say which.
+   * A held group without one is kept as last written. The actions say which. Also those of the
+   * groups with feed endpoints: IPs a feed withdrawal stranded stay listed while observed.
    */
   writtenAllowlists?: ReadonlyMap<string, WrittenAllowlist>;
 }
@@ -133,19 +133,19 @@ interface Context {
   /** Groups whose allowlist is held this run because a feed they rely on is unreadable. */
   held: Map<string, HeldGroup>;
   limits: AllowlistLimits;
-  /**
-   * Per feed changed in this run: its matcher as it was before the change (the current one plus
-   * the prefixes the diff withdrew), and the snapshot pair that identifies the change.
-   */
-  feedChanges: Map<FeedId, { before: RangeMatcher; from: string; to: string }>;
+  /** Per feed whose change in this run withdrew prefixes (`feedWithdrawalsOf`). */
+  feedChanges: Map<FeedId, FeedWithdrawal>;
 }
 
 function createContext(input: DriftInput): Context {
+  const feedChanges = feedWithdrawalsOf(input.feeds);
   const { allowlists, held } = holdAllowlists(
     buildAllowlists({
       catalogue: input.catalogue,
       observations: input.observations,
       matchers: input.feeds.matchers,
+      withdrawals: feedChanges,
+      written: input.writtenAllowlists ?? new Map(),
     }),
     {
       catalogue: input.catalogue,
@@ -161,22 +161,8 @@ function createContext(input: DriftInput): Context {
     allowlists: new Map(allowlists.map((list) => [list.group, list])),
     held,
     limits: { ...DEFAULT_ALLOWLIST_LIMITS, ...input.options.limits },
-    feedChanges: feedChangesOf(input.feeds),
+    feedChanges,
   };
-}
-
-/** The feeds whose diff in this run withdrew prefixes (a first snapshot is a baseline). */
-function feedChangesOf(feeds: DriftFeeds): Context["feedChanges"] {
-  const changes: Context["feedChanges"] = new Map();
-  for (const result of feeds.results) {
-    const diff = result.diff;
-    if (result.status === "rejected" || diff === undefined || diff.from === null) continue;
-    if (diff.removed.length === 0) continue;
-    const before = withWithdrawn(feeds.matchers.get(result.feed), diff);
-    if (before === undefined) continue;
-    changes.set(result.feed, { before, from: diff.from.sha256, to: diff.to.sha256 });
-  }
-  return changes;
 }
 
 export function endpointRef(endpoint: Endpoint): EndpointRef {
@@ -363,7 +349,18 @@ function judgeEndpoint(
   // that enter or leave may bring a region's prefixes into the file or take them out. Either
   // change of the file is reported (ip-added below, ip-removed in 2.).
   const relevanceChange = relevanceChangeOf(context, endpoint, observation);
-  const widening = (relevanceChange?.entering.length ?? 0) > 0 ? insideRanges : [];
+  // Only the IPs that bring entering prefixes: one in a region already listed changes nothing.
+  const enteringPrefixes = relevanceChange?.entering ?? [];
+  const widening =
+    enteringPrefixes.length === 0 || matcher === undefined
+      ? []
+      : insideRanges.filter((ip) => {
+          const relevance = feedRelevanceOfIps(endpoint, [ip], matcher);
+          return (
+            relevance !== null &&
+            enteringPrefixes.some((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
+          );
+        });
 
   if (retiredSeen.length > 0) {
     const entries = retiredSeen.map((ip) => retired.get(ip)).filter((e) => e !== undefined);
@@ -400,10 +397,9 @@ function judgeEndpoint(
           `${hostname} resolves to ${list(outside)}, outside every range ${feedName} publishes ` +
           `(snapshot ${shortHash(matcher?.meta.sha256)}); policy ${endpoint.policy} expects it inside.`,
         action:
-          `Check the DNS answer (a non-${feedName} origin, or a hijack); if it is genuine, allow ` +
-          `${list(outside)} in ${rule} explicitly: the published-range rule does not cover it. ` +
-          `allowlists/${endpoint.group}.txt lists the host's observed addresses outside the ` +
-          "ranges, this one included, while the host resolves to them.",
+          `Check the DNS answer (a non-${feedName} origin, or a hijack); allow ` +
+          `${list(outside)} in ${rule} explicitly if genuine: neither the published-range rule ` +
+          `nor allowlists/${endpoint.group}.txt covers ${outside.length === 1 ? "it" : "them"}.`,
         cause: { run: context.input.runId },
       }),
     );
@@ -457,7 +453,7 @@ function judgeEndpoint(
   // 1b. Standing IPs that a feed change of this run left outside every published range: the
   // range rule no longer covers them (the allowlist lists them explicitly). Keyed by the
   // snapshot pair, so the condition is notified once.
-  const stranded = strandedIps(context, endpoint, observation, documented);
+  const stranded = strandedOf(context, endpoint, observation, documented);
   if (stranded.ips.length > 0) {
     const ips = stranded.ips;
     const withdrawn = sortAddresses([...new Set(stranded.withdrawn.map((p) => p.prefix))]);
@@ -685,9 +681,8 @@ function addedAction(
       const sentences: string[] = [];
       if (outside.length > 0) {
         sentences.push(
-          `Allow ${list(outside)} in ${rule} for ${hostname} explicitly if the answer is genuine: ` +
-            `the published-range rule does not cover ${them(outside)}; ${file} lists ` +
-            `${them(outside)} as observed.`,
+          `Allow ${list(outside)} in ${rule} for ${hostname} explicitly if genuine: ` +
+            `neither the published-range rule nor ${file} covers ${them(outside)}.`,
         );
       }
       if (widening.prefixes.length > 0) {
@@ -755,52 +750,32 @@ interface Stranded {
   cause: { feed: FeedId; from: string; to: string }[];
 }
 
-/**
- * The active IPs (not entering now, not documented) of a `cloudfront` / `aws-ip-ranges` endpoint
- * that a published range contained before this run's feed change and none contains now.
- */
-function strandedIps(
+/** This run's stranded IPs of an endpoint (`strandedIps`), with what identifies the change. */
+function strandedOf(
   context: Context,
   endpoint: Endpoint,
   observation: HostObservation,
   documented: ReadonlySet<string>,
 ): Stranded {
-  const stranded: Stranded = { ips: [], withdrawn: [], changes: "", cause: [] };
-  if (endpoint.policy !== "cloudfront" && endpoint.policy !== "aws-ip-ranges") return stranded;
-  if (context.feedChanges.size === 0) return stranded;
-  const entered = new Set(observation.entered);
-  const withdrawn = new Map<string, FeedPrefix>();
-  const feeds = new Set<FeedId>();
-  for (const { ip } of observation.active) {
-    if (entered.has(ip) || documented.has(ip)) continue;
-    const feed = judgingFeed(endpoint, ip);
-    const change = feed === undefined ? undefined : context.feedChanges.get(feed);
-    if (feed === undefined || change === undefined) continue;
-    const now = publishedRangesOf(endpoint, ip, context.input.feeds.matchers);
-    if (now === undefined || now.length > 0) continue;
-    const before = publishedRangesOf(endpoint, ip, new Map([[feed, change.before]])) ?? [];
-    if (before.length === 0) continue;
-    stranded.ips.push(ip);
-    feeds.add(feed);
-    for (const prefix of before) withdrawn.set(feedPrefixKey(prefix), prefix);
-  }
-  stranded.ips = sortAddresses(stranded.ips);
-  stranded.withdrawn = [...withdrawn.values()].sort(
-    (a, b) => compareText(a.prefix, b.prefix) || compareText(feedPrefixKey(a), feedPrefixKey(b)),
+  const found = strandedIps(
+    endpoint,
+    observation,
+    context.input.feeds.matchers,
+    context.feedChanges,
+    documented,
   );
-  const changed = [...feeds].sort(compareText);
-  stranded.cause = changed.map((feed) => {
+  const cause = found.feeds.map((feed) => {
     const change = context.feedChanges.get(feed);
     return { feed, from: change?.from ?? "", to: change?.to ?? "" };
   });
-  stranded.changes = stranded.cause
+  const changes = cause
     .map((c) =>
       c.from === c.to
         ? `${feedTitle(c.feed)} ${shortHash(c.to)}, withdrawals past their grace period`
         : `${feedTitle(c.feed)} ${shortHash(c.from)} -> ${shortHash(c.to)}`,
     )
     .join("; ");
-  return stranded;
+  return { ips: found.ips, withdrawn: found.withdrawn, changes, cause };
 }
 
 interface RelevanceChange {
@@ -1107,26 +1082,6 @@ function feedChangeAction(
 /** `CloudFront`, `AWS ip-ranges.json` */
 function feedTitle(feed: FeedId): string {
   return feed === "cloudfront" ? "CloudFront" : "AWS ip-ranges.json";
-}
-
-/**
- * The current matcher that also finds the prefixes this diff withdrew: relevance is judged on
- * what the hosts relied on, and the range a host's IP was published in is gone from the current
- * snapshot once its removal counts.
- */
-function withWithdrawn(
-  matcher: RangeMatcher | undefined,
-  diff: FeedDiff,
-): RangeMatcher | undefined {
-  if (diff.removed.length === 0) return matcher;
-  return {
-    feed: diff.feed,
-    meta: matcher?.meta ?? diff.to,
-    contains: (ip) => [
-      ...(matcher?.contains(ip) ?? []),
-      ...diff.removed.filter((prefix) => cidrContains(prefix.prefix, ip)),
-    ],
-  };
 }
 
 function prefixFields(prefix: FeedPrefix): FeedPrefix {

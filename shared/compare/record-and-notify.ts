@@ -4,6 +4,7 @@ import {
   groupsOnUnreadableFeeds,
   holdAllowlists,
   readWrittenAllowlists,
+  type WrittenAllowlist,
 } from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { ChangeSet } from "#shared/notify/change-set";
@@ -12,6 +13,7 @@ import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
 import type { DriftEvent } from "./drift-event";
 import { type DriftInput, type DriftOptions, evaluateDrift } from "./evaluate-drift";
+import { feedWithdrawalsOf } from "./stranded";
 
 export interface RecordDriftDeps {
   events: EventStore;
@@ -69,8 +71,7 @@ export async function recordDrift(
   deps: RecordDriftDeps,
   input: RecordDriftInput,
 ): Promise<RecordDriftResult> {
-  const held = groupsOnUnreadableFeeds(input.catalogue, input.feeds.unreadable);
-  const written = await readWrittenAllowlists(deps.allowlists.objects, held.keys(), deps.logger);
+  const written = await lastWrittenAllowlists(deps, input);
   const events = evaluateDrift({ ...input, writtenAllowlists: written });
   const commit = await commitDriftEvents(deps, {
     events,
@@ -114,6 +115,30 @@ export async function recordDrift(
 }
 
 /**
+ * The last written documents this cycle needs: those of groups relying on an unreadable feed
+ * (held, see `holdAllowlists`; an unusable one is logged) and those of the other groups with
+ * `cloudfront` / `aws-ip-ranges` endpoints, whose stranded IPs stay listed while observed (a
+ * missing one is normal: nothing was written yet). Bounded to those groups.
+ */
+async function lastWrittenAllowlists(
+  deps: RecordDriftDeps,
+  input: Pick<DriftInput, "catalogue" | "feeds">,
+): Promise<Map<string, WrittenAllowlist>> {
+  const held = groupsOnUnreadableFeeds(input.catalogue, input.feeds.unreadable);
+  const feedGroups = new Set(
+    input.catalogue.endpoints
+      .filter(
+        (e) => e.feed !== undefined && (e.policy === "cloudfront" || e.policy === "aws-ip-ranges"),
+      )
+      .map((e) => e.group)
+      .filter((group) => !held.has(group)),
+  );
+  const written = await readWrittenAllowlists(deps.allowlists.objects, held.keys(), deps.logger);
+  const carried = await readWrittenAllowlists(deps.allowlists.objects, [...feedGroups].sort());
+  return new Map([...written, ...carried]);
+}
+
+/**
  * The allowlists to write. A group relying on a feed whose stored snapshot cannot be read this
  * run is held (`holdAllowlists`): rebuilt with that feed's last written prefixes, or, without a
  * usable last written document, not rewritten. Built without the feed's ranges it would drop
@@ -128,6 +153,8 @@ function heldForUnreadableFeeds(
       catalogue: input.catalogue,
       observations: input.observations,
       matchers: input.feeds.matchers,
+      withdrawals: feedWithdrawalsOf(input.feeds),
+      written: input.writtenAllowlists ?? new Map(),
     }),
     {
       catalogue: input.catalogue,

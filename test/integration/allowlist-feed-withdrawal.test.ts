@@ -93,17 +93,33 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
     // unjudged-change backlog), then a run with the feed unchanged
     const first = await recordDrift(deps, { ...recordInput("r2", 4, observations), feeds: noeu });
     const again = await recordDrift(deps, { ...recordInput("r3", 8, observations), feeds: noeu });
+    const unchanged = {
+      results: [{ feed: "aws-ip-ranges" as const, status: "unchanged" as const, current: after }],
+      matchers: noeu.matchers,
+    };
     const later = await recordDrift(deps, {
       ...recordInput("r4", 12, observations),
-      feeds: {
-        results: [{ feed: "aws-ip-ranges", status: "unchanged", current: after }],
-        matchers: noeu.matchers,
-      },
+      feeds: unchanged,
+    });
+    const listedLater = await edl(stack, "service-availability");
+    await recordDrift(deps, { ...recordInput("r5", 16, observations), feeds: unchanged });
+    const listedStill = await edl(stack, "service-availability");
+    // The host stops using the address (absent for the grace period)
+    await recordDrift(deps, {
+      ...recordInput(
+        "r6",
+        20,
+        steadyState(observation(HOSTS.aws, { active: [], left: [SERVICES1_IP] })),
+      ),
+      feeds: unchanged,
     });
 
-    // Assess: the list never empties while the host resolves
+    // Assess: the list never empties while the host resolves, carried from the written document
+    // on the runs without a feed change, and drops the address once the host no longer uses it
     expect(listedBefore).toContain("35.176.0.0/15");
-    expect(await edl(stack, "service-availability")).toEqual([SERVICES1_IP]);
+    expect(listedLater).toEqual([SERVICES1_IP]);
+    expect(listedStill).toEqual([SERVICES1_IP]);
+    expect(await edl(stack, "service-availability")).toEqual([]);
     const raised = (result: typeof first) =>
       result.changeSets
         .flatMap((set) => set.events)
@@ -119,5 +135,52 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
       d.notification.events.filter((e) => e.type === "ip-outside-published-ranges"),
     );
     expect(outside.map((e) => e.added)).toEqual([[SERVICES1_IP]]);
+  });
+
+  it("never lists an address that enters outside every range, with the feed unchanged", async () => {
+    // Prepare: a baseline run on the full feed
+    const current = meta(snapshot, snapshot.sha256);
+    const feeds = {
+      results: [{ feed: "aws-ip-ranges" as const, status: "unchanged" as const, current }],
+      matchers: new Map([
+        ["cloudfront" as const, matcher(CLOUDFRONT_META, CLOUDFRONT_PREFIXES)],
+        ["aws-ip-ranges" as const, createRangeMatcher(current, snapshot.prefixes)],
+      ]),
+    };
+    const deps = notifyDeps(stack);
+    const outsider = "198.51.100.77";
+    await recordDrift(deps, {
+      ...recordInput("r1", 0, steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP] }))),
+      feeds,
+    });
+
+    // Act: the host newly resolves to an address no published range contains, over two runs
+    const first = await recordDrift(deps, {
+      ...recordInput(
+        "r2",
+        4,
+        steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP], entered: [outsider] })),
+      ),
+      feeds,
+    });
+    const listedFirst = await edl(stack, "service-availability");
+    await recordDrift(deps, {
+      ...recordInput(
+        "r3",
+        8,
+        steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP, outsider] })),
+      ),
+      feeds,
+    });
+
+    // Assess
+    expect(listedFirst).toContain("35.176.0.0/15");
+    expect(listedFirst).not.toContain(outsider);
+    expect(await edl(stack, "service-availability")).not.toContain(outsider);
+    const outside = first.events.find((e) => e.type === "ip-outside-published-ranges");
+    expect(outside?.added).toEqual([outsider]);
+    expect(outside?.action).toContain(
+      "neither the published-range rule nor allowlists/service-availability.txt covers it",
+    );
   });
 });

@@ -40,9 +40,9 @@ describe("buildAllowlists", () => {
       "av-update-mirrors": ["70.33.161.213", "185.155.104.24"],
       ntp: ["162.159.200.1", "162.159.200.9", "2606:4700:f1::1"],
       "online-help": ["3.10.94.193"],
-      // The host's answer outside every published range is listed explicitly: the list never
-      // drops an address the host is using
-      "product-updates": ["13.32.0.0/15", "52.84.0.0/15", "203.0.113.9", "2600:9000::/28"],
+      // The host's answer outside every published range is not listed: no feed withdrawal left
+      // it there and no earlier list had it, so it is for a person to allow (a hijack signal)
+      "product-updates": ["13.32.0.0/15", "52.84.0.0/15", "2600:9000::/28"],
       "service-availability": ["3.8.0.0/14", "18.130.0.0/16"],
       "swisssign-mpki": [],
     });
@@ -72,7 +72,6 @@ describe("buildAllowlists", () => {
     expect(lists.find((l) => l.group === "product-updates")?.addresses).toEqual([
       "13.32.0.0/15",
       "52.84.0.0/15",
-      "203.0.113.9",
       "2600:9000::/28",
     ]);
   });

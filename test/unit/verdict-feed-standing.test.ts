@@ -158,6 +158,29 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     expect(events[0]?.reason).toContain("outside every range");
     expect(events[0]?.action).toContain("Check the DNS answer");
   });
+
+  it("says a new IP outside every range is in neither the range rule nor the allowlist file", () => {
+    // Prepare: the feed is unchanged; services1 newly resolves to an address no range contains
+    const observations = steadyState(
+      observation(HOSTS.aws, { active: ["3.8.1.20"], entered: ["198.51.100.77"] }),
+    );
+    const input = driftInput(observations, {
+      feeds: feeds([{ feed: "aws-ip-ranges", status: "unchanged", current: AWS_META }], matchers()),
+    });
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    const covers =
+      "explicitly if genuine: neither the published-range rule nor " +
+      "allowlists/service-availability.txt covers it";
+    const byType = (type: string) => events.find((e) => e.type === type);
+    expect(byType("ip-outside-published-ranges")?.added).toEqual(["198.51.100.77"]);
+    expect(byType("ip-outside-published-ranges")?.action).toContain(covers);
+    expect(byType("ip-added")?.action).toContain(covers);
+    expect(events.map((e) => e.action).join(" ")).not.toContain("point the rule at");
+  });
 });
 
 describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
@@ -246,6 +269,28 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     expect(events[0]?.action).toContain(
       "Add the 2 prefixes of AMAZON in us-east-1 (52.94.0.0/22 and 52.95.0.0/16)",
     );
+  });
+
+  it("puts in ip-added only the entering IPs whose region enters the list", () => {
+    // Prepare: 18.130.4.4 enters in eu-west-2, already listed; 52.94.0.10 brings us-east-1
+    const input = driftInput(
+      steadyState(
+        observation(HOSTS.aws, { active: ["3.8.1.20"], entered: ["18.130.4.4", "52.94.0.10"] }),
+      ),
+      { feeds: feeds([], matchers()) },
+    );
+
+    // Act
+    const events = evaluateDrift(input);
+
+    // Assess
+    expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
+      ["ip-added", "medium", ["52.94.0.10"]],
+    ]);
+    expect(events[0]?.evidence.prefixes?.map((p) => p.prefix)).toEqual([
+      "52.94.0.0/22",
+      "52.95.0.0/16",
+    ]);
   });
 
   it("says nothing on a first sighting: the list's baseline", () => {
