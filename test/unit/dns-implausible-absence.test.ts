@@ -70,6 +70,25 @@ describe("distrustImplausibleAbsence", () => {
     expect(answers.get("a.example.net")?.[1]?.outcome).toBe("nodata");
   });
 
+  it("distrusts a resolver that empties two in five names (a broken forwarder need not blank most)", () => {
+    // Prepare
+    const names = ["a", "b", "c", "d", "e"].map((n) => `${n}.example.net`);
+    const previous = new Map(names.map((name, i) => [name, had(`203.0.113.${i + 1}`)]));
+    const answers = new Map(
+      names.map((name, i) => [name, [answer(BROKEN, i < 2 ? [] : [`203.0.113.${i + 1}`])]]),
+    );
+
+    // Act
+    const result = distrustImplausibleAbsence(answers, previous);
+
+    // Assess
+    expect(result.distrusted).toEqual([
+      { resolver: BROKEN, family: 4, emptied: ["a.example.net", "b.example.net"], eligible: 5 },
+    ]);
+    expect(result.answers.get("a.example.net")?.[0]?.outcome).toBe("error");
+    expect(result.answers.get("c.example.net")?.[0]?.outcome).toBe("answered");
+  });
+
   it("keeps one name's NODATA among names that still answer: a real absence", () => {
     // Prepare
     const previous = new Map([

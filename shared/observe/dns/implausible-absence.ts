@@ -20,13 +20,13 @@ import { mostTellingOutcome } from "#shared/observe/dns/observation-window";
 export interface ImplausibleAbsenceOptions {
   /** Fewest emptied hostnames that make a resolver's absences implausible (default 2). */
   minHostnames: number;
-  /** Share of the hostnames with addresses that must be emptied (default 0.5). */
+  /** Share of the hostnames with addresses that must be emptied (default 0.2). */
   ratio: number;
 }
 
 export const DEFAULT_IMPLAUSIBLE_ABSENCE: ImplausibleAbsenceOptions = {
   minHostnames: 2,
-  ratio: 0.5,
+  ratio: 0.2,
 };
 
 export interface DistrustedAbsence {
