@@ -104,12 +104,12 @@ describe("with genuine snapshots stored", () => {
     [
       "a syncToken in the year 2100",
       "future-same",
-      "feed aws-ip-ranges rejected: syncToken 4102444800 (2100-01-01T00:00:00.000Z) is more than 86400 s after now (2026-08-21T21:20:00.000Z)",
+      "feed aws-ip-ranges rejected: syncToken 4102444800 (2100-01-01T00:00:00.000Z) is more than 3600 s after now (2026-08-21T21:20:00.000Z)",
     ],
     [
       "a createDate in the year 2100",
       "future-create-date",
-      "feed aws-ip-ranges rejected: createDate 2100-01-01-00-00-00 (2100-01-01T00:00:00.000Z) is more than 86400 s after now (2026-08-21T21:20:00.000Z)",
+      "feed aws-ip-ranges rejected: createDate 2100-01-01-00-00-00 (2100-01-01T00:00:00.000Z) is more than 3600 s after now (2026-08-21T21:20:00.000Z)",
     ],
   ])(
     "rejects an ip-ranges.json with %s and keeps the last good one current",
@@ -178,7 +178,7 @@ describe("with a future syncToken stored before the check existed", () => {
     expect(result.status).toBe("updated");
     expect(result.current?.syncToken).toBe(AWS_VERSIONS[NEWER].syncToken);
     expect(result.warning).toBe(
-      "feed aws-ip-ranges: the stored syncToken 4102444800 is more than 86400 s after now " +
+      "feed aws-ip-ranges: the stored syncToken 4102444800 is more than 3600 s after now " +
         "(2026-08-21T21:20:00.000Z); it is not used to order versions",
     );
     expect((await pointersOf(stack))["aws-ip-ranges"]?.meta.syncToken).toBe(

@@ -274,8 +274,12 @@ export function checkNotificationMd5(
   return "verified";
 }
 
-/** How far after `now` a version may be dated (AWS's clock ahead of ours): one day. */
-export const DEFAULT_FUTURE_TOLERANCE_SECONDS = 86_400;
+/**
+ * How far after `now` a version may be dated (AWS's clock ahead of ours): one hour. AWS dates a
+ * version when it publishes it, so a genuine one is never hours ahead; a tolerance of a day let a
+ * version dated 23 hours ahead freeze the feed for that long.
+ */
+export const DEFAULT_FUTURE_TOLERANCE_SECONDS = 3_600;
 
 /**
  * Rejects an ip-ranges.json dated more than `toleranceSeconds` after `now`, by its syncToken or
