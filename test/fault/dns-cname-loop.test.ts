@@ -6,8 +6,7 @@ import type { Catalogue } from "#shared/catalogue/schema";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { FAST_DNS, resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";
 
 const { Packet } = dns2;
@@ -78,7 +77,6 @@ async function loopingForwarder(
 
 const T0 = new Date("2026-08-22T10:00:00.000Z");
 const HOUR_MS = 3_600_000;
-const FAST = { timeoutMs: 300, tries: 1 };
 
 describe("fault: a resolver answers a name with a CNAME loop and no address", () => {
   let catalogue: Catalogue;
@@ -101,23 +99,8 @@ describe("fault: a resolver answers a name with a CNAME loop and no address", ()
     await stack.stop();
   });
 
-  const runAgainst = async (server: string, runId: string, now: Date) => {
-    const resolver = createCaresResolver({ servers: [server], ...FAST });
-    try {
-      return await resolveHostnames(
-        {
-          resolver,
-          store: createDynamoObservationStore({
-            documents: stack.clients.documents,
-            tableName: stack.tableName,
-          }),
-        },
-        { targets: catalogue, runId, now, deadline: Date.now() + 20_000 },
-      );
-    } finally {
-      resolver.close();
-    }
-  };
+  const runAgainst = (server: string, runId: string, now: Date) =>
+    resolveRun(stack, { servers: [server], targets: catalogue, runId, now });
 
   it.each([
     {
@@ -171,7 +154,7 @@ describe("fault: a resolver answers a name with a CNAME loop and no address", ()
         "edge.example.net    300  AAAA   2606:4700::6812:a8b",
       ].join("\n"),
     );
-    const resolver = createCaresResolver({ servers: [zone.address], ...FAST });
+    const resolver = createCaresResolver({ servers: [zone.address], ...FAST_DNS });
 
     // Act
     const answer = await resolver

@@ -3,9 +3,8 @@ import dns2 from "dns2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { type ResolveTarget, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import type { ResolveTarget } from "#shared/observe/dns/resolve-hostnames";
+import { resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";
 
 const { Packet } = dns2;
@@ -55,7 +54,6 @@ async function emptyingForwarder(upstream: string): Promise<Socket> {
 
 const T0 = new Date("2026-08-22T10:00:00.000Z");
 const HOUR_MS = 3_600_000;
-const FAST = { timeoutMs: 300, tries: 1 };
 const TARGETS: ResolveTarget[] = [{ hostname: NAME, policy: "pinned" }];
 
 describe("fault: a resolver gives A NODATA for a name whose CNAME chain ends at A records, with several samples", () => {
@@ -75,23 +73,8 @@ describe("fault: a resolver gives A NODATA for a name whose CNAME chain ends at 
     await stack.stop();
   });
 
-  const runAgainst = async (server: string, runId: string, now: Date) => {
-    const resolver = createCaresResolver({ servers: [server], ...FAST });
-    try {
-      return await resolveHostnames(
-        {
-          resolver,
-          store: createDynamoObservationStore({
-            documents: stack.clients.documents,
-            tableName: stack.tableName,
-          }),
-        },
-        { targets: TARGETS, runId, now, deadline: Date.now() + 20_000, options: { samples: 3 } },
-      );
-    } finally {
-      resolver.close();
-    }
-  };
+  const runAgainst = (server: string, runId: string, now: Date) =>
+    resolveRun(stack, { servers: [server], targets: TARGETS, runId, now, options: { samples: 3 } });
 
   it("keeps the IPv4 address past the grace period: the extra samples' NODATA does not override the chain check", async () => {
     // Prepare: a healthy baseline, then the forwarder

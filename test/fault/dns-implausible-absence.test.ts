@@ -6,9 +6,7 @@ import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";
 
 /**
@@ -26,7 +24,6 @@ async function echoResolver(): Promise<Socket> {
 
 const T0 = new Date("2026-08-22T10:00:00.000Z");
 const HOUR_MS = 3_600_000;
-const FAST = { timeoutMs: 300, tries: 1 };
 
 const activeIps = (observations: readonly HostObservation[]) =>
   new Map(observations.map((o) => [o.hostname, o.active.map((ip) => ip.ip).sort()]));
@@ -51,23 +48,8 @@ describe("fault: a resolver answers NODATA for every name", () => {
     await stack.stop();
   });
 
-  const runAgainst = async (server: string, runId: string, now: Date) => {
-    const resolver = createCaresResolver({ servers: [server], ...FAST });
-    try {
-      return await resolveHostnames(
-        {
-          resolver,
-          store: createDynamoObservationStore({
-            documents: stack.clients.documents,
-            tableName: stack.tableName,
-          }),
-        },
-        { targets: catalogue, runId, now, deadline: Date.now() + 20_000 },
-      );
-    } finally {
-      resolver.close();
-    }
-  };
+  const runAgainst = (server: string, runId: string, now: Date) =>
+    resolveRun(stack, { servers: [server], targets: catalogue, runId, now });
 
   it("removes no address however long it lasts, and reports every name as failing with why", async () => {
     // Prepare: a healthy baseline

@@ -7,9 +7,7 @@ import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { HostObservation } from "#shared/domain/observation";
 import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";
 
 const { Packet } = dns2;
@@ -38,7 +36,6 @@ async function sinkholeResolver(address: string): Promise<Socket> {
 
 const T0 = new Date("2026-08-22T10:00:00.000Z");
 const HOUR_MS = 3_600_000;
-const FAST = { timeoutMs: 300, tries: 1 };
 const BLOCK_PAGE = "23.192.228.80";
 
 const activeIps = (observations: readonly HostObservation[]) =>
@@ -64,23 +61,8 @@ describe("fault: a resolver answers every name with one public address", () => {
     await stack.stop();
   });
 
-  const runAgainst = async (servers: string[], runId: string, now: Date) => {
-    const resolver = createCaresResolver({ servers, ...FAST });
-    try {
-      return await resolveHostnames(
-        {
-          resolver,
-          store: createDynamoObservationStore({
-            documents: stack.clients.documents,
-            tableName: stack.tableName,
-          }),
-        },
-        { targets: catalogue, runId, now, deadline: Date.now() + 20_000 },
-      );
-    } finally {
-      resolver.close();
-    }
-  };
+  const runAgainst = (servers: string[], runId: string, now: Date) =>
+    resolveRun(stack, { servers, targets: catalogue, runId, now });
 
   it("never lets the address in, removes nothing over a day of runs, and raises suspicious-answer", async () => {
     // Prepare: a healthy baseline

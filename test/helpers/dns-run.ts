@@ -1,0 +1,50 @@
+import type { Catalogue } from "#shared/catalogue/schema";
+import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
+import {
+  type ResolveHostnamesResult,
+  type ResolveOptions,
+  type ResolveTarget,
+  resolveHostnames,
+} from "#shared/observe/dns/resolve-hostnames";
+import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+
+/** Short c-ares timeouts for loopback servers that answer at once (or never). */
+export const FAST_DNS = { timeoutMs: 300, tries: 1 };
+
+/**
+ * One DNS run of `targets` against `servers` (real c-ares, loopback), recorded in the test
+ * stack's table at the simulated time `now`: the same use case the Lambda and the CLI run.
+ */
+export async function resolveRun(
+  stack: EmbeddedStack,
+  input: {
+    servers: string[];
+    targets: Catalogue | readonly ResolveTarget[];
+    runId: string;
+    now: Date;
+    options?: Partial<ResolveOptions>;
+  },
+): Promise<ResolveHostnamesResult> {
+  const resolver = createCaresResolver({ servers: input.servers, ...FAST_DNS });
+  try {
+    return await resolveHostnames(
+      {
+        resolver,
+        store: createDynamoObservationStore({
+          documents: stack.clients.documents,
+          tableName: stack.tableName,
+        }),
+      },
+      {
+        targets: input.targets,
+        runId: input.runId,
+        now: input.now,
+        deadline: Date.now() + 20_000,
+        ...(input.options ? { options: input.options } : {}),
+      },
+    );
+  } finally {
+    resolver.close();
+  }
+}
