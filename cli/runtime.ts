@@ -5,7 +5,6 @@ import {
   mkdtemp,
   readFile,
   rename,
-  rm,
   rmdir,
   stat,
   unlink,
@@ -15,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
 import type { FeedId } from "#shared/domain/feed";
+import { writeFileAtomically } from "#shared/local/atomic-file";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
 import { writeThroughNotifier } from "#shared/local/inbox";
 import type { Notifier } from "#shared/notify/ports";
@@ -215,17 +215,6 @@ async function readDeliveredReport(path: string): Promise<DeliveredReport | null
     throw new ReportRecordError(`${path} is not a driftwatch report record: delete it`, {
       cause: error,
     });
-  }
-}
-
-async function writeFileAtomically(path: string, content: string): Promise<void> {
-  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
-  try {
-    await writeFile(temporary, content);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
   }
 }
 

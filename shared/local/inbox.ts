@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { writeFileAtomically } from "#shared/local/atomic-file";
 import type { OutgoingNotification } from "#shared/notify/message";
 import type { Notifier } from "#shared/notify/ports";
 
@@ -77,21 +77,9 @@ async function writeNotificationFiles(
 ): Promise<string> {
   await mkdir(folder, { recursive: true });
   const target = join(folder, `${name}.json`);
-  await writeAtomically(target, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
-  if (email !== null) await writeAtomically(join(folder, `${name}.email.txt`), `${email}\n`);
+  await writeFileAtomically(target, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+  if (email !== null) await writeFileAtomically(join(folder, `${name}.email.txt`), `${email}\n`);
   return target;
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  // Hidden (a leading dot) and not ending in .json, so no reader takes it for a notification.
-  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
-  try {
-    await writeFile(temporary, content);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 function variants(body: string): { json: string; email: string | null } {
