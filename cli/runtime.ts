@@ -12,13 +12,13 @@ import {
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import { writeFileAtomically } from "#shared/adapters/local/atomic-file";
+import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { writeThroughNotifier } from "#shared/adapters/local/inbox";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
 import type { FeedId } from "#shared/domain/feed";
-import { writeFileAtomically } from "#shared/local/atomic-file";
-import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
-import { writeThroughNotifier } from "#shared/local/inbox";
 import type { Notifier } from "#shared/notify/ports";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
 
 const FEED_IDS: readonly FeedId[] = ["aws-ip-ranges", "cloudfront"];
 

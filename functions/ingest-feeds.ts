@@ -8,7 +8,6 @@ import {
   type ObserveHandlerDependencies,
 } from "#functions/commons/observe-runtime";
 import { loadDriftConfig } from "#shared/compare/config";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { feedRunIdFor, recordFeedDrift } from "#shared/detect/observe-drift";
 import type { FeedIngestResult } from "#shared/domain/feed";
@@ -23,6 +22,7 @@ import {
   notificationFromMessage,
 } from "#shared/observe/feeds/schema";
 import { compareSyncTokens } from "#shared/observe/feeds/snapshot";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 
 /**
  * Ingests the IP-range feeds. Triggered by the AmazonIpSpaceChanged SNS topic (the message

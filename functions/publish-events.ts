@@ -5,12 +5,12 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import { createAwsClients } from "#shared/aws/clients";
 import { loadNotifyConfig } from "#shared/notify/config";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
 
 /**
  * Publishes committed change events to SNS, once. Two triggers:

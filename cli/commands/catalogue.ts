@@ -3,6 +3,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import { type CommandOutput, processOutput, stateDirOption } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
+import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
 import { CatalogueExtractError, extractCatalogueDraft } from "#shared/catalogue/extract";
 import { describeCatalogue, formatCatalogueTable, listCatalogue } from "#shared/catalogue/listing";
 import {
@@ -20,7 +21,6 @@ import {
   type CatalogueStore,
   StoredCatalogueCorruptError,
 } from "#shared/catalogue/store";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
 /** The catalogue commands' name for the CLI's `CommandOutput`. */
 export type CatalogueCommandOutput = CommandOutput;

@@ -28,16 +28,16 @@ import {
 import { createProgress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
 import { openRuntime, type Runtime } from "#cli/runtime";
-import { loadCatalogueFile } from "#shared/catalogue/load";
-import type { DriftEvent } from "#shared/compare/drift-event";
 import {
   createDetectionStores,
   createDriftRecorder,
   DEFAULT_DRIFT_OPTIONS,
-} from "#shared/detect/compose";
+} from "#shared/adapters/compose";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
+import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { DriftEvent } from "#shared/compare/drift-event";
 import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
 import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import type { EventQueries, EventStore } from "#shared/notify/ports";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";

@@ -15,6 +15,8 @@ import {
   stateDirOption,
 } from "#cli/options";
 import { openRuntime } from "#cli/runtime";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { FeedDiff, FeedIngestResult } from "#shared/domain/feed";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
@@ -22,8 +24,6 @@ import { summariseFeedDiff } from "#shared/observe/feeds/diff";
 import { FeedIngestIncompleteError } from "#shared/observe/feeds/errors";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
-import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
 
 export interface FeedsCommandOptions {
   awsIpRangesUrl: string;

@@ -11,6 +11,8 @@ import {
   processOutput,
 } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, type Runtime } from "#cli/runtime";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import { DEFAULT_CATALOGUE_PATH, loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import {
@@ -21,8 +23,6 @@ import {
 import type { HostObservation, ObservedIp, ResolverAnswer } from "#shared/domain/observation";
 import type { PublishState } from "#shared/notify/ports";
 import type { IpSighting } from "#shared/observe/dns/observation-store";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
 
 /**
  * Auditor queries over what driftwatch recorded (`driftwatch history`, `ip`, `events`): what a

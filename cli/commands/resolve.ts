@@ -19,16 +19,16 @@ import {
 } from "#cli/options";
 import { createProgress } from "#cli/progress";
 import { openRuntime } from "#cli/runtime";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import { startZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { HostObservation } from "#shared/domain/observation";
-import { startZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
 import {
   type ResolveHostnamesResult,
   resolveHostnames,
 } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
 
 export interface ResolveCommandOptions {
   /** Resolvers as given (`host[:port]`); the OS-configured ones when empty. */

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
+import { DEFAULT_DRIFT_OPTIONS } from "#shared/adapters/compose";
 import type { ExpectationPolicy } from "#shared/catalogue/schema";
-import type { RecordDriftOptions } from "#shared/compare/record-and-notify";
-import { DEFAULT_DRIFT_OPTIONS } from "#shared/detect/compose";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
+import type { RecordDriftOptions } from "#shared/record/record-drift";
 
 /**
  * The script of `driftwatch demo`: which zone the loopback DNS server serves, which feed versions

@@ -1,7 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { z } from "zod";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { DRIFT_EVENT_TYPES, SEVERITIES } from "#shared/compare/drift-event";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 
 /**
  * The demo's two subscribers of the topic, as SQS queues on the embedded fauxqs:

@@ -5,21 +5,21 @@ import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { renderReport } from "#cli/render-report";
 import { prepareWritableDirectory } from "#cli/runtime";
+import { createDetectionStores, createDriftRecorder } from "#shared/adapters/compose";
+import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import {
   DRIFT_EVENT_TYPES,
   type DriftEvent,
   type DriftEventType,
 } from "#shared/compare/drift-event";
-import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
 import { type DetectionCycleResult, runDetectionCycle } from "#shared/detect/detection-cycle";
 import {
   buildDetectionReport,
   type DetectionReport,
   type ReportLocations,
 } from "#shared/detect/report";
-import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_FEED_MAX_BYTES } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";

@@ -1,16 +1,16 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { type AwsClients, createAwsClients } from "#shared/aws/clients";
-import type { DriftConfig } from "#shared/compare/config";
-import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
 import {
   createDetectionStores,
   createDriftRecorder,
   DEFAULT_DRIFT_OPTIONS,
-} from "#shared/detect/compose";
+} from "#shared/adapters/compose";
+import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import type { DriftConfig } from "#shared/compare/config";
+import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
 import type { RunLogger } from "#shared/observe/dns/resolve-hostnames";
 import type { FeedLogger } from "#shared/observe/feeds/ports";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 
 /** What a test may pass instead of the AWS defaults. */
 export interface ObserveHandlerDependencies {

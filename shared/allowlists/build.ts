@@ -1,12 +1,12 @@
 import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
-import { sortAddresses } from "#shared/compare/addresses";
-import { contentId } from "#shared/compare/canonical";
 import {
   endpointFeedRelevance,
   isPrefixRelevantToAny,
   publishedRangesOf,
 } from "#shared/compare/feed-relevance";
 import { type FeedWithdrawal, strandedIps } from "#shared/compare/stranded";
+import { sortAddresses } from "#shared/domain/addresses";
+import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type { WrittenAllowlist } from "./held";

@@ -1,5 +1,5 @@
-import { addressFamily } from "#shared/compare/addresses";
 import type { AllowlistWarning } from "#shared/compare/drift-event";
+import { addressFamily } from "#shared/domain/addresses";
 import type { HostObservation } from "#shared/domain/observation";
 import type { GroupAllowlist } from "./build";
 

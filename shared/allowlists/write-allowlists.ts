@@ -1,12 +1,12 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { GroupAllowlist } from "./build";
 import type { AllowlistStateStore } from "./ports";
 import { allowlistKeys, renderAllowlistJson, renderEdl } from "./render";
 
 export interface AllowlistWriterDeps {
   state: AllowlistStateStore;
-  /** The S3 bucket (shared/stores/s3/object-archive.ts): writes only bytes that differ. */
+  /** The S3 bucket (shared/adapters/s3/object-archive.ts): writes only bytes that differ. */
   objects: ObjectArchive;
   logger?: Pick<Logger, "info">;
 }

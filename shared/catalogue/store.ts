@@ -9,7 +9,7 @@ import type {
 /**
  * The catalogue store port. The system of record keeps every version of every entry (header,
  * pool, endpoint); the current catalogue is the latest version of each active entry.
- * Adapter: `shared/stores/dynamodb/catalogue-store.ts`.
+ * Adapter: `shared/adapters/dynamodb/catalogue-store.ts`.
  */
 export interface CatalogueStore {
   /**

@@ -1,5 +1,5 @@
 import type { Catalogue, Endpoint, Pool } from "#shared/catalogue/schema";
-import { contentId } from "#shared/compare/canonical";
+import { contentId } from "#shared/domain/canonical";
 
 /**
  * Versioned catalogue entries, as a store keeps them: the catalogue header (everything but the

@@ -20,8 +20,8 @@ import {
   type ObservedIp,
 } from "#shared/domain/observation";
 import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
-import { sortAddresses } from "./addresses";
-import { contentId } from "./canonical";
+import { sortAddresses } from "../domain/addresses";
+import { contentId } from "../domain/canonical";
 import type {
   AllowlistWarning,
   AnswerEvidence,

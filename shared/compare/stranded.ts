@@ -8,7 +8,7 @@ import type {
 } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
-import { cidrContains, sortAddresses } from "./addresses";
+import { cidrContains, sortAddresses } from "../domain/addresses";
 import { judgingFeed, publishedRangesOf } from "./feed-relevance";
 
 /**

@@ -1,6 +1,6 @@
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { DriftFeeds } from "#shared/compare/evaluate-drift";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type {
@@ -22,7 +22,7 @@ import type {
   FeedLogger,
   FeedPointerStore,
 } from "#shared/observe/feeds/ports";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
 import { markFeedResultsJudged } from "./observe-drift";
 

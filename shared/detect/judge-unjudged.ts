@@ -1,5 +1,5 @@
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type {
@@ -18,7 +18,7 @@ import type {
   FeedPointerStore,
   UnjudgedFeedChange,
 } from "#shared/observe/feeds/ports";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 import type { DriftRecorder } from "./detection-cycle";
 import { standingObservation } from "./observe-drift";
 

@@ -1,5 +1,5 @@
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type { ObservationQueries, RunJudgements } from "#shared/observe/dns/observation-store";
@@ -9,7 +9,7 @@ import {
   type UnreadableSnapshotLogger,
 } from "#shared/observe/feeds/load-matchers";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 import type { CatalogueSource } from "./catalogue-source";
 import type { DriftRecorder } from "./detection-cycle";
 

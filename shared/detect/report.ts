@@ -1,7 +1,7 @@
 import { describePorts, sortPorts } from "#shared/allowlists/build";
 import type { PortSpec } from "#shared/catalogue/schema";
-import { compareAddresses } from "#shared/compare/addresses";
 import type { DriftEvent, Severity } from "#shared/compare/drift-event";
+import { compareAddresses } from "#shared/domain/addresses";
 import type { FeedId, FeedIngestStatus } from "#shared/domain/feed";
 import { FAILURE_OUTCOMES, type ResolutionOutcome } from "#shared/domain/observation";
 import type { DetectionCycleResult } from "./detection-cycle";

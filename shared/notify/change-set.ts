@@ -1,6 +1,6 @@
-import { contentId } from "#shared/compare/canonical";
 import type { DriftEvent, DriftSubject } from "#shared/compare/drift-event";
 import { severityRank } from "#shared/compare/drift-event";
+import { contentId } from "#shared/domain/canonical";
 
 /**
  * A change set: the new events of one subject (endpoint, pool or feed in a group) in one run. It

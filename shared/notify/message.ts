@@ -1,6 +1,5 @@
 import { describePorts } from "#shared/allowlists/build";
 import type { Protocol } from "#shared/catalogue/schema";
-import { contentId } from "#shared/compare/canonical";
 import type {
   DriftEvent,
   DriftEventType,
@@ -9,6 +8,7 @@ import type {
   Severity,
 } from "#shared/compare/drift-event";
 import { DRIFT_EVENT_TYPES, highestSeverity } from "#shared/compare/drift-event";
+import { contentId } from "#shared/domain/canonical";
 import type { ChangeSet } from "./change-set";
 import { NotificationTooLargeError } from "./errors";
 import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "./sns-encoding";

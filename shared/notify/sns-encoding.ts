@@ -1,5 +1,5 @@
 import type { MessageAttributeValue, PublishCommandInput } from "@aws-sdk/client-sns";
-import { sha256Hex } from "#shared/compare/canonical";
+import { sha256Hex } from "#shared/domain/canonical";
 import type { OutgoingNotification } from "./message";
 
 /** SNS's limit for one publish: message, subject and attributes together (256 KiB). */

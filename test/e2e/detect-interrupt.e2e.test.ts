@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DetectCommandOptions, runDetectCommand } from "#cli/commands/detect";
 import { EXIT_DRIFT, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM } from "#cli/exit-codes";
 import { type Interruption, watchInterrupts } from "#cli/interrupt";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { type CliProcess, type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openRuntime } from "#cli/runtime";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import type { DetectionReport } from "#shared/detect/report";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { type AwsVersion, awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
 

@@ -9,7 +9,7 @@ import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { detectJsonArgs } from "#test/helpers/detect-args";

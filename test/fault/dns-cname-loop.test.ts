@@ -1,10 +1,10 @@
 import { createSocket, type Socket } from "node:dgram";
 import dns2 from "dns2";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import { FAST_DNS, resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { type CommitInput, commitDriftEvents } from "#shared/notify/commit-events";
 import type { EventStore } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
+import { type CommitInput, commitDriftEvents } from "#shared/record/commit-events";
 import { type Delivered, drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { driftInput, HOSTS, NOW, observation, steadyState } from "#test/helpers/verdict-fixtures";

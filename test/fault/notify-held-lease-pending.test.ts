@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { unpublishedChangeSets } from "#cli/commands/detect";
-import { recordDrift } from "#shared/compare/record-and-notify";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
+import { recordDrift } from "#shared/record/record-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";

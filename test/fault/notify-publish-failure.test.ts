@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recordDrift } from "#shared/compare/record-and-notify";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { NotificationTooLargeError } from "#shared/notify/errors";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
+import { recordDrift } from "#shared/record/record-drift";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createDynamoObservationStore,
+  ObservationStoreError,
+} from "#shared/adapters/dynamodb/observation-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import type { ObservationStore } from "#shared/observe/dns/observation-store";
 import { ObservationSaveError, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
-import {
-  createDynamoObservationStore,
-  ObservationStoreError,
-} from "#shared/stores/dynamodb/observation-store";
 import { startTestStack } from "#test/helpers/stack";
 
 const RUN_ID = "2026-08-22T10:15Z";

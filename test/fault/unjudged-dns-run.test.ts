@@ -4,6 +4,9 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPublishEventsHandler, type SweepResponse } from "#functions/publish-events";
 import type { ResolveHostnamesResponse } from "#functions/resolve-hostnames";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import {
@@ -12,14 +15,11 @@ import {
   runDetectionCycle,
 } from "#shared/detect/detection-cycle";
 import type { HostObservation } from "#shared/domain/observation";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import { ObservationSaveError } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { faultableCycleDeps } from "#test/helpers/cycle-deps";
 import { dynamoUnavailable, failingEventCommits } from "#test/helpers/faults";
 import { feedDeps } from "#test/helpers/feed-deps";

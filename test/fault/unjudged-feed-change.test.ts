@@ -6,6 +6,9 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { IngestFeedsResponse } from "#functions/ingest-feeds";
 import { createPublishEventsHandler } from "#functions/publish-events";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import {
@@ -13,13 +16,10 @@ import {
   type DetectionCycleResult,
   runDetectionCycle,
 } from "#shared/detect/detection-cycle";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { faultableCycleDeps } from "#test/helpers/cycle-deps";
 import { failingEventCommits } from "#test/helpers/faults";
 import { feedDeps } from "#test/helpers/feed-deps";

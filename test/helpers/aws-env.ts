@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startTestStack } from "#test/helpers/stack";
 
 /**

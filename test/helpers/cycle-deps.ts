@@ -1,6 +1,6 @@
-import { createDetectionStores, createDriftRecorder } from "#shared/detect/compose";
+import { createDetectionStores, createDriftRecorder } from "#shared/adapters/compose";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { DetectionCycleDeps } from "#shared/detect/detection-cycle";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 import { failingOnce } from "#test/helpers/faults";

@@ -1,5 +1,6 @@
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { Catalogue } from "#shared/catalogue/schema";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import {
   type ResolveHostnamesResult,
@@ -7,7 +8,6 @@ import {
   type ResolveTarget,
   resolveHostnames,
 } from "#shared/observe/dns/resolve-hostnames";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
 
 /** Short c-ares timeouts for loopback servers that answer at once (or never). */
 export const FAST_DNS = { timeoutMs: 300, tries: 1 };

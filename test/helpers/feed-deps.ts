@@ -1,11 +1,11 @@
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import {
   createHttpFeedFetcher,
   type HttpFeedFetcherOptions,
 } from "#shared/observe/feeds/http-fetcher";
 import type { IngestFeedsDeps } from "#shared/observe/feeds/ingest-feeds";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
-import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
 
 /** The real adapters of the feed ingest, wired to a test stack. */
 export function feedDeps(

@@ -1,12 +1,12 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import type { RecordDriftDeps } from "#shared/compare/record-and-notify";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoAllowlistStore } from "#shared/adapters/dynamodb/allowlist-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
+import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { DriftNotification } from "#shared/notify/message";
 import type { Notifier } from "#shared/notify/ports";
-import { createDynamoAllowlistStore } from "#shared/stores/dynamodb/allowlist-store";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
-import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
+import type { RecordDriftDeps } from "#shared/record/record-drift";
 import { expectValidNotifications } from "./notify-schema";
 
 /** The real adapters of the notify path against the test stack (dynalite, fauxqs). */

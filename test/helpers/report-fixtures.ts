@@ -1,7 +1,7 @@
 import type { DriftEvent } from "#shared/compare/drift-event";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { ReportLocations } from "#shared/detect/report";
 import { changeSetIdOf } from "#shared/notify/change-set";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 import { catalogue, NOW } from "#test/helpers/verdict-fixtures";
 
 /** Where an embedded run keeps its outputs, as the report names them. */

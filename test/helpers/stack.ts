@@ -1,4 +1,4 @@
-import { type EmbeddedStack, startEmbeddedStack } from "#shared/local/embedded-stack";
+import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
 
 /**
  * Integration-test harness: dynalite and fauxqs on random loopback ports, in memory, with the

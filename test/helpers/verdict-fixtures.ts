@@ -1,7 +1,6 @@
 import type { Catalogue, Endpoint } from "#shared/catalogue/schema";
-import { cidrContains } from "#shared/compare/addresses";
 import type { DriftInput, DriftOptions } from "#shared/compare/evaluate-drift";
-import type { RecordDriftInput } from "#shared/compare/record-and-notify";
+import { cidrContains } from "#shared/domain/addresses";
 import type {
   FeedDiff,
   FeedId,
@@ -16,6 +15,7 @@ import type {
   ResolutionOutcome,
   SuspiciousAnswer,
 } from "#shared/domain/observation";
+import type { RecordDriftInput } from "#shared/record/record-drift";
 
 /**
  * Small, real-shaped inputs for the verdict, allowlist and notification tests: a catalogue with

@@ -1,15 +1,15 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { recordDrift } from "#shared/compare/record-and-notify";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type {
   FeedIngestResult,
   FeedPrefix,
   FeedSnapshotMeta,
   RangeMatcher,
 } from "#shared/domain/feed";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { createRangeMatcher } from "#shared/observe/feeds/matcher";
 import type { FeedSnapshot } from "#shared/observe/feeds/snapshot";
+import { recordDrift } from "#shared/record/record-drift";
 import { awsSnapshot } from "#test/helpers/feed-fixtures";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";

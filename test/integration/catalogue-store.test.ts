@@ -1,12 +1,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { catalogueKeys, DynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { CatalogueImportConflictError } from "#shared/catalogue/store";
 import { contentHash } from "#shared/catalogue/versioning";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { catalogueKeys, DynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
 import { startTestStack } from "#test/helpers/stack";
 
 const LICENSE_ID = "license-key-validation/applianceupdate.clearswift.com";

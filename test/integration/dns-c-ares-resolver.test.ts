@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { createCaresResolver, outcomeForCode } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsResolver, mergeSamples } from "#shared/observe/dns/resolver";
 

@@ -14,7 +14,7 @@ import {
   type EmbeddedStack,
   type EmbeddedStackOptions,
   startEmbeddedStack,
-} from "#shared/local/embedded-stack";
+} from "#shared/adapters/local/embedded-stack";
 
 /**
  * The embedded bucket's mirror is written through: what the bucket accepted is on disk when the

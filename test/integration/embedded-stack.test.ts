@@ -6,8 +6,8 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
-import { startEmbeddedStack } from "#shared/local/embedded-stack";
-import { saveInboxMessages } from "#shared/local/inbox";
+import { startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { saveInboxMessages } from "#shared/adapters/local/inbox";
 
 describe("embedded stack", () => {
   const dirs: string[] = [];

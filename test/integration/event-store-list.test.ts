@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recordDrift } from "#shared/compare/record-and-notify";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { recordDrift } from "#shared/record/record-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import {

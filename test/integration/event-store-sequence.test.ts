@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startTestStack } from "#test/helpers/stack";
 
 const SUBJECT = "endpoint:appliance-online-help/clearswifhelp.clearswift.com";

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type FeedsCommandOptions, runFeedsCommand } from "#cli/commands/feeds";
 import { main } from "#cli/main";
 import { RuntimeConfigError } from "#cli/runtime";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import { useAwsModeStack } from "#test/helpers/aws-env";
 import { awsIpRangesUrl, CLOUDFRONT_URL, fileUrl } from "#test/helpers/feed-fixtures";
 

@@ -1,8 +1,8 @@
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { FeedId, FeedIngestResult, FeedPrefix } from "#shared/domain/feed";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import type { FeedGrace } from "#shared/observe/feeds/damping";
 import { FeedPointerConflictError } from "#shared/observe/feeds/errors";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";

@@ -6,12 +6,12 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SNSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPublishEventsHandler, type SweepResponse } from "#functions/publish-events";
+import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
 import { feedDeps } from "#test/helpers/feed-deps";
 import {
   awsIpRangesUrl,

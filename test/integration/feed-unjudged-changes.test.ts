@@ -1,13 +1,13 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { AwsClients } from "#shared/aws/clients";
 import type { FeedIngestResult, FeedPrefix } from "#shared/domain/feed";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedGrace } from "#shared/observe/feeds/damping";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import type { FeedPointer, UnjudgedFeedChange } from "#shared/observe/feeds/ports";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
 import { feedDeps } from "#test/helpers/feed-deps";
 import { type AwsVersion, awsIpRangesUrl, awsSnapshot } from "#test/helpers/feed-fixtures";
 import { startTestStack } from "#test/helpers/stack";

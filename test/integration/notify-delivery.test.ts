@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type RecordDriftInput, recordDrift } from "#shared/compare/record-and-notify";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
+import { type RecordDriftInput, recordDrift } from "#shared/record/record-drift";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";

@@ -1,8 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
 import { startTestStack } from "#test/helpers/stack";
 import { observation } from "#test/helpers/verdict-fixtures";
 

@@ -1,12 +1,12 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { HostObservation, ObservedIp } from "#shared/domain/observation";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
 import {
   createDynamoObservationStore,
   MAX_OBSERVATION_ITEM_BYTES,
   ObservationTooLargeError,
-} from "#shared/stores/dynamodb/observation-store";
+} from "#shared/adapters/dynamodb/observation-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import type { HostObservation, ObservedIp } from "#shared/domain/observation";
 import { startTestStack } from "#test/helpers/stack";
 import { observation } from "#test/helpers/verdict-fixtures";
 

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runResolveCommand } from "#cli/commands/resolve";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { useAwsModeStack } from "#test/helpers/aws-env";
 
 /** No AWS variables: the embedded store in the state directory. */

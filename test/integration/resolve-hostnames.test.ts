@@ -1,15 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import {
+  parseZone,
+  startZoneDnsServer,
+  type ZoneDnsServer,
+} from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { parseZone, startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import { resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
 import { startTestStack } from "#test/helpers/stack";
 
 const ZONE_V1 = "fixtures/dns/clearswift.zone";

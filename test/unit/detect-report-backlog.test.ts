@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { RecordDriftResult } from "#shared/compare/record-and-notify";
 import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
 import { buildDetectionReport } from "#shared/detect/report";
 import type { HostObservation } from "#shared/domain/observation";
+import type { RecordDriftResult } from "#shared/record/record-drift";
 import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
 import {
   catalogue,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseZone, type Zone } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
-import { parseZone, type Zone } from "#shared/local/zone-dns-server";
 import { advanceObservation } from "#shared/observe/dns/observation-window";
 import { targetsFromCatalogue } from "#shared/observe/dns/resolve-hostnames";
 import { distrustSinkholes, registeredDomain, sinkholeRanges } from "#shared/observe/dns/sinkhole";

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
+import { parseZone, type Zone, ZoneFileError } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import { parseZone, type Zone, ZoneFileError } from "#shared/local/zone-dns-server";
 
 function addressesOf(zone: Zone, hostname: string): string[] {
   let entry = zone.names.get(hostname);

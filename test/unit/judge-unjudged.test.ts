@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { DriftRecorder } from "#shared/detect/detection-cycle";
@@ -9,7 +10,6 @@ import type { DnsRun } from "#shared/observe/dns/observation-store";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedPointer, UnjudgedFeedChange } from "#shared/observe/feeds/ports";
 import { parseFeedSnapshot } from "#shared/observe/feeds/snapshot";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import { catalogue, HOSTS, OPTIONS, observation, prefix } from "#test/helpers/verdict-fixtures";
 
 /**

@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
+import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/notify/change-set";
@@ -10,7 +11,6 @@ import {
   type NotificationEvent,
 } from "#shared/notify/message";
 import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
-import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import {
   driftInput,

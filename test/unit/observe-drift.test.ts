@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { DriftRecorder } from "#shared/detect/detection-cycle";
 import {
@@ -11,7 +12,6 @@ import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
-import type { ObjectArchive } from "#shared/stores/s3/object-archive";
 import {
   AWS_META,
   CLOUDFRONT_META,

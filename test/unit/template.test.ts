@@ -6,11 +6,11 @@ import { promisify } from "node:util";
 import { gunzipSync, inflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { tableDefinition } from "#shared/adapters/dynamodb/table";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import type { EmbeddedStack } from "#shared/local/embedded-stack";
-import { startZoneDnsServer, type ZoneDnsServer } from "#shared/local/zone-dns-server";
-import { createDynamoDbCatalogueStore } from "#shared/stores/dynamodb/catalogue-store";
-import { tableDefinition } from "#shared/stores/dynamodb/table";
 import { startTestStack } from "#test/helpers/stack";
 
 /**
@@ -221,7 +221,7 @@ function tableViolations(template: Template): string[] {
       JSON.stringify(p.AttributeDefinitions) === JSON.stringify(expected.AttributeDefinitions) &&
       JSON.stringify(p.KeySchema) === JSON.stringify(expected.KeySchema) &&
       JSON.stringify(p.GlobalSecondaryIndexes) === JSON.stringify(expected.GlobalSecondaryIndexes);
-    if (!sameLayout) violations.push(`${id}: keys or GSIs differ from shared/stores/dynamodb`);
+    if (!sameLayout) violations.push(`${id}: keys or GSIs differ from shared/adapters/dynamodb`);
   }
   return violations;
 }

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { DEFAULT_HISTORY_RETENTION_DAYS } from "#shared/adapters/dynamodb/observation-store";
 import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/catalogue/schema";
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
-import { DEFAULT_HISTORY_RETENTION_DAYS } from "#shared/stores/dynamodb/observation-store";
 
 /** Configuration of the resolve job, read once at cold start (see `loadDnsConfig`). */
 export interface DnsConfig {

@@ -2,7 +2,7 @@ import type { HostObservation } from "#shared/domain/observation";
 
 /**
  * The observation store port: where runs and per-hostname observations are kept. The DynamoDB
- * adapter is `shared/stores/dynamodb/observation-store.ts` (layout in TABLE.md).
+ * adapter is `shared/adapters/dynamodb/observation-store.ts` (layout in TABLE.md).
  */
 
 /** One resolution run, as first recorded. */

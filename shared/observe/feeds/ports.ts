@@ -3,8 +3,8 @@ import type { FeedDampingState } from "./damping";
 
 /**
  * The ports of the feed ingest. Adapters: `createHttpFeedFetcher` (http, https, file://),
- * `createS3ObjectArchive` (shared/stores/s3) and `createDynamoFeedPointerStore`
- * (shared/stores/dynamodb).
+ * `createS3ObjectArchive` (shared/adapters/s3) and `createDynamoFeedPointerStore`
+ * (shared/adapters/dynamodb).
  */
 
 export interface FeedFetchRequest {

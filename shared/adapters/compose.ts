@@ -1,18 +1,18 @@
+import { createDynamoAllowlistStore } from "#shared/adapters/dynamodb/allowlist-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
+import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { AwsClients } from "#shared/aws/clients";
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_UNUSED_GRACE_HOURS } from "#shared/compare/config";
+import type { Notifier } from "#shared/notify/ports";
 import {
   type RecordDriftDeps,
   type RecordDriftOptions,
   recordDrift,
-} from "#shared/compare/record-and-notify";
-import type { Notifier } from "#shared/notify/ports";
-import { createDynamoAllowlistStore } from "#shared/stores/dynamodb/allowlist-store";
-import { createDynamoEventStore } from "#shared/stores/dynamodb/event-store";
-import { createDynamoFeedPointerStore } from "#shared/stores/dynamodb/feed-pointer-store";
-import { createDynamoObservationStore } from "#shared/stores/dynamodb/observation-store";
-import { createS3ObjectArchive } from "#shared/stores/s3/object-archive";
-import { createSnsNotifier } from "#shared/stores/sns/sns-notifier";
-import type { DriftRecorder } from "./detection-cycle";
+} from "#shared/record/record-drift";
+import type { DriftRecorder } from "../detect/detection-cycle";
 
 /** The AWS resources a detection cycle writes to (AWS itself or the embedded stack). */
 export interface DetectionResources {

@@ -1,6 +1,6 @@
 import type { DriftEvent } from "#shared/compare/drift-event";
-import { type ChangeSet, changeSetIdOf, compareEvents, groupBySubject } from "./change-set";
-import type { EventRecord, EventStore } from "./ports";
+import { type ChangeSet, changeSetIdOf, compareEvents, groupBySubject } from "../notify/change-set";
+import type { EventRecord, EventStore } from "../notify/ports";
 
 export interface CommitInput {
   events: readonly DriftEvent[];

@@ -5,7 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { writeFileAtomically } from "#shared/local/atomic-file";
+import { writeFileAtomically } from "#shared/adapters/local/atomic-file";
 import type { OutgoingNotification } from "#shared/notify/message";
 import type { Notifier } from "#shared/notify/ports";
 

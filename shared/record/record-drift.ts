@@ -8,12 +8,12 @@ import {
 } from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { ChangeSet } from "#shared/notify/change-set";
-import { commitDriftEvents } from "#shared/notify/commit-events";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
-import type { DriftEvent } from "./drift-event";
-import { type DriftInput, type DriftOptions, evaluateDrift } from "./evaluate-drift";
-import { feedWithdrawalsOf } from "./stranded";
+import { commitDriftEvents } from "#shared/record/commit-events";
+import type { DriftEvent } from "../compare/drift-event";
+import { type DriftInput, type DriftOptions, evaluateDrift } from "../compare/evaluate-drift";
+import { feedWithdrawalsOf } from "../compare/stranded";
 
 export interface RecordDriftDeps {
   events: EventStore;

@@ -14,8 +14,8 @@ import {
 } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import { startFauxqs } from "fauxqs";
+import { ensureTable } from "#shared/adapters/dynamodb/table";
 import { type AwsClients, createAwsClients } from "#shared/aws/clients";
-import { ensureTable } from "#shared/stores/dynamodb/table";
 
 /**
  * The embedded default: dynalite (DynamoDB, pure Node) and fauxqs (SNS/SQS/S3) in-process on
