@@ -7,7 +7,8 @@ import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
-import { createAwsClients } from "#shared/aws/clients";
+import { createDynamoDbClients } from "#shared/aws/dynamodb";
+import { createSnsClient } from "#shared/aws/sns";
 import { loadNotifyConfig } from "#shared/notify/config";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
@@ -166,10 +167,14 @@ export function publishEventsDepsFromEnv(
 ): PublishEventsDeps {
   const config = loadNotifyConfig(env);
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-publish-events";
-  const clients = createAwsClients({ region: config.region });
+  // DynamoDB and SNS only: the bundle carries no other SDK client.
+  const { documents } = createDynamoDbClients({ region: config.region });
   return {
-    events: createDynamoEventStore({ documents: clients.documents, tableName: config.tableName }),
-    notifier: createSnsNotifier({ sns: clients.sns, topicArn: config.topicArn }),
+    events: createDynamoEventStore({ documents, tableName: config.tableName }),
+    notifier: createSnsNotifier({
+      sns: createSnsClient({ region: config.region }),
+      topicArn: config.topicArn,
+    }),
     logger: new Logger({ serviceName }),
     // Alarms match metrics with the single dimension `service` (POWERTOOLS_SERVICE_NAME).
     metrics: new Metrics({

@@ -1,12 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
-  createDetectionStores,
   createDriftRecorder,
+  createNonPublishingStores,
   DEFAULT_DRIFT_OPTIONS,
+  type StoreClients,
 } from "#shared/adapters/compose";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
-import { type AwsClients, createAwsClients } from "#shared/aws/clients";
+import { createDynamoDbClients } from "#shared/aws/dynamodb";
+import { createS3Client } from "#shared/aws/s3";
 import type { DriftConfig } from "#shared/compare/config";
 import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
 import type { RunLogger } from "#shared/observe/dns/resolve-hostnames";
@@ -14,7 +16,8 @@ import type { FeedLogger } from "#shared/observe/feeds/ports";
 
 /** What a test may pass instead of the AWS defaults. */
 export interface ObserveHandlerDependencies {
-  clients?: AwsClients;
+  /** DynamoDB and S3 only: these functions never publish, so they bundle no SNS client. */
+  clients?: StoreClients;
   catalogueSource?: CatalogueSource;
   clock?: () => number;
 }
@@ -41,14 +44,17 @@ export function createObserveRuntime(
     namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "driftwatch",
     serviceName,
   });
-  const clients =
-    dependencies.clients ?? createAwsClients({ region: env.AWS_REGION ?? "us-east-1" });
+  const target = { region: env.AWS_REGION ?? "us-east-1" };
+  const clients = dependencies.clients ?? {
+    ...createDynamoDbClients(target),
+    s3: createS3Client(target),
+  };
   const catalogueSource =
     dependencies.catalogueSource ??
     storedCatalogueSource(
       createDynamoDbCatalogueStore({ documents: clients.documents, tableName: settings.tableName }),
     );
-  const stores = createDetectionStores(clients, {
+  const stores = createNonPublishingStores(clients, {
     tableName: settings.tableName,
     bucketName: settings.drift.bucketName,
     ...(settings.historyRetentionDays !== undefined
@@ -56,7 +62,7 @@ export function createObserveRuntime(
       : {}),
   });
   const recordDrift = createDriftRecorder(
-    stores,
+    { ...stores, notifier: null },
     {
       ...DEFAULT_DRIFT_OPTIONS,
       failureThreshold: settings.drift.failureThreshold,

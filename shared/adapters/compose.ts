@@ -40,10 +40,18 @@ export class PublishingNotConfiguredError extends Error {
   }
 }
 
-/** Every store adapter of a cycle, created once (at cold start in Lambda) from the clients. */
-export function createDetectionStores(clients: AwsClients, resources: DetectionResources) {
+/** The clients of every store but the notifier: DynamoDB and S3. */
+export type StoreClients = Pick<AwsClients, "documents" | "s3">;
+
+/**
+ * The stores of a function that leaves publishing to `publish-events` (no notifier): it needs
+ * no SNS client, so its bundle carries none.
+ */
+export function createNonPublishingStores(
+  clients: StoreClients,
+  resources: Omit<DetectionResources, "topicArn">,
+) {
   const { tableName, bucketName } = resources;
-  const archive = createS3ObjectArchive({ s3: clients.s3, bucketName });
   return {
     observations: createDynamoObservationStore({
       documents: clients.documents,
@@ -53,9 +61,16 @@ export function createDetectionStores(clients: AwsClients, resources: DetectionR
         : {}),
     }),
     feedPointers: createDynamoFeedPointerStore({ documents: clients.documents, tableName }),
-    archive,
+    archive: createS3ObjectArchive({ s3: clients.s3, bucketName }),
     events: createDynamoEventStore({ documents: clients.documents, tableName }),
     allowlistState: createDynamoAllowlistStore({ documents: clients.documents, tableName }),
+  };
+}
+
+/** Every store adapter of a cycle, created once (at cold start in Lambda) from the clients. */
+export function createDetectionStores(clients: AwsClients, resources: DetectionResources) {
+  return {
+    ...createNonPublishingStores(clients, resources),
     notifier:
       resources.topicArn === undefined
         ? null

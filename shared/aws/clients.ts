@@ -1,26 +1,20 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { createDynamoDbClients, type DynamoDbClients } from "./dynamodb";
+import { createS3Client } from "./s3";
+import { createSnsClient } from "./sns";
+import { createSqsClient } from "./sqs";
+import type { AwsTarget } from "./target";
+
+export type { AwsTarget } from "./target";
 
 /**
- * Where the AWS clients point: AWS itself (no endpoint) or the embedded/test stack
- * (dynalite for DynamoDB, fauxqs for SNS/SQS/S3).
+ * Every client, for the CLI and the embedded stack. A Lambda function builds only the clients it
+ * calls, from the per-client modules beside this one (`./dynamodb`, `./s3`, `./sns`, `./sqs`), so
+ * its bundle carries no other SDK client.
  */
-export interface AwsTarget {
-  region: string;
-  dynamodbEndpoint?: string;
-  /** fauxqs serves SNS, SQS and S3 on one endpoint. */
-  messagingEndpoint?: string;
-  /** Static credentials for the local stack; AWS uses the default provider chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-export interface AwsClients {
-  dynamodb: DynamoDBClient;
-  /** Document client with `removeUndefinedValues`: the one every DynamoDB adapter uses. */
-  documents: DynamoDBDocumentClient;
+export interface AwsClients extends DynamoDbClients {
   s3: S3Client;
   sns: SNSClient;
   sqs: SQSClient;
@@ -28,25 +22,10 @@ export interface AwsClients {
 }
 
 export function createAwsClients(target: AwsTarget): AwsClients {
-  const base = {
-    region: target.region,
-    ...(target.credentials ? { credentials: target.credentials } : {}),
-  };
-  const messaging = target.messagingEndpoint ? { endpoint: target.messagingEndpoint } : {};
-  const dynamodb = new DynamoDBClient({
-    ...base,
-    ...(target.dynamodbEndpoint ? { endpoint: target.dynamodbEndpoint } : {}),
-  });
-  const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const s3 = new S3Client({
-    ...base,
-    ...messaging,
-    ...(target.messagingEndpoint ? { forcePathStyle: true } : {}),
-  });
-  const sns = new SNSClient({ ...base, ...messaging });
-  const sqs = new SQSClient({ ...base, ...messaging });
+  const { dynamodb, documents } = createDynamoDbClients(target);
+  const s3 = createS3Client(target);
+  const sns = createSnsClient(target);
+  const sqs = createSqsClient(target);
   return {
     dynamodb,
     documents,
