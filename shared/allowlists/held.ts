@@ -1,9 +1,9 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { cidrContains, sortAddresses } from "#shared/domain/addresses";
 import type { FeedId } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import { type AllowlistEndpoint, type GroupAllowlist, groupAllowlist } from "./build";
 import { allowlistKeys } from "./render";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { GroupAllowlist } from "./build";
 import type { AllowlistStateStore } from "./ports";
 import { allowlistKeys, renderAllowlistJson, renderEdl } from "./render";

@@ -1,7 +1,7 @@
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { DriftFeeds } from "#shared/compare/evaluate-drift";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import type {
   ObservationQueries,

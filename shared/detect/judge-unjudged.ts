@@ -1,6 +1,6 @@
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import type {
   DnsRun,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { DriftRecorder } from "#shared/detect/detection-cycle";
 import { type JudgeUnjudgedDeps, judgeUnjudged } from "#shared/detect/judge-unjudged";
 import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
 import { feedChangeId } from "#shared/observe/feeds/changes";

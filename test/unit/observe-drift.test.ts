@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { DriftRecorder } from "#shared/detect/detection-cycle";
 import {
@@ -9,6 +8,7 @@ import {
   recordFeedDrift,
 } from "#shared/detect/observe-drift";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";

@@ -7,49 +7,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { type ObjectArchive, ObjectArchiveError } from "#shared/domain/object-archive";
 
-/**
- * A bucket of immutable-or-rewritten objects (feed snapshots, allowlists): write only when the
- * bytes differ, read back by key. The port the use cases see; `createS3ObjectArchive` is the
- * adapter.
- */
-export interface ArchivedObject {
-  bytes: Uint8Array;
-  contentType?: string;
-  /** User metadata (keys lower-case, as S3 returns them). */
-  metadata: Record<string, string>;
-}
-
-export interface ObjectArchive {
-  /**
-   * Writes `bytes` under `key` unless an object with the same bytes is already there. Returns
-   * whether it wrote. The object carries `metadata` plus `sha256` (hex of the bytes).
-   * `overwrite` writes without that check: to restore an object found corrupt, whose stored
-   * `sha256` metadata may still name the original bytes.
-   */
-  putIfChanged(
-    key: string,
-    bytes: Uint8Array,
-    contentType: string,
-    metadata?: Record<string, string>,
-    options?: { overwrite?: boolean },
-  ): Promise<boolean>;
-  /** The object, or null when the key does not exist. */
-  get(key: string): Promise<ArchivedObject | null>;
-  exists(key: string): Promise<boolean>;
-}
-
-export class ObjectArchiveError extends Error {
-  override readonly name = "ObjectArchiveError";
-  constructor(
-    readonly key: string,
-    reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`object ${key}: ${reason}`, options);
-  }
-}
-
+/** The S3 adapter of the `ObjectArchive` port (shared/domain/object-archive.ts). */
 export function createS3ObjectArchive(deps: { s3: S3Client; bucketName: string }): ObjectArchive {
   const { s3, bucketName } = deps;
 

@@ -1,5 +1,5 @@
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import { FeedArchiveError, FeedRejectedError } from "./errors";
 import { type FeedSnapshot, parseFeedSnapshot } from "./snapshot";
 

@@ -1,5 +1,5 @@
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { FeedDiff, FeedId, FeedIngestResult, FeedSnapshotMeta } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import { feedArchiveKey, loadArchivedSnapshot } from "./archive";
 import { unjudgedChangeOf, withUnjudgedChange } from "./changes";
 import {

@@ -1,5 +1,5 @@
-import type { ObjectArchive } from "#shared/adapters/s3/object-archive";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
+import type { ObjectArchive } from "#shared/domain/object-archive";
 import { loadArchivedSnapshot } from "./archive";
 import { FeedArchiveError } from "./errors";
 import { createRangeMatcher } from "./matcher";
