@@ -11,6 +11,7 @@ import {
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { HostObservation } from "#shared/domain/observation";
+import { DEFAULT_HISTORY_RETENTION_DAYS } from "#shared/observe/dns/config";
 import { createLimiter } from "#shared/observe/dns/limiter";
 import { HostObservationSchema } from "#shared/observe/dns/observation-schema";
 import type {
@@ -64,7 +65,6 @@ export class ObservationTooLargeError extends ObservationStoreError {
   }
 }
 
-export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
 /**
  * An observation whose item is larger than this (as JSON) keeps its lists (`LIST_ATTRIBUTES`)
  * gzipped in one binary attribute, `listsGz`; below it, the item is plain attributes as ever.

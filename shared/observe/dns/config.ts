@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { DEFAULT_HISTORY_RETENTION_DAYS } from "#shared/adapters/dynamodb/observation-store";
 import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/catalogue/schema";
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
@@ -29,6 +28,8 @@ export const DEFAULT_DNS_TIMEOUT_MS = 2_000;
 export const DEFAULT_DNS_TRIES = 2;
 export const DEFAULT_INTERVAL_MINUTES = 15;
 export const DEFAULT_DEADLINE_MARGIN_MS = 10_000;
+/** Days a DNS history item and run record are kept (DynamoDB TTL) unless configured. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 400;
 
 export class DnsConfigError extends Error {
   override name = "DnsConfigError";
