@@ -1,10 +1,10 @@
-import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
 import {
   endpointFeedRelevance,
   isPrefixRelevantToAny,
   publishedRangesOf,
-} from "#shared/compare/feed-relevance";
-import { type FeedWithdrawal, strandedIps } from "#shared/compare/stranded";
+} from "#shared/allowlists/feed-relevance";
+import { type FeedWithdrawal, strandedIps } from "#shared/allowlists/stranded";
+import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
 import { sortAddresses } from "#shared/domain/addresses";
 import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";

@@ -1,4 +1,3 @@
-import type { AllowlistWarning } from "#shared/compare/drift-event";
 import { addressFamily } from "#shared/domain/addresses";
 import type { HostObservation } from "#shared/domain/observation";
 import type { GroupAllowlist } from "./build";
@@ -13,6 +12,16 @@ import type { GroupAllowlist } from "./build";
 export interface AllowlistLimits {
   fqdnObjectAddresses: number;
   securityGroupRules: number;
+}
+
+/** A firewall limit the allowlist has grown past (`fqdnWarnings`, `securityGroupWarnings`). */
+export interface AllowlistWarning {
+  kind: "fqdn-object-addresses" | "security-group-rules";
+  /** What is counted: a hostname (FQDN object) or a group (security group). */
+  scope: string;
+  size: number;
+  limit: number;
+  message: string;
 }
 
 export const DEFAULT_ALLOWLIST_LIMITS: AllowlistLimits = {

@@ -1,3 +1,4 @@
+import type { AllowlistWarning } from "#shared/allowlists/limits";
 import type { ExpectationPolicy, PortSpec, RetiredIp } from "#shared/catalogue/schema";
 import type { FeedId, FeedIngestStatus, FeedPrefix } from "#shared/domain/feed";
 import type { ResolutionOutcome, SuspiciousAnswer } from "#shared/domain/observation";
@@ -109,16 +110,6 @@ export interface DriftEvidence {
   feed?: FeedEvidence;
   /** feed-ranges-changed: the changed prefixes with their service, region and border group. */
   prefixes?: (FeedPrefix & { change: "added" | "removed" })[];
-}
-
-/** A firewall limit the allowlist has grown past (see shared/allowlists/limits.ts). */
-export interface AllowlistWarning {
-  kind: "fqdn-object-addresses" | "security-group-rules";
-  /** What is counted: a hostname (FQDN object) or a group (security group). */
-  scope: string;
-  size: number;
-  limit: number;
-  message: string;
 }
 
 export interface DriftEvent {

@@ -1,11 +1,27 @@
 import { buildAllowlists, describePorts, type GroupAllowlist } from "#shared/allowlists/build";
+import {
+  describeRelevance,
+  endpointFeedRelevance,
+  type FeedRelevance,
+  feedRelevanceOfIps,
+  isPrefixRelevantToAny,
+  prefixChangesRelevantToAny,
+  publishedRangesOf,
+} from "#shared/allowlists/feed-relevance";
 import { type HeldGroup, holdAllowlists, type WrittenAllowlist } from "#shared/allowlists/held";
 import {
   type AllowlistLimits,
+  type AllowlistWarning,
   DEFAULT_ALLOWLIST_LIMITS,
   fqdnWarnings,
   securityGroupWarnings,
 } from "#shared/allowlists/limits";
+import {
+  type FeedWithdrawal,
+  feedWithdrawalsOf,
+  strandedIps,
+  withWithdrawn,
+} from "#shared/allowlists/stranded";
 import type { Catalogue, Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
 import type {
   FeedId,
@@ -23,7 +39,6 @@ import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
 import { sortAddresses } from "../domain/addresses";
 import { contentId } from "../domain/canonical";
 import type {
-  AllowlistWarning,
   AnswerEvidence,
   DriftEvent,
   DriftEventType,
@@ -35,16 +50,6 @@ import type {
   Severity,
 } from "./drift-event";
 import { severityRank } from "./drift-event";
-import {
-  describeRelevance,
-  endpointFeedRelevance,
-  type FeedRelevance,
-  feedRelevanceOfIps,
-  isPrefixRelevantToAny,
-  prefixChangesRelevantToAny,
-  publishedRangesOf,
-} from "./feed-relevance";
-import { type FeedWithdrawal, feedWithdrawalsOf, strandedIps, withWithdrawn } from "./stranded";
 
 /**
  * The verdict engine: what was observed (DNS state per hostname, feed snapshots and diffs),

@@ -13,7 +13,7 @@ import { type PublishFailure, publishPendingEvents } from "#shared/notify/publis
 import { commitDriftEvents } from "#shared/record/commit-events";
 import type { DriftEvent } from "../compare/drift-event";
 import { type DriftInput, type DriftOptions, evaluateDrift } from "../compare/evaluate-drift";
-import { feedWithdrawalsOf } from "../compare/stranded";
+import { feedWithdrawalsOf } from "../allowlists/stranded";
 
 export interface RecordDriftDeps {
   events: EventStore;

@@ -1,4 +1,5 @@
 import type { Endpoint } from "#shared/catalogue/schema";
+import { cidrContains, sortAddresses } from "#shared/domain/addresses";
 import type {
   FeedDiff,
   FeedId,
@@ -8,7 +9,6 @@ import type {
 } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import { feedPrefixKey } from "#shared/observe/feeds/snapshot";
-import { cidrContains, sortAddresses } from "../domain/addresses";
 import { judgingFeed, publishedRangesOf } from "./feed-relevance";
 
 /**
