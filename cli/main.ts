@@ -4,7 +4,9 @@ import { registerCatalogueCommands } from "#cli/commands/catalogue";
 import { registerDemoCommand } from "#cli/commands/demo";
 import { registerDetectCommand } from "#cli/commands/detect";
 import { registerFeedsCommand } from "#cli/commands/feeds";
-import { registerHistoryCommands } from "#cli/commands/history";
+import { registerEventsCommand } from "#cli/commands/query/events";
+import { registerHistoryCommand } from "#cli/commands/query/history";
+import { registerIpCommand } from "#cli/commands/query/ip";
 import { registerResolveCommand } from "#cli/commands/resolve";
 import { describeError } from "#cli/options";
 
@@ -19,7 +21,9 @@ export function buildProgram(): Command {
   registerFeedsCommand(program);
   registerResolveCommand(program);
   registerDemoCommand(program);
-  registerHistoryCommands(program);
+  registerHistoryCommand(program);
+  registerIpCommand(program);
+  registerEventsCommand(program);
   return program;
 }
 

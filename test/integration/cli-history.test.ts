@@ -6,10 +6,11 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { IpUse, RunSummary } from "#cli/commands/history";
 import { main } from "#cli/main";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import type { HostObservation } from "#shared/domain/observation";
+import type { IpUse } from "#shared/query/ip-use";
+import type { RunSummary } from "#shared/query/run-summary";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import type { AwsVersion } from "#test/helpers/feed-fixtures";
 

@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { describeIpUse, formatHistory, formatIpUse, parseWhen } from "#cli/commands/history";
+import { formatIpUse } from "#cli/commands/query/render-ip-use";
+import { formatHistory } from "#cli/commands/query/render-observations";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { IpSighting } from "#shared/observe/dns/observation-store";
+import { describeIpUse } from "#shared/query/ip-use";
+import { parseWhen } from "#shared/query/when";
 import { observation, observedIp } from "#test/helpers/verdict-fixtures";
 
 let catalogue: Catalogue;
