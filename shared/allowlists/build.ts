@@ -9,7 +9,7 @@ import { sortAddresses } from "#shared/domain/addresses";
 import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import type { WrittenAllowlist } from "./held";
+import type { WrittenAllowlist } from "./written-allowlist";
 
 /**
  * The current allowlist of one firewall group: what its rule(s) should allow, per the catalogue's

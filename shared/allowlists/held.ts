@@ -1,11 +1,8 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { z } from "zod";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { cidrContains, sortAddresses } from "#shared/domain/addresses";
 import type { FeedId } from "#shared/domain/feed";
-import type { ObjectArchive } from "#shared/domain/object-archive";
 import { type AllowlistEndpoint, type GroupAllowlist, groupAllowlist } from "./build";
-import { allowlistKeys } from "./render";
+import type { WrittenAllowlist } from "./written-allowlist";
 
 /**
  * Allowlists of groups that rely on a feed whose stored snapshot cannot be read this run (its
@@ -17,30 +14,6 @@ import { allowlistKeys } from "./render";
  * - without one (never written, missing, or not a valid document): kept as last written, not
  *   rewritten at all.
  */
-
-/** The part of a written allowlist JSON document (`renderAllowlistJson`) that holding reads. */
-export const WrittenAllowlistSchema = z.object({
-  schemaVersion: z.literal(1),
-  group: z.string(),
-  endpoints: z.array(
-    z.object({
-      id: z.string(),
-      policy: z.string(),
-      addresses: z.array(z.string()),
-    }),
-  ),
-});
-export type WrittenAllowlist = z.infer<typeof WrittenAllowlistSchema>;
-
-/** A written document, or null when the bytes are not one (logged by the caller). */
-export function parseWrittenAllowlist(bytes: Uint8Array): WrittenAllowlist | null {
-  try {
-    const parsed = WrittenAllowlistSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface HeldGroup {
   /** The unreadable feeds the group's endpoints rely on, sorted. */
@@ -120,30 +93,4 @@ export function holdAllowlists(
     allowlists.push(groupAllowlist(allowlist.catalogueId, allowlist.group, entries));
   }
   return { allowlists, held };
-}
-
-/**
- * The last written JSON document of each group, from the bucket; a group whose document is
- * missing or not valid is left out (logged), so it is kept as last written.
- */
-export async function readWrittenAllowlists(
-  objects: Pick<ObjectArchive, "get">,
-  groups: Iterable<string>,
-  logger?: Pick<Logger, "warn">,
-): Promise<Map<string, WrittenAllowlist>> {
-  const written = new Map<string, WrittenAllowlist>();
-  for (const group of groups) {
-    const key = allowlistKeys(group).json;
-    const object = await objects.get(key);
-    const document = object === null ? null : parseWrittenAllowlist(object.bytes);
-    if (document !== null && document.group === group) written.set(group, document);
-    else {
-      logger?.warn("last written allowlist document is unusable: the allowlist is not rewritten", {
-        group,
-        key,
-        reason: object === null ? "missing" : "not a valid allowlist document",
-      });
-    }
-  }
-  return written;
 }

@@ -8,7 +8,7 @@ import {
   prefixChangesRelevantToAny,
   publishedRangesOf,
 } from "#shared/allowlists/feed-relevance";
-import { type HeldGroup, holdAllowlists, type WrittenAllowlist } from "#shared/allowlists/held";
+import { type HeldGroup, holdAllowlists } from "#shared/allowlists/held";
 import {
   type AllowlistLimits,
   type AllowlistWarning,
@@ -22,6 +22,7 @@ import {
   strandedIps,
   withWithdrawn,
 } from "#shared/allowlists/stranded";
+import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { Catalogue, Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
 import type {
   FeedId,

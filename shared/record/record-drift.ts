@@ -1,12 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
-import {
-  groupsOnUnreadableFeeds,
-  holdAllowlists,
-  readWrittenAllowlists,
-  type WrittenAllowlist,
-} from "#shared/allowlists/held";
+import { groupsOnUnreadableFeeds, holdAllowlists } from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
+import { readWrittenAllowlists, type WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { ChangeSet } from "#shared/notify/change-set";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";

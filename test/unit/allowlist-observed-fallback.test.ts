@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildAllowlists } from "#shared/allowlists/build";
-import type { WrittenAllowlist } from "#shared/allowlists/held";
 import { feedWithdrawalsOf } from "#shared/allowlists/stranded";
+import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type {
   FeedIngestResult,
   FeedPrefix,

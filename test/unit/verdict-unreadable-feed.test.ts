@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildAllowlists } from "#shared/allowlists/build";
-import {
-  holdAllowlists,
-  parseWrittenAllowlist,
-  type WrittenAllowlist,
-} from "#shared/allowlists/held";
+import { holdAllowlists } from "#shared/allowlists/held";
 import { renderAllowlistJson } from "#shared/allowlists/render";
+import { parseWrittenAllowlist, type WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { HostObservation } from "#shared/domain/observation";
