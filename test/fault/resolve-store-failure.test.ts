@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createDynamoObservationStore,
-  ObservationStoreError,
-} from "#shared/adapters/dynamodb/observation-store";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import { ObservationStoreError } from "#shared/adapters/dynamodb/observation-store/observation-store-error";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";

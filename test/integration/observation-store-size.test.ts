@@ -1,10 +1,10 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import {
-  createDynamoObservationStore,
   MAX_OBSERVATION_ITEM_BYTES,
   ObservationTooLargeError,
-} from "#shared/adapters/dynamodb/observation-store";
+} from "#shared/adapters/dynamodb/observation-store/observation-item";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { HostObservation, ObservedIp } from "#shared/domain/observation";
 import { startTestStack } from "#test/helpers/stack";

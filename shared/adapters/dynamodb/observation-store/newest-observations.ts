@@ -1,0 +1,80 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { HostObservation } from "#shared/domain/observation";
+import type { RunPosition } from "#shared/observe/dns/observation-store";
+import { historyInstant } from "./history-instant";
+import { parseObservation } from "./observation-item";
+import { HIGH, hostPk, runSk } from "./observation-keys";
+import { storeCall } from "./observation-store-error";
+import type { ObservationTable } from "./observation-table";
+
+/** Each hostname's current state: its newest history item. */
+export function latestObservations(
+  table: ObservationTable,
+  hostnames: string[],
+): Promise<Map<string, HostObservation>> {
+  return forEachHostname(table, hostnames, (hostname) =>
+    newestAtOrBelow(table, hostname, `RUN#${HIGH}`, true),
+  );
+}
+
+/** Each hostname's state just before `before`: its newest history item older than that run. */
+export function previousObservations(
+  table: ObservationTable,
+  hostnames: string[],
+  before: RunPosition,
+): Promise<Map<string, HostObservation>> {
+  return forEachHostname(table, hostnames, (hostname) =>
+    newestAtOrBelow(table, hostname, runSk(before), false),
+  );
+}
+
+/** The state of a hostname in effect at `at` (an instant, or the end of a `YYYY-MM-DD` day). */
+export function observationAt(
+  table: ObservationTable,
+  hostname: string,
+  at: string,
+): Promise<HostObservation | null> {
+  return newestAtOrBelow(table, hostname, `RUN#${historyInstant(at, true)}#${HIGH}`, true);
+}
+
+/** The newest observation of a hostname with a sort key at or below (or below) `highSk`. */
+async function newestAtOrBelow(
+  table: ObservationTable,
+  hostname: string,
+  highSk: string,
+  inclusive: boolean,
+): Promise<HostObservation | null> {
+  const page = await storeCall(`query ${hostPk(hostname)}`, () =>
+    table.documents.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues: { ":pk": hostPk(hostname), ":low": "RUN#", ":high": highSk },
+        ScanIndexForward: false,
+        Limit: inclusive ? 1 : 2,
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  const items = (page.Items ?? []).filter((item) => inclusive || item.sk !== highSk);
+  const [newest] = items;
+  return newest === undefined ? null : parseObservation(newest);
+}
+
+/** `read` of each distinct hostname, a bounded number at once; the ones found, by hostname. */
+async function forEachHostname(
+  table: ObservationTable,
+  hostnames: string[],
+  read: (hostname: string) => Promise<HostObservation | null>,
+): Promise<Map<string, HostObservation>> {
+  const found = new Map<string, HostObservation>();
+  await Promise.all(
+    [...new Set(hostnames)].map((hostname) =>
+      table.limit(async () => {
+        const observation = await read(hostname);
+        if (observation !== null) found.set(hostname, observation);
+      }),
+    ),
+  );
+  return found;
+}
