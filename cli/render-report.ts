@@ -5,17 +5,39 @@ import type { DetectionReport } from "#shared/detect/report";
  * suspicious answers, feeds, the other events, then where the allowlists and the history are.
  */
 export function renderReport(report: DetectionReport): string {
+  const out = [
+    ...summaryLines(report),
+    ...actionLines(report),
+    ...failureLines(report),
+    ...suspiciousLines(report),
+    ...resolverLines(report),
+    ...feedLines(report),
+    ...otherEventLines(report),
+    "",
+    "Where things are",
+    `  allowlists:    ${report.locations.allowlists}`,
+    `  history:       ${report.locations.history}`,
+    `  notifications: ${report.locations.notifications}`,
+    "",
+    `exit ${report.exit.code}: ${report.exit.reason}`,
+  ];
+  return `${out.join("\n")}\n`;
+}
+
+function summaryLines(report: DetectionReport): string[] {
   const s = report.summary;
-  const out: string[] = [];
-  out.push(
+  return [
     `driftwatch · ${report.catalogue.vendor} ${report.catalogue.product} · run ${report.runId} (${seconds(report.durationMs)})`,
     "",
     `${s.checked} endpoints checked: ${s.unchanged} unchanged, ${s.drifted} drifted, ${s.failing} failing` +
       ` · ${s.resolved}/${s.hostnames} hostnames resolved · ${s.events} events (${s.highSeverity} high)` +
       ` · ${s.published} notifications published${s.pending > 0 ? `, ${s.pending} pending` : ""}`,
-  );
+  ];
+}
 
-  out.push("", "Needs action (by firewall rule)");
+function actionLines(report: DetectionReport): string[] {
+  const s = report.summary;
+  const out = ["", "Needs action (by firewall rule)"];
   if (report.actions.length === 0 && s.resolved === 0 && s.hostnames > 0)
     out.push("  unknown: no hostname resolved, so nothing could be checked against the rules");
   else if (report.actions.length === 0)
@@ -36,57 +58,57 @@ export function renderReport(report: DetectionReport): string {
       ),
     );
   }
+  return out;
+}
 
-  if (report.failures.length > 0) {
-    out.push("", `Resolution failures (${report.failures.length}; a failure never removes an IP)`);
-    out.push(
-      ...table(
-        ["HOSTNAME", "OUTCOME", "RUNS", "DETAIL"],
-        report.failures.map((f) => [
-          f.hostname,
-          f.outcome,
-          String(f.consecutiveFailures),
-          f.detail,
-        ]),
-      ),
-    );
-  }
-  if (report.suspicious.length > 0) {
-    out.push(
-      "",
-      "Suspicious answers (private, reserved or sinkhole addresses for a public name; not allowed)",
-    );
-    out.push(
-      ...table(
-        ["HOSTNAME", "IP", "RANGE", "RESOLVER"],
-        report.suspicious.map((x) => [x.hostname, x.ip, x.range, x.resolver]),
-      ),
-    );
-  }
+function failureLines(report: DetectionReport): string[] {
+  if (report.failures.length === 0) return [];
+  return [
+    "",
+    `Resolution failures (${report.failures.length}; a failure never removes an IP)`,
+    ...table(
+      ["HOSTNAME", "OUTCOME", "RUNS", "DETAIL"],
+      report.failures.map((f) => [f.hostname, f.outcome, String(f.consecutiveFailures), f.detail]),
+    ),
+  ];
+}
 
-  if (report.resolvers.some((r) => r.failed > 0 || r.suspicious > 0)) {
-    out.push(
-      "",
-      "Resolvers (per vantage point: hostnames answered, failed, answered suspiciously)",
-    );
-    out.push(
-      ...table(
-        ["RESOLVER", "ANSWERED", "FAILED", "SUSPICIOUS", "FAILURES"],
-        report.resolvers.map((r) => [
-          r.resolver,
-          String(r.answered),
-          String(r.failed),
-          String(r.suspicious),
-          Object.entries(r.failures)
-            .map(([outcome, count]) => `${outcome} ${count}`)
-            .join(", ") || "-",
-        ]),
-      ),
-    );
-  }
+function suspiciousLines(report: DetectionReport): string[] {
+  if (report.suspicious.length === 0) return [];
+  return [
+    "",
+    "Suspicious answers (private, reserved or sinkhole addresses for a public name; not allowed)",
+    ...table(
+      ["HOSTNAME", "IP", "RANGE", "RESOLVER"],
+      report.suspicious.map((x) => [x.hostname, x.ip, x.range, x.resolver]),
+    ),
+  ];
+}
 
-  out.push("", "Feeds");
-  out.push(
+function resolverLines(report: DetectionReport): string[] {
+  if (!report.resolvers.some((r) => r.failed > 0 || r.suspicious > 0)) return [];
+  return [
+    "",
+    "Resolvers (per vantage point: hostnames answered, failed, answered suspiciously)",
+    ...table(
+      ["RESOLVER", "ANSWERED", "FAILED", "SUSPICIOUS", "FAILURES"],
+      report.resolvers.map((r) => [
+        r.resolver,
+        String(r.answered),
+        String(r.failed),
+        String(r.suspicious),
+        Object.entries(r.failures)
+          .map(([outcome, count]) => `${outcome} ${count}`)
+          .join(", ") || "-",
+      ]),
+    ),
+  ];
+}
+
+function feedLines(report: DetectionReport): string[] {
+  return [
+    "",
+    "Feeds",
     ...table(
       ["FEED", "STATUS", "VERSION", "CHANGES", "REASON"],
       report.feeds.map((f) => [
@@ -107,36 +129,28 @@ export function renderReport(report: DetectionReport): string {
         [f.reason, f.warning].filter((text) => text !== undefined).join("; "),
       ]),
     ),
-  );
+  ];
+}
 
+/** The events the action table does not show: not high, or high without IPs to add or remove. */
+function otherEventLines(report: DetectionReport): string[] {
   const others = report.events.filter(
     (e) => e.severity !== "high" || (e.added.length === 0 && e.removed.length === 0),
   );
-  if (others.length > 0) {
-    out.push("", "Other events");
-    out.push(
-      ...table(
-        ["SEVERITY", "TYPE", "SUBJECT", "WHAT"],
-        others.map((e) => [
-          e.severity,
-          e.type,
-          e.endpoint?.hostname ?? e.group ?? e.subject.key,
-          e.reason,
-        ]),
-      ),
-    );
-  }
-
-  out.push(
+  if (others.length === 0) return [];
+  return [
     "",
-    "Where things are",
-    `  allowlists:    ${report.locations.allowlists}`,
-    `  history:       ${report.locations.history}`,
-    `  notifications: ${report.locations.notifications}`,
-    "",
-    `exit ${report.exit.code}: ${report.exit.reason}`,
-  );
-  return `${out.join("\n")}\n`;
+    "Other events",
+    ...table(
+      ["SEVERITY", "TYPE", "SUBJECT", "WHAT"],
+      others.map((e) => [
+        e.severity,
+        e.type,
+        e.endpoint?.hostname ?? e.group ?? e.subject.key,
+        e.reason,
+      ]),
+    ),
+  ];
 }
 
 function seconds(ms: number): string {
