@@ -8,8 +8,9 @@ import {
   type ObserveHandlerDependencies,
 } from "#functions/commons/observe-runtime";
 import { loadDriftConfig } from "#shared/compare/config";
+import type { JudgeDriftResult } from "#shared/detect/judge-drift";
+import { feedRunIdFor, judgeFeedIngest } from "#shared/detect/judge-feed-ingest";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
-import { feedRunIdFor, recordFeedDrift } from "#shared/detect/observe-drift";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import { loadFeedConfig } from "#shared/observe/feeds/config";
 import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
@@ -22,7 +23,6 @@ import {
   notificationFromMessage,
 } from "#shared/observe/feeds/schema";
 import { compareSyncTokens } from "#shared/observe/feeds/snapshot";
-import type { RecordDriftResult } from "#shared/record/record-drift";
 
 /**
  * Ingests the IP-range feeds. Triggered by the AmazonIpSpaceChanged SNS topic (the message
@@ -93,7 +93,7 @@ export function createIngestFeedsHandler(
 ) {
   const config = loadFeedConfig(env);
   const driftConfig = loadDriftConfig(env);
-  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, recordDrift } =
+  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, judgeDrift } =
     createObserveRuntime(
       env,
       { defaultServiceName: "driftwatch-feeds", tableName: config.tableName, drift: driftConfig },
@@ -126,7 +126,7 @@ export function createIngestFeedsHandler(
         observations: stores.observations,
         feedPointers: stores.feedPointers,
         archive: stores.archive,
-        recordDrift,
+        judgeDrift,
         logger: feedLogger,
       },
       {
@@ -159,14 +159,14 @@ export function createIngestFeedsHandler(
     if (age !== null) metrics.addMetric("FeedAgeSeconds", MetricUnit.Seconds, age);
 
     // Committed before a failed feed throws: the feed-rejected event must not wait for a retry.
-    let drift: RecordDriftResult | null;
+    let drift: JudgeDriftResult | null;
     try {
-      drift = await recordFeedDrift(
+      drift = await judgeFeedIngest(
         {
           observations: stores.observations,
           archive: stores.archive,
           feedPointers: stores.feedPointers,
-          recordDrift,
+          judgeDrift,
           catalogues: catalogueSource,
           logger: feedLogger,
         },

@@ -9,8 +9,8 @@ import {
   type ObserveHandlerDependencies,
 } from "#functions/commons/observe-runtime";
 import { type DriftConfig, loadDriftConfig } from "#shared/compare/config";
+import { judgeDnsRun } from "#shared/detect/judge-dns-run";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
-import { recordDnsRunDrift } from "#shared/detect/observe-drift";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
 import {
@@ -73,7 +73,7 @@ export function createResolveHostnamesHandler(
 ) {
   const config: DnsConfig = loadDnsConfig(env);
   const driftConfig: DriftConfig = loadDriftConfig(env);
-  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, recordDrift } =
+  const { clock, logger, structuredLogger, metrics, catalogueSource, stores, judgeDrift } =
     createObserveRuntime(
       env,
       {
@@ -102,7 +102,7 @@ export function createResolveHostnamesHandler(
         observations: stores.observations,
         feedPointers: stores.feedPointers,
         archive: stores.archive,
-        recordDrift,
+        judgeDrift,
         logger: runLogger,
       },
       { catalogue: async () => catalogue, dnsRuns: true, feeds: [], exceptRunId: runId },
@@ -134,11 +134,11 @@ export function createResolveHostnamesHandler(
     });
 
     // A redelivered run judges again: it commits what an interrupted first delivery did not.
-    const drift = await recordDnsRunDrift(
+    const drift = await judgeDnsRun(
       {
         archive: stores.archive,
         feedPointers: stores.feedPointers,
-        recordDrift,
+        judgeDrift,
         runs: stores.observations,
         logger: structuredLogger,
       },

@@ -30,7 +30,7 @@ import { renderReport } from "#cli/render-report";
 import { openRuntime, type Runtime } from "#cli/runtime";
 import {
   createDetectionStores,
-  createDriftRecorder,
+  createJudgeDrift,
   DEFAULT_DRIFT_OPTIONS,
 } from "#shared/adapters/compose";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
@@ -178,7 +178,7 @@ export async function runDetectCommand(
           ),
           archive: stores.archive,
           feedPointers: stores.feedPointers,
-          recordDrift: createDriftRecorder(stores, {
+          judgeDrift: createJudgeDrift(stores, {
             ...DEFAULT_DRIFT_OPTIONS,
             failureThreshold: options.failureThreshold,
           }),

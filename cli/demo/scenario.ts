@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DRIFT_OPTIONS } from "#shared/adapters/compose";
 import type { ExpectationPolicy } from "#shared/catalogue/schema";
+import type { JudgeDriftOptions } from "#shared/detect/judge-drift";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
-import type { RecordDriftOptions } from "#shared/record/record-drift";
 
 /**
  * The script of `driftwatch demo`: which zone the loopback DNS server serves, which feed versions
@@ -137,7 +137,7 @@ export function demoGraceTable(): Record<ExpectationPolicy, Grace> {
 }
 
 /** Shorter than production so the tour fits in an hour of simulated time; printed at the start. */
-export const DEMO_DRIFT_OPTIONS: RecordDriftOptions = {
+export const DEMO_DRIFT_OPTIONS: JudgeDriftOptions = {
   ...DEFAULT_DRIFT_OPTIONS,
   failureThreshold: 2,
   unusedGrace: { hours: 0.5 },

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { renderReport } from "#cli/render-report";
 import { prepareWritableDirectory } from "#cli/runtime";
-import { createDetectionStores, createDriftRecorder } from "#shared/adapters/compose";
+import { createDetectionStores, createJudgeDrift } from "#shared/adapters/compose";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
@@ -214,7 +214,7 @@ async function play(
     timeoutMs: FEED_TIMEOUT_MS,
     maxBytes: DEFAULT_FEED_MAX_BYTES,
   });
-  const recordDrift = createDriftRecorder(stores, DEMO_DRIFT_OPTIONS);
+  const judgeDrift = createJudgeDrift(stores, DEMO_DRIFT_OPTIONS);
   const allowlistsDir = join(stateDir, "s3", stack.bucketName, "allowlists");
   const locations: ReportLocations = {
     mode: "embedded",
@@ -249,7 +249,7 @@ async function play(
         fetcher,
         archive: stores.archive,
         feedPointers: stores.feedPointers,
-        recordDrift,
+        judgeDrift,
       },
       {
         catalogue,

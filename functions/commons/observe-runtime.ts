@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import {
-  createDriftRecorder,
+  createJudgeDrift,
   createNonPublishingStores,
   DEFAULT_DRIFT_OPTIONS,
   type StoreClients,
@@ -25,7 +25,7 @@ export interface ObserveHandlerDependencies {
 /**
  * What both observe functions (resolve-hostnames, ingest-feeds) build once, at cold start: the
  * clock, Powertools' logger and metrics (one `service` dimension: the alarms match on it), the
- * AWS clients, the catalogue source, the stores and the drift recorder. The recorder commits and
+ * AWS clients, the catalogue source, the stores and `judgeDrift`. It commits and
  * never publishes: publish-events does, so these roles need no SNS or KMS rights.
  */
 export function createObserveRuntime(
@@ -61,7 +61,7 @@ export function createObserveRuntime(
       ? { historyRetentionDays: settings.historyRetentionDays }
       : {}),
   });
-  const recordDrift = createDriftRecorder(
+  const judgeDrift = createJudgeDrift(
     { ...stores, notifier: null },
     {
       ...DEFAULT_DRIFT_OPTIONS,
@@ -84,6 +84,6 @@ export function createObserveRuntime(
     clients,
     catalogueSource,
     stores,
-    recordDrift,
+    judgeDrift,
   };
 }

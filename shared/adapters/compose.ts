@@ -6,13 +6,13 @@ import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { AwsClients } from "#shared/aws/clients";
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_UNUSED_GRACE_HOURS } from "#shared/compare/config";
-import type { Notifier } from "#shared/notify/ports";
 import {
-  type RecordDriftDeps,
-  type RecordDriftOptions,
-  recordDrift,
-} from "#shared/record/record-drift";
-import type { DriftRecorder } from "../detect/detection-cycle";
+  type JudgeDrift,
+  type JudgeDriftDeps,
+  type JudgeDriftOptions,
+  judgeDrift,
+} from "#shared/detect/judge-drift";
+import type { Notifier } from "#shared/notify/ports";
 
 /** The AWS resources a detection cycle writes to (AWS itself or the embedded stack). */
 export interface DetectionResources {
@@ -20,23 +20,23 @@ export interface DetectionResources {
   bucketName: string;
   /**
    * The change-events topic. Omitted by a function that leaves publishing to `publish-events`
-   * (its recorder must then be created with `publish: false`).
+   * (its `judgeDrift` must then be created with `publish: false`).
    */
   topicArn?: string;
   historyRetentionDays?: number;
 }
 
 /** Defaults of the compare step; each can be overridden from the CLI or the environment. */
-export const DEFAULT_DRIFT_OPTIONS: RecordDriftOptions = {
+export const DEFAULT_DRIFT_OPTIONS: JudgeDriftOptions = {
   failureThreshold: DEFAULT_FAILURE_THRESHOLD,
   unusedGrace: { hours: DEFAULT_UNUSED_GRACE_HOURS },
 };
 
-/** A recorder was asked to publish, but its stores have no topic to publish to. */
+/** A `judgeDrift` was asked to publish, but its stores have no topic to publish to. */
 export class PublishingNotConfiguredError extends Error {
   override readonly name = "PublishingNotConfiguredError";
   constructor() {
-    super("the drift recorder publishes, but no topicArn was given: pass publish: false");
+    super("judgeDrift publishes, but no topicArn was given: pass publish: false");
   }
 }
 
@@ -80,25 +80,25 @@ export function createDetectionStores(clients: AwsClients, resources: DetectionR
 
 export type DetectionStores = ReturnType<typeof createDetectionStores>;
 
-/** Stands in for SNS in a recorder that does not publish; reaching it is a bug. */
+/** Stands in for SNS in a `judgeDrift` that does not publish; reaching it is a bug. */
 const NOT_PUBLISHING: Notifier = {
   publish: () => Promise.reject(new PublishingNotConfiguredError()),
 };
 
 /**
- * The compare → commit → allowlists → publish step over the given stores. Throws
+ * `judgeDrift` (compare → commit → allowlists → publish) over the given stores. Throws
  * `PublishingNotConfiguredError` at once when it would publish without a topic.
  */
-export function createDriftRecorder(
+export function createJudgeDrift(
   stores: Pick<DetectionStores, "events" | "allowlistState" | "archive" | "notifier">,
-  options: RecordDriftOptions = DEFAULT_DRIFT_OPTIONS,
-  logger?: RecordDriftDeps["logger"],
-): DriftRecorder {
+  options: JudgeDriftOptions = DEFAULT_DRIFT_OPTIONS,
+  logger?: JudgeDriftDeps["logger"],
+): JudgeDrift {
   if (options.publish !== false && stores.notifier === null) {
     throw new PublishingNotConfiguredError();
   }
   return (input) =>
-    recordDrift(
+    judgeDrift(
       {
         events: stores.events,
         notifier: stores.notifier ?? NOT_PUBLISHING,

@@ -1,5 +1,4 @@
 import type { Catalogue } from "#shared/catalogue/schema";
-import type { DriftFeeds } from "#shared/compare/evaluate-drift";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
@@ -22,18 +21,9 @@ import type {
   FeedLogger,
   FeedPointerStore,
 } from "#shared/observe/feeds/ports";
-import type { RecordDriftResult } from "#shared/record/record-drift";
+import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
+import { markFeedResultsJudged } from "./judge-feed-ingest";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
-import { markFeedResultsJudged } from "./observe-drift";
-
-/** The compare → record → notify step, injected so the cycle stays free of its adapters. */
-export type DriftRecorder = (input: {
-  catalogue: Catalogue;
-  observations: HostObservation[];
-  feeds: DriftFeeds;
-  now: Date;
-  runId: string;
-}) => Promise<RecordDriftResult>;
 
 export interface DetectionCycleDeps {
   resolver: DnsResolver;
@@ -41,7 +31,8 @@ export interface DetectionCycleDeps {
   fetcher: FeedFetcher;
   archive: ObjectArchive;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
-  recordDrift: DriftRecorder;
+  /** The compare → record → publish step, injected so the cycle stays free of its adapters. */
+  judgeDrift: JudgeDrift;
   /** Structured logging (Powertools' Logger fits); silent when omitted. */
   logger?: RunLogger & FeedLogger;
   clock?: () => number;
@@ -79,7 +70,7 @@ export interface DetectionCycleResult {
   feeds: FeedIngestResult[];
   /** The matcher of each feed with a current snapshot (the last good one after a failure). */
   matchers: ReadonlyMap<FeedId, RangeMatcher>;
-  drift: RecordDriftResult;
+  drift: JudgeDriftResult;
   /** Earlier runs an interrupted cycle left unjudged, judged by this one first (usually none). */
   backlog: JudgedBacklog[];
 }
@@ -92,7 +83,7 @@ export interface DetectionCycleResult {
  * 1. Resolve every hostname of the catalogue and record the observations (DNS).
  * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp.
  * 3. Load the current range matchers (the last good snapshot of each feed).
- * 4. Compare, commit the change events, publish them, rewrite changed allowlists.
+ * 4. Compare, commit the change events, rewrite changed allowlists, then publish (judge-drift.ts).
  * 5. Mark the run and the feed changes judged.
  *
  * A failed lookup or feed is a result, never an empty answer: it removes nothing (steps 1 and 2
@@ -113,7 +104,7 @@ export async function runDetectionCycle(
       observations: deps.observations,
       feedPointers: deps.feedPointers,
       archive: deps.archive,
-      recordDrift: deps.recordDrift,
+      judgeDrift: deps.judgeDrift,
       ...(deps.logger ? { logger: deps.logger } : {}),
     },
     {
@@ -167,7 +158,7 @@ export async function runDetectionCycle(
   });
 
   // 4.
-  const drift = await deps.recordDrift({
+  const drift = await deps.judgeDrift({
     catalogue: input.catalogue,
     observations: resolved.observations,
     feeds: { results: feeds, matchers, unreadable: unreadable.map((error) => error.feed) },

@@ -18,9 +18,8 @@ import type {
   FeedPointerStore,
   UnjudgedFeedChange,
 } from "#shared/observe/feeds/ports";
-import type { RecordDriftResult } from "#shared/record/record-drift";
-import type { DriftRecorder } from "./detection-cycle";
-import { standingObservation } from "./observe-drift";
+import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
+import { standingObservation } from "./judge-feed-ingest";
 
 export interface JudgeUnjudgedDeps {
   observations: Pick<ObservationStore, "savedObservations"> &
@@ -28,7 +27,7 @@ export interface JudgeUnjudgedDeps {
     RunJudgements;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
   archive: ObjectArchive;
-  recordDrift: DriftRecorder;
+  judgeDrift: JudgeDrift;
   /** Warnings; an unreadable archived feed snapshot goes to `error` when the logger has one. */
   logger?: UnreadableSnapshotLogger;
 }
@@ -52,7 +51,7 @@ export interface JudgedBacklog {
   /** Hostnames of the run whose saved observations were judged (0 for feed changes alone). */
   savedHostnames: number;
   feedChanges: { feed: FeedId; changeId: string }[];
-  drift: RecordDriftResult;
+  drift: JudgeDriftResult;
 }
 
 interface Backlog {
@@ -78,8 +77,8 @@ interface Backlog {
  *    current range matchers.
  * 5. Compare and commit under the group's own run id and time. Event ids are deterministic, so
  *    what an interrupted judge already committed is not committed twice, and a change set it
- *    started is completed (commit-events.ts rejoins by run id). Then mark the run and the changes
- *    judged; a crash before the mark means one more, idempotent, judge.
+ *    started is completed (record/commit-drift-events.ts rejoins by run id). Then mark the run
+ *    and the changes judged; a crash before the mark means one more, idempotent, judge.
  *
  * A run interrupted while saving (and never resumed) is judged with what it saved. Its saved
  * observations are final: those hostnames' state advanced in this run, so their `entered` and
@@ -163,7 +162,7 @@ export async function judgeUnjudged(
     const judgedAt = group.run?.observedAt ?? group.at;
 
     // 5.
-    const drift = await deps.recordDrift({
+    const drift = await deps.judgeDrift({
       catalogue,
       observations,
       feeds: {

@@ -9,7 +9,7 @@ import type {
 } from "#shared/compare/drift-event";
 import { DRIFT_EVENT_TYPES, highestSeverity } from "#shared/compare/drift-event";
 import { contentId } from "#shared/domain/canonical";
-import type { ChangeSet } from "./change-set";
+import type { ChangeSet } from "#shared/record/change-set";
 import { NotificationTooLargeError } from "./errors";
 import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "./sns-encoding";
 

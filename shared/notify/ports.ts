@@ -1,28 +1,10 @@
-import type { DriftEventType, Severity } from "#shared/compare/drift-event";
-import type { ChangeSet } from "./change-set";
+import type { ChangeSet } from "#shared/record/change-set";
+import type { EventCommitStore, EventRecord } from "#shared/record/ports";
 import type { OutgoingNotification } from "./message";
 
 /** Where notifications go (SNS in AWS and in the embedded stack). */
 export interface Notifier {
   publish(notification: OutgoingNotification): Promise<{ messageId: string }>;
-}
-
-/**
- * One committed change event: the marker that a verdict has been recorded (so a condition that
- * persists over runs is notified once) and whether its change set was published.
- */
-export interface EventRecord {
-  eventId: string;
-  type: DriftEventType;
-  severity: Severity;
-  subjectKey: string;
-  group: string | null;
-  changeSetId: string;
-  sequence: number;
-  runId: string;
-  committedAt: string;
-  published: boolean;
-  publishedAt?: string;
 }
 
 export type PublishState = "pending" | "publishing" | "published";
@@ -47,22 +29,13 @@ export type PublishLease =
   | { status: "missing" };
 
 /**
- * The change-event store (DynamoDB: `EVENT#…` and `SEQ#…` items, see TABLE.md). Every write is
- * a single-item conditional write; no transactions.
+ * The change-event store (DynamoDB: `EVENT#…` and `SEQ#…` items, see TABLE.md): the commit side
+ * (record's `EventCommitStore`) and the publishing side. Every write is a single-item conditional
+ * write; no transactions.
  */
-export interface EventStore {
-  /** The committed records among these event ids. */
-  getEventRecords(eventIds: readonly string[]): Promise<Map<string, EventRecord>>;
-  /**
-   * The subject's next sequence number for a change set. Idempotent for the subject's latest
-   * change set: asking again for the same change set returns the same number.
-   */
-  assignSequence(subjectKey: string, changeSetId: string): Promise<number>;
-  /** Writes the change set unless it exists. Returns whether it wrote. */
-  putChangeSet(changeSet: ChangeSet, now: Date): Promise<boolean>;
+export interface EventStore extends EventCommitStore {
+  /** The change set with its publishing state. */
   getChangeSet(changeSetId: string): Promise<ChangeSetRecord | null>;
-  /** Writes an unpublished event record unless one exists. Returns whether it wrote. */
-  putEventRecord(record: EventRecord): Promise<boolean>;
   /** Unpublished event records ordered by subject and sequence; one subject's when given. */
   listUnpublished(subjectKey?: string): Promise<EventRecord[]>;
   /** Starts a publish attempt: takes the lease unless the change set is published or leased. */

@@ -1,7 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { EventRecord } from "#shared/record/ports";
 import { NotificationTooLargeError, PublishError } from "./errors";
 import { buildNotifications } from "./message";
-import type { ChangeSetRecord, EventRecord, EventStore, Notifier } from "./ports";
+import type { ChangeSetRecord, EventStore, Notifier } from "./ports";
 
 export interface PublishDeps {
   events: EventStore;

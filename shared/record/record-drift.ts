@@ -3,36 +3,21 @@ import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
 import { groupsOnUnreadableFeeds, holdAllowlists } from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import { readWrittenAllowlists, type WrittenAllowlist } from "#shared/allowlists/written-allowlist";
-import type { ChangeSet } from "#shared/notify/change-set";
-import type { EventStore, Notifier } from "#shared/notify/ports";
-import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";
-import { commitDriftEvents } from "#shared/record/commit-events";
+import { feedWithdrawalsOf } from "../allowlists/stranded";
 import type { DriftEvent } from "../compare/drift-event";
 import { type DriftInput, type DriftOptions, evaluateDrift } from "../compare/evaluate-drift";
-import { feedWithdrawalsOf } from "../allowlists/stranded";
+import type { ChangeSet } from "./change-set";
+import { commitDriftEvents } from "./commit-drift-events";
+import type { EventCommitStore } from "./ports";
 
 export interface RecordDriftDeps {
-  events: EventStore;
-  notifier: Notifier;
+  events: EventCommitStore;
   allowlists: AllowlistWriterDeps;
   logger?: Pick<Logger, "info" | "warn" | "error">;
 }
 
-export interface RecordDriftOptions extends DriftOptions {
-  /** SNS message size limit (default 256 KiB). */
-  maxMessageBytes?: number;
-  /** Publishing lease per change set (default 60 s). */
-  publishLeaseMs?: number;
-  /**
-   * Whether this cycle publishes (step 4). Default true. False leaves publishing to the
-   * `publish-events` function (DynamoDB Streams trigger and sweep), e.g. in a Lambda whose role
-   * may not publish to SNS.
-   */
-  publish?: boolean;
-}
-
 export interface RecordDriftInput extends Omit<DriftInput, "options"> {
-  options: RecordDriftOptions;
+  options: DriftOptions;
 }
 
 export interface RecordDriftResult {
@@ -42,26 +27,21 @@ export interface RecordDriftResult {
   changeSets: ChangeSet[];
   /** Change-event records committed by this run. */
   committed: number;
-  /** SNS messages sent by this run (its own change sets and any left pending before). */
-  published: number;
-  /** Change sets that could not be published now; they stay pending and are retried. */
-  publishFailures: PublishFailure[];
   /** Allowlist object keys written (empty when no list changed). */
   allowlistsWritten: string[];
 }
 
 /**
- * One detection cycle after observation:
+ * The record step of a detection cycle, after observation and before publishing:
  *
  * 1. Evaluate the verdicts (pure).
  * 2. Commit them: new change sets and change-event records in DynamoDB, before any publishing.
  * 3. Rewrite the allowlists whose content changed, so that a subscriber reacting to the
  *    notification fetches lists that already have the change.
- * 4. Publish every pending change set (this run's and any an earlier run left) and mark them.
  *
- * An SNS error does not fail the cycle: the change set stays pending for the next run, the
- * DynamoDB Streams trigger or the sweep (`functions/publish-events.ts`), and is reported in
- * `publishFailures`. A store error (DynamoDB, S3) is thrown: a retry of the same run is safe.
+ * Publishing the committed change sets is the caller's next step (`judgeDrift` in
+ * shared/detect, or the `publish-events` function). A store error (DynamoDB, S3) is thrown: a
+ * retry of the same run is safe.
  */
 export async function recordDrift(
   deps: RecordDriftDeps,
@@ -79,33 +59,10 @@ export async function recordDrift(
     allowlists: heldForUnreadableFeeds({ ...input, writtenAllowlists: written }, deps.logger),
     now: input.now,
   });
-  const publish =
-    input.options.publish === false
-      ? { published: 0, failed: [] }
-      : await publishPendingEvents(deps, {
-          now: input.now,
-          ...(input.options.maxMessageBytes === undefined
-            ? {}
-            : { maxBytes: input.options.maxMessageBytes }),
-          ...(input.options.publishLeaseMs === undefined
-            ? {}
-            : { leaseMs: input.options.publishLeaseMs }),
-        });
-  deps.logger?.info("drift recorded", {
-    runId: input.runId,
-    events: events.length,
-    changeSets: commit.changeSets.length,
-    committed: commit.committed,
-    published: publish.published,
-    publishFailures: publish.failed.length,
-    allowlistsWritten: allowlists.written,
-  });
   return {
     events,
     changeSets: commit.changeSets,
     committed: commit.committed,
-    published: publish.published,
-    publishFailures: publish.failed,
     allowlistsWritten: allowlists.written,
   };
 }

@@ -4,7 +4,7 @@ import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { EventStore } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
-import { type CommitInput, commitDriftEvents } from "#shared/record/commit-events";
+import { type CommitInput, commitDriftEvents } from "#shared/record/commit-drift-events";
 import { type Delivered, drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { driftInput, HOSTS, NOW, observation, steadyState } from "#test/helpers/verdict-fixtures";

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { unpublishedChangeSets } from "#cli/commands/detect";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
-import { recordDrift } from "#shared/record/record-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
@@ -29,7 +29,7 @@ describe("fault: a change set held under a killed run's publishing lease", () =>
       0,
       steadyState(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
     );
-    const committed = await recordDrift(deps, {
+    const committed = await judgeDrift(deps, {
       ...input,
       options: { ...input.options, publish: false },
     });

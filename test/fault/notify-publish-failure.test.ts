@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import { NotificationTooLargeError } from "#shared/notify/errors";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
-import { recordDrift } from "#shared/record/record-drift";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
@@ -56,16 +56,16 @@ describe("fault: SNS fails between commit and publish", () => {
     );
 
     // Act
-    const first = await recordDrift(deps, changes);
+    const first = await judgeDrift(deps, changes);
     const duringOutage = await drainQueue(stack, stack.inboxQueueUrl);
     outage = false;
     const unchanged = steadyState(
       observation(HOSTS.pinned, { active: ["3.10.94.193", "3.10.94.200"] }),
       observation(HOSTS.hostnameOnly, { active: ["41.92.10.20", "41.92.10.21"] }),
     );
-    const next = await recordDrift(deps, recordInput("run-2", 0.25, unchanged));
+    const next = await judgeDrift(deps, recordInput("run-2", 0.25, unchanged));
     const afterOutage = await drainQueue(stack, stack.inboxQueueUrl);
-    const later = await recordDrift(deps, recordInput("run-3", 0.5, unchanged));
+    const later = await judgeDrift(deps, recordInput("run-3", 0.5, unchanged));
     const finally_ = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess
@@ -90,7 +90,7 @@ describe("fault: SNS fails between commit and publish", () => {
     // Prepare: run 1's change for the pinned host fails; run 2 brings another change for it
     let outage = true;
     const deps = notifyDeps(stack, flaky((subject) => outage && subject === PINNED).wrap);
-    await recordDrift(
+    await judgeDrift(
       deps,
       recordInput(
         "run-1",
@@ -112,7 +112,7 @@ describe("fault: SNS fails between commit and publish", () => {
     );
 
     // Act
-    const stillDown = await recordDrift(deps, second);
+    const stillDown = await judgeDrift(deps, second);
     const whileDown = await drainQueue(stack, stack.inboxQueueUrl);
     outage = false;
     const sweep = await publishPendingEvents(deps, {
@@ -149,7 +149,7 @@ describe("fault: SNS fails between commit and publish", () => {
     );
 
     // Act
-    const first = await recordDrift(deps, changes);
+    const first = await judgeDrift(deps, changes);
     crash = false;
     const retry = await publishPendingEvents(deps, { now: new Date(NOW.getTime() + 60_000) });
     const delivered = await drainQueue(stack, stack.inboxQueueUrl);
@@ -187,11 +187,9 @@ describe("fault: SNS fails between commit and publish", () => {
     );
 
     // Act
-    const crashed = await recordDrift({ ...deps, events: crashing }, changes).catch(
-      (e: Error) => e,
-    );
+    const crashed = await judgeDrift({ ...deps, events: crashing }, changes).catch((e: Error) => e);
     const beforeRetry = await drainQueue(stack, stack.inboxQueueUrl);
-    const retry = await recordDrift(deps, changes);
+    const retry = await judgeDrift(deps, changes);
     const delivered = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess
@@ -218,7 +216,7 @@ describe("fault: SNS fails between commit and publish", () => {
         observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"], entered: ["41.92.10.21"] }),
       ),
     );
-    const committed = await recordDrift(deps, {
+    const committed = await judgeDrift(deps, {
       ...changes,
       options: { ...changes.options, publish: false },
     });

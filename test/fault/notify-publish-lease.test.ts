@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import type { Notifier } from "#shared/notify/ports";
 import { type PublishResult, publishPendingEvents } from "#shared/notify/publish-pending";
-import { recordDrift } from "#shared/record/record-drift";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, NOW, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
@@ -30,7 +30,7 @@ describe("fault: concurrent publishers and the publishing lease", () => {
       0,
       steadyState(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
     );
-    await recordDrift(deps, { ...input, options: { ...input.options, publish: false } });
+    await judgeDrift(deps, { ...input, options: { ...input.options, publish: false } });
     return deps;
   }
 
@@ -74,7 +74,7 @@ describe("fault: concurrent publishers and the publishing lease", () => {
       0,
       steadyState(observation(HOSTS.rotating, { active: ["162.159.200.1"], entered })),
     );
-    await recordDrift(deps, { ...input, options: { ...input.options, publish: false } });
+    await judgeDrift(deps, { ...input, options: { ...input.options, publish: false } });
     const maxBytes = 24 * 1024;
     let wall = new Date(NOW.getTime() + 60_000);
     let calls = 0;

@@ -1,4 +1,4 @@
-import { createDetectionStores, createDriftRecorder } from "#shared/adapters/compose";
+import { createDetectionStores, createJudgeDrift } from "#shared/adapters/compose";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { DetectionCycleDeps } from "#shared/detect/detection-cycle";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
@@ -11,14 +11,14 @@ import { failingOnce } from "#test/helpers/faults";
  */
 export function faultableCycleDeps(stack: EmbeddedStack, resolver: DnsResolver) {
   const stores = createDetectionStores(stack.clients, stack);
-  const recorder = failingOnce(createDriftRecorder(stores));
+  const recorder = failingOnce(createJudgeDrift(stores));
   const deps: DetectionCycleDeps = {
     resolver,
     observations: stores.observations,
     fetcher: createHttpFeedFetcher({ timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 }),
     archive: stores.archive,
     feedPointers: stores.feedPointers,
-    recordDrift: recorder.recordDrift,
+    judgeDrift: recorder.judgeDrift,
   };
   return { deps, recorder };
 }

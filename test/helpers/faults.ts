@@ -1,6 +1,6 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { AwsClients } from "#shared/aws/clients";
-import type { DriftRecorder } from "#shared/detect/detection-cycle";
+import type { JudgeDrift } from "#shared/detect/judge-drift";
 
 /**
  * Faults at the adapter boundary, for the crash tests: the process "dies" where the error is
@@ -51,15 +51,15 @@ export function failingEventCommits(clients: AwsClients) {
 }
 
 /** A recorder that fails its next call once armed (the compare step dies before committing). */
-export function failingOnce(recorder: DriftRecorder) {
+export function failingOnce(recorder: JudgeDrift) {
   let armed = false;
-  const wrapped: DriftRecorder = (input) => {
+  const wrapped: JudgeDrift = (input) => {
     if (!armed) return recorder(input);
     armed = false;
     return Promise.reject(dynamoUnavailable());
   };
   return {
-    recordDrift: wrapped,
+    judgeDrift: wrapped,
     arm() {
       armed = true;
     },

@@ -4,16 +4,16 @@ import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
+import type { JudgeDriftDeps } from "#shared/detect/judge-drift";
 import type { DriftNotification } from "#shared/notify/message";
 import type { Notifier } from "#shared/notify/ports";
-import type { RecordDriftDeps } from "#shared/record/record-drift";
 import { expectValidNotifications } from "./notify-schema";
 
 /** The real adapters of the notify path against the test stack (dynalite, fauxqs). */
 export function notifyDeps(
   stack: EmbeddedStack,
   wrap: (notifier: Notifier) => Notifier = (n) => n,
-): RecordDriftDeps {
+): JudgeDriftDeps {
   const { clients, tableName, bucketName, topicArn } = stack;
   return {
     events: createDynamoEventStore({ documents: clients.documents, tableName }),

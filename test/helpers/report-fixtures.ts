@@ -1,7 +1,7 @@
 import type { DriftEvent } from "#shared/compare/drift-event";
+import type { JudgeDriftResult } from "#shared/detect/judge-drift";
 import type { ReportLocations } from "#shared/detect/report";
-import { changeSetIdOf } from "#shared/notify/change-set";
-import type { RecordDriftResult } from "#shared/record/record-drift";
+import { changeSetIdOf } from "#shared/record/change-set";
 import { catalogue, NOW } from "#test/helpers/verdict-fixtures";
 
 /** Where an embedded run keeps its outputs, as the report names them. */
@@ -12,8 +12,8 @@ export const LOCATIONS: ReportLocations = {
   notifications: "arn:aws:sns:us-east-1:000000000000:driftwatch-events",
 };
 
-/** What recordDrift returns for run `runId` when it committed and published every event. */
-export function committedDrift(runId: string, events: DriftEvent[]): RecordDriftResult {
+/** What judgeDrift returns for run `runId` when it committed and published every event. */
+export function committedDrift(runId: string, events: DriftEvent[]): JudgeDriftResult {
   return {
     events,
     changeSets: events.map((event, i) => ({

@@ -1,5 +1,6 @@
 import type { Catalogue, Endpoint } from "#shared/catalogue/schema";
 import type { DriftInput, DriftOptions } from "#shared/compare/evaluate-drift";
+import type { JudgeDriftInput } from "#shared/detect/judge-drift";
 import { cidrContains } from "#shared/domain/addresses";
 import type {
   FeedDiff,
@@ -15,7 +16,6 @@ import type {
   ResolutionOutcome,
   SuspiciousAnswer,
 } from "#shared/domain/observation";
-import type { RecordDriftInput } from "#shared/record/record-drift";
 
 /**
  * Small, real-shaped inputs for the verdict, allowlist and notification tests: a catalogue with
@@ -337,12 +337,12 @@ export function steadyState(...replacements: HostObservation[]): HostObservation
   return steady.map((o) => replacements.find((r) => r.hostname === o.hostname) ?? o);
 }
 
-/** `recordDrift`'s input for run `runId`, `hoursLater` than NOW; the observations carry its id. */
+/** `judgeDrift`'s input for run `runId`, `hoursLater` than NOW; the observations carry its id. */
 export function recordInput(
   runId: string,
   hoursLater: number,
   observations: HostObservation[],
-): RecordDriftInput {
+): JudgeDriftInput {
   return {
     catalogue,
     observations: observations.map((o) => ({ ...o, runId })),

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import type {
   FeedIngestResult,
   FeedPrefix,
@@ -9,7 +10,6 @@ import type {
 } from "#shared/domain/feed";
 import { createRangeMatcher } from "#shared/observe/feeds/matcher";
 import type { FeedSnapshot } from "#shared/observe/feeds/snapshot";
-import { recordDrift } from "#shared/record/record-drift";
 import { awsSnapshot } from "#test/helpers/feed-fixtures";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
@@ -82,7 +82,7 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
     const observations = steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP] }));
     const deps = notifyDeps(stack);
     const queue = subscribeQueue(stack, "all");
-    await recordDrift(deps, {
+    await judgeDrift(deps, {
       ...recordInput("r1", 0, observations),
       feeds: { results: [], matchers: matchers(createRangeMatcher(before, snapshot.prefixes)) },
     });
@@ -91,21 +91,21 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
 
     // Act: the run that accepts the change, then the same change judged again (a retry, or the
     // unjudged-change backlog), then a run with the feed unchanged
-    const first = await recordDrift(deps, { ...recordInput("r2", 4, observations), feeds: noeu });
-    const again = await recordDrift(deps, { ...recordInput("r3", 8, observations), feeds: noeu });
+    const first = await judgeDrift(deps, { ...recordInput("r2", 4, observations), feeds: noeu });
+    const again = await judgeDrift(deps, { ...recordInput("r3", 8, observations), feeds: noeu });
     const unchanged = {
       results: [{ feed: "aws-ip-ranges" as const, status: "unchanged" as const, current: after }],
       matchers: noeu.matchers,
     };
-    const later = await recordDrift(deps, {
+    const later = await judgeDrift(deps, {
       ...recordInput("r4", 12, observations),
       feeds: unchanged,
     });
     const listedLater = await edl(stack, "service-availability");
-    await recordDrift(deps, { ...recordInput("r5", 16, observations), feeds: unchanged });
+    await judgeDrift(deps, { ...recordInput("r5", 16, observations), feeds: unchanged });
     const listedStill = await edl(stack, "service-availability");
     // The host stops using the address (absent for the grace period)
-    await recordDrift(deps, {
+    await judgeDrift(deps, {
       ...recordInput(
         "r6",
         20,
@@ -149,13 +149,13 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
     };
     const deps = notifyDeps(stack);
     const outsider = "198.51.100.77";
-    await recordDrift(deps, {
+    await judgeDrift(deps, {
       ...recordInput("r1", 0, steadyState(observation(HOSTS.aws, { active: [SERVICES1_IP] }))),
       feeds,
     });
 
     // Act: the host newly resolves to an address no published range contains, over two runs
-    const first = await recordDrift(deps, {
+    const first = await judgeDrift(deps, {
       ...recordInput(
         "r2",
         4,
@@ -164,7 +164,7 @@ describe("a feed that drops the regions a host is served from (noeu)", () => {
       feeds,
     });
     const listedFirst = await edl(stack, "service-availability");
-    await recordDrift(deps, {
+    await judgeDrift(deps, {
       ...recordInput(
         "r3",
         8,

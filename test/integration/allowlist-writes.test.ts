@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import { recordDrift } from "#shared/record/record-drift";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
@@ -43,7 +43,7 @@ describe("allowlists in S3", () => {
 
   it("writes a text and a JSON file per group on the first run", async () => {
     // Act
-    const result = await recordDrift(notifyDeps(stack), recordInput("r1", 0, steadyState()));
+    const result = await judgeDrift(notifyDeps(stack), recordInput("r1", 0, steadyState()));
 
     // Assess
     const groups = [
@@ -65,11 +65,11 @@ describe("allowlists in S3", () => {
   it("rewrites nothing when no list changed, though hours have passed", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, recordInput("r1", 0, steadyState()));
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
     const before = await objects(stack);
 
     // Act
-    const result = await recordDrift(deps, recordInput("r2", 5, steadyState()));
+    const result = await judgeDrift(deps, recordInput("r2", 5, steadyState()));
 
     // Assess
     expect(result.allowlistsWritten).toEqual([]);
@@ -79,11 +79,11 @@ describe("allowlists in S3", () => {
   it("rewrites only the files of the group whose list changed, with the time of the change", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, recordInput("r1", 0, steadyState()));
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
     const before = await objects(stack);
 
     // Act
-    const result = await recordDrift(
+    const result = await judgeDrift(
       deps,
       recordInput(
         "r2",
@@ -111,14 +111,14 @@ describe("allowlists in S3", () => {
   it("restores a deleted file with its previous bytes", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, recordInput("r1", 0, steadyState()));
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
     const original = await text(stack, "allowlists/ntp.txt");
     await stack.clients.s3.send(
       new DeleteObjectCommand({ Bucket: stack.bucketName, Key: "allowlists/ntp.txt" }),
     );
 
     // Act
-    const result = await recordDrift(deps, recordInput("r2", 3, steadyState()));
+    const result = await judgeDrift(deps, recordInput("r2", 3, steadyState()));
 
     // Assess
     expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt"]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import { recordDrift } from "#shared/record/record-drift";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, NOW, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
@@ -24,7 +24,7 @@ describe("the publishing lease of a change set (DynamoDB event store)", () => {
       0,
       steadyState(observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] })),
     );
-    await recordDrift(deps, { ...input, options: { ...input.options, publish: false } });
+    await judgeDrift(deps, { ...input, options: { ...input.options, publish: false } });
     const [record] = await deps.events.listUnpublished();
     if (record === undefined) throw new Error("nothing committed");
     return { store: deps.events, changeSetId: record.changeSetId };

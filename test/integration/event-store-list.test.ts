@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import { recordDrift } from "#shared/record/record-drift";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import {
@@ -28,7 +28,7 @@ describe("listing committed change sets (EventQueries.listChangeSets)", () => {
   /** run-1 adds an IP to the pinned host; run-2, two hours later, one to the rotating host. */
   async function recordTwoRuns(): Promise<void> {
     const deps = notifyDeps(stack);
-    await recordDrift(
+    await judgeDrift(
       deps,
       recordInput(
         "run-1",
@@ -38,7 +38,7 @@ describe("listing committed change sets (EventQueries.listChangeSets)", () => {
         ),
       ),
     );
-    await recordDrift(
+    await judgeDrift(
       deps,
       recordInput(
         "run-2",

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { saveInboxMessages, writeThroughNotifier } from "#shared/adapters/local/inbox";
+import { judgeDrift } from "#shared/detect/judge-drift";
 import type { Notifier } from "#shared/notify/ports";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
-import { recordDrift } from "#shared/record/record-drift";
 import { notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
 import { HOSTS, observation, recordInput, steadyState } from "#test/helpers/verdict-fixtures";
@@ -53,7 +53,7 @@ describe("local notifier: notifications written through to the state directory",
     const deps = notifyDeps(stack, (sns) => writeThroughNotifier(sns, folder));
 
     // Act: the stack is never stopped, so nothing is saved at its end
-    const result = await recordDrift(deps, oneChange("run-1"));
+    const result = await judgeDrift(deps, oneChange("run-1"));
     const written = await filesIn(folder);
     const inboxFolder = join(scratch, "inbox");
     await saveInboxMessages(stack.clients.sqs, stack.inboxQueueUrl, inboxFolder);
@@ -77,10 +77,7 @@ describe("local notifier: notifications written through to the state directory",
         throw new Error("killed after SNS accepted the message");
       },
     };
-    const crashed = await recordDrift(
-      { ...notifyDeps(stack), notifier: dying },
-      oneChange("run-1"),
-    );
+    const crashed = await judgeDrift({ ...notifyDeps(stack), notifier: dying }, oneChange("run-1"));
     const afterCrash = await filesIn(folder);
 
     // Act: the next run publishes the change set left pending

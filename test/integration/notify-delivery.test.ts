@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { type JudgeDriftInput, judgeDrift } from "#shared/detect/judge-drift";
 import { publishPendingEvents } from "#shared/notify/publish-pending";
-import { type RecordDriftInput, recordDrift } from "#shared/record/record-drift";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
@@ -15,7 +15,7 @@ import {
 } from "#test/helpers/verdict-fixtures";
 
 /** A run with changes in several groups and severities. */
-function eventfulRun(): RecordDriftInput {
+function eventfulRun(): JudgeDriftInput {
   return recordInput(
     "run-1",
     0,
@@ -49,7 +49,7 @@ describe("notifications through SNS (fauxqs)", () => {
     const deps = notifyDeps(stack);
 
     // Act
-    const result = await recordDrift(deps, eventfulRun());
+    const result = await judgeDrift(deps, eventfulRun());
     const filtered = await drainQueue(stack, avHigh);
     const everything = await drainQueue(stack, stack.inboxQueueUrl);
 
@@ -77,7 +77,7 @@ describe("notifications through SNS (fauxqs)", () => {
   it("sends nothing when nothing changed, and does not repeat a standing condition", async () => {
     // Prepare: run 1 notifies, among others, that pool IP 70.33.161.213 is unused
     const deps = notifyDeps(stack);
-    await recordDrift(deps, eventfulRun());
+    await judgeDrift(deps, eventfulRun());
     await drainQueue(stack, stack.inboxQueueUrl);
     const quiet = recordInput(
       "run-2",
@@ -91,7 +91,7 @@ describe("notifications through SNS (fauxqs)", () => {
     );
 
     // Act
-    const result = await recordDrift(deps, quiet);
+    const result = await judgeDrift(deps, quiet);
     const delivered = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess
@@ -104,11 +104,11 @@ describe("notifications through SNS (fauxqs)", () => {
   it("gives a retry of the same run nothing new to send", async () => {
     // Prepare
     const deps = notifyDeps(stack);
-    await recordDrift(deps, eventfulRun());
+    await judgeDrift(deps, eventfulRun());
     const first = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Act
-    const retry = await recordDrift(deps, eventfulRun());
+    const retry = await judgeDrift(deps, eventfulRun());
     const again = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess
@@ -124,7 +124,7 @@ describe("notifications through SNS (fauxqs)", () => {
     const deferred = { ...eventfulRun(), options: { ...OPTIONS, publish: false } };
 
     // Act
-    const result = await recordDrift(deps, deferred);
+    const result = await judgeDrift(deps, deferred);
     const beforeSweep = await drainQueue(stack, stack.inboxQueueUrl);
     const sweep = await publishPendingEvents(deps, { now: NOW });
     const afterSweep = await drainQueue(stack, stack.inboxQueueUrl);
@@ -143,10 +143,10 @@ describe("notifications through SNS (fauxqs)", () => {
       recordInput(runId, hours, steadyState(observation(HOSTS.pinned, facts)));
 
     // Act
-    await recordDrift(deps, pinned("r1", 0, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));
-    await recordDrift(deps, pinned("r2", 1, { active: ["3.10.94.193", "3.10.94.200"] }));
-    await recordDrift(deps, pinned("r3", 2, { active: ["3.10.94.193"], left: ["3.10.94.200"] }));
-    await recordDrift(deps, pinned("r4", 3, { active: ["3.10.94.193"], entered: ["3.10.94.201"] }));
+    await judgeDrift(deps, pinned("r1", 0, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }));
+    await judgeDrift(deps, pinned("r2", 1, { active: ["3.10.94.193", "3.10.94.200"] }));
+    await judgeDrift(deps, pinned("r3", 2, { active: ["3.10.94.193"], left: ["3.10.94.200"] }));
+    await judgeDrift(deps, pinned("r4", 3, { active: ["3.10.94.193"], entered: ["3.10.94.201"] }));
     const delivered = await drainQueue(stack, stack.inboxQueueUrl);
 
     // Assess

@@ -11,9 +11,9 @@ import {
 } from "#functions/publish-events";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { changeSetIdOf } from "#shared/notify/change-set";
 import type { Notifier } from "#shared/notify/ports";
-import { commitDriftEvents } from "#shared/record/commit-events";
+import { changeSetIdOf } from "#shared/record/change-set";
+import { commitDriftEvents } from "#shared/record/commit-drift-events";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";

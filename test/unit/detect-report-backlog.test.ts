@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
+import type { JudgeDriftResult } from "#shared/detect/judge-drift";
 import { buildDetectionReport } from "#shared/detect/report";
 import type { HostObservation } from "#shared/domain/observation";
-import type { RecordDriftResult } from "#shared/record/record-drift";
 import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
 import {
   catalogue,
@@ -15,7 +15,7 @@ import {
 } from "#test/helpers/verdict-fixtures";
 
 /** The drift result of run `runId` that committed every event of its verdicts. */
-function runDrift(runId: string, observations: HostObservation[]): RecordDriftResult {
+function runDrift(runId: string, observations: HostObservation[]): JudgeDriftResult {
   return committedDrift(runId, evaluateDrift({ ...driftInput(observations), runId }));
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { DriftRecorder } from "#shared/detect/detection-cycle";
+import type { JudgeDrift } from "#shared/detect/judge-drift";
 import { type JudgeUnjudgedDeps, judgeUnjudged } from "#shared/detect/judge-unjudged";
 import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
@@ -53,7 +53,7 @@ interface Stores {
 }
 
 /** In-memory stores; `marked` lists what was marked judged, in order. */
-function memoryDeps(stores: Stores, recordDrift: DriftRecorder) {
+function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
   const marked: string[] = [];
   const pointer: FeedPointer = {
     feed: "cloudfront",
@@ -98,15 +98,15 @@ function memoryDeps(stores: Stores, recordDrift: DriftRecorder) {
       },
     },
     archive,
-    recordDrift,
+    judgeDrift,
   };
   return { deps, marked };
 }
 
 /** Records what each judge was given and returns the pure verdicts. */
 function recordingJudge() {
-  const calls: Parameters<DriftRecorder>[0][] = [];
-  const recordDrift: DriftRecorder = async (input) => {
+  const calls: Parameters<JudgeDrift>[0][] = [];
+  const judgeDrift: JudgeDrift = async (input) => {
     calls.push(input);
     return {
       events: evaluateDrift({ ...input, options: OPTIONS }),
@@ -117,7 +117,7 @@ function recordingJudge() {
       allowlistsWritten: [],
     };
   };
-  return { calls, recordDrift };
+  return { calls, judgeDrift };
 }
 
 const NO_CATALOGUE = (): Promise<Catalogue> =>
@@ -129,7 +129,7 @@ describe("judgeUnjudged", () => {
     const judge = recordingJudge();
     const { deps, marked } = memoryDeps(
       { runs: [], saved: [], latest: [], changes: [] },
-      judge.recordDrift,
+      judge.judgeDrift,
     );
 
     // Act
@@ -178,7 +178,7 @@ describe("judgeUnjudged", () => {
         ],
         changes: [cloudfrontChange("cli-A", runA.observedAt)],
       },
-      judge.recordDrift,
+      judge.judgeDrift,
     );
 
     // Act
@@ -225,7 +225,7 @@ describe("judgeUnjudged", () => {
       observedAt: "2026-08-22T10:15:00.000Z",
       hostnames: [HOSTS.pinned],
     };
-    const failing: DriftRecorder = () => Promise.reject(new Error("DynamoDB unavailable"));
+    const failing: JudgeDrift = () => Promise.reject(new Error("DynamoDB unavailable"));
     const { deps, marked } = memoryDeps(
       { runs: [run], saved: [], latest: [], changes: [cloudfrontChange("cli-A", run.observedAt)] },
       failing,
@@ -258,7 +258,7 @@ describe("judgeUnjudged", () => {
         latest: [],
         changes: [cloudfrontChange("feeds-2026-08-22T10:00Z", "2026-08-22T10:00:00.000Z")],
       },
-      judge.recordDrift,
+      judge.judgeDrift,
     );
 
     // Act

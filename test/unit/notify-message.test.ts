@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/notify/change-set";
+import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/record/change-set";
 import {
   type BuildOptions,
   buildNotifications as buildUnchecked,

@@ -2,7 +2,7 @@ import type { PublishCommandInput } from "@aws-sdk/client-sns";
 import { describe, expect, it } from "vitest";
 import type { DriftEvent, EndpointRef } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { type ChangeSet, changeSetIdOf } from "#shared/notify/change-set";
+import { type ChangeSet, changeSetIdOf } from "#shared/record/change-set";
 import { buildNotifications } from "#shared/notify/message";
 import { SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
 import { expectValidNotifications, notificationSchemaErrors } from "#test/helpers/notify-schema";

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { DriftRecorder } from "#shared/detect/detection-cycle";
+import { judgeDnsRun } from "#shared/detect/judge-dns-run";
+import type { JudgeDrift } from "#shared/detect/judge-drift";
 import {
   feedResultsToJudge,
   feedRunIdFor,
-  recordDnsRunDrift,
-  recordFeedDrift,
-} from "#shared/detect/observe-drift";
+  judgeFeedIngest,
+} from "#shared/detect/judge-feed-ingest";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
@@ -25,8 +25,8 @@ import {
   updatedFeed,
 } from "#test/helpers/verdict-fixtures";
 
-/** The pure verdicts of what the recorder is given (commit and allowlists are tested elsewhere). */
-const judge: DriftRecorder = async (input) => ({
+/** The pure verdicts of what `judgeDrift` is given (commit and allowlists are tested elsewhere). */
+const judge: JudgeDrift = async (input) => ({
   events: evaluateDrift({ ...input, options: OPTIONS }),
   changeSets: [],
   committed: 0,
@@ -76,7 +76,7 @@ function latestOf(observations: HostObservation[]) {
 
 const INGEST_NOW = new Date(NOW.getTime() + 20 * 60_000);
 
-describe("recordFeedDrift: the feed ingest's compare step", () => {
+describe("judgeFeedIngest: the feed ingest's compare step", () => {
   it("judges a feed change over the state the last DNS run left, without raising that run's verdicts again", async () => {
     // Prepare: the last run saw a new IP for the pinned host (its own ip-added) and the
     // hostname-only name failing for the third time; then CloudFront publishes a new range.
@@ -102,12 +102,12 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
     const pointers = noFeedSnapshots();
 
     // Act
-    const recorded = await recordFeedDrift(
+    const recorded = await judgeFeedIngest(
       {
         observations: latestOf(lastRun),
         archive: emptyArchive,
         feedPointers: pointers,
-        recordDrift: judge,
+        judgeDrift: judge,
         catalogues: async () => catalogue,
       },
       { catalogueId: catalogue.id, results, runId: "feeds-sync-1787347025", now: INGEST_NOW },
@@ -154,12 +154,12 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
     };
 
     // Act
-    const recorded = await recordFeedDrift(
+    const recorded = await judgeFeedIngest(
       {
         observations: latestOf([]),
         archive: emptyArchive,
         feedPointers: noFeedSnapshots(),
-        recordDrift: judge,
+        judgeDrift: judge,
         catalogues: async () => catalogue,
       },
       { catalogueId: catalogue.id, results: quiet, runId: "feeds-2026-08-21T22:00Z", now: NOW },
@@ -174,7 +174,7 @@ describe("recordFeedDrift: the feed ingest's compare step", () => {
   });
 });
 
-describe("recordDnsRunDrift: the resolve function's compare step", () => {
+describe("judgeDnsRun: the resolve function's compare step", () => {
   it("dates the verdicts at the run's observation time, so a later redelivery judges the same", async () => {
     // Prepare
     const observedAt = "2026-08-21T12:00:04.000Z";
@@ -186,18 +186,18 @@ describe("recordDnsRunDrift: the resolve function's compare step", () => {
     const deps = {
       archive: emptyArchive,
       feedPointers: noFeedSnapshots(),
-      recordDrift: judge,
+      judgeDrift: judge,
       runs,
     };
 
     // Act
-    const first = await recordDnsRunDrift(deps, {
+    const first = await judgeDnsRun(deps, {
       catalogue,
       observations: run,
       runId: RUN_ID,
       now: new Date(observedAt),
     });
-    const redelivered = await recordDnsRunDrift(deps, {
+    const redelivered = await judgeDnsRun(deps, {
       catalogue,
       observations: run,
       runId: RUN_ID,
@@ -214,11 +214,11 @@ describe("recordDnsRunDrift: the resolve function's compare step", () => {
   it("leaves the run unjudged when committing its drift fails", async () => {
     // Prepare
     const runs = runJudgements();
-    const failing: DriftRecorder = () => Promise.reject(new Error("DynamoDB unavailable"));
+    const failing: JudgeDrift = () => Promise.reject(new Error("DynamoDB unavailable"));
 
     // Act
-    const attempt = recordDnsRunDrift(
-      { archive: emptyArchive, feedPointers: noFeedSnapshots(), recordDrift: failing, runs },
+    const attempt = judgeDnsRun(
+      { archive: emptyArchive, feedPointers: noFeedSnapshots(), judgeDrift: failing, runs },
       { catalogue, observations: [observation(HOSTS.pinned)], runId: RUN_ID, now: NOW },
     );
 

@@ -12,15 +12,10 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { DRIFT_EVENT_TYPES, type DriftEvent, SEVERITIES } from "#shared/compare/drift-event";
-import type { ChangeSet } from "#shared/notify/change-set";
+import type { ChangeSet } from "#shared/record/change-set";
 import { EventRecordError } from "#shared/notify/errors";
-import type {
-  ChangeSetRecord,
-  EventQueries,
-  EventRecord,
-  EventStore,
-  PublishLease,
-} from "#shared/notify/ports";
+import type { ChangeSetRecord, EventQueries, EventStore, PublishLease } from "#shared/notify/ports";
+import type { EventRecord } from "#shared/record/ports";
 
 /**
  * The DynamoDB adapter of the `EventStore` port. Item kinds (TABLE.md, "Change events"):

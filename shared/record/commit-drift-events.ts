@@ -1,6 +1,6 @@
 import type { DriftEvent } from "#shared/compare/drift-event";
-import { type ChangeSet, changeSetIdOf, compareEvents, groupBySubject } from "../notify/change-set";
-import type { EventRecord, EventStore } from "../notify/ports";
+import { type ChangeSet, changeSetIdOf, compareEvents, groupBySubject } from "./change-set";
+import type { EventCommitStore, EventRecord } from "./ports";
 
 export interface CommitInput {
   events: readonly DriftEvent[];
@@ -31,10 +31,10 @@ export interface CommitResult {
  * change set whose records a retry of the run finishes; the publisher waits for a change set's
  * records before sending it, and then sends from its own item, never from a partial set of
  * records. Two concurrent commits of one subject may both put an event in a change set; the one
- * whose record of it is written owns it, and only the owner sends it (see publish-pending).
+ * whose record of it is written owns it, and only the owner sends it (see notify/publish-pending.ts).
  */
 export async function commitDriftEvents(
-  deps: { events: EventStore },
+  deps: { events: EventCommitStore },
   input: CommitInput,
 ): Promise<CommitResult> {
   const store = deps.events;
@@ -92,7 +92,7 @@ export async function commitDriftEvents(
 }
 
 async function putRecords(
-  store: EventStore,
+  store: EventCommitStore,
   changeSet: ChangeSet,
   events: readonly DriftEvent[],
   input: CommitInput,

@@ -1,67 +1,31 @@
-import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
+import { resolvableHostnames } from "#shared/catalogue/schema";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
-import type { ObservationQueries, RunJudgements } from "#shared/observe/dns/observation-store";
+import type { ObservationQueries } from "#shared/observe/dns/observation-store";
 import { countedChangeId } from "#shared/observe/feeds/changes";
 import {
   loadCurrentRanges,
   type UnreadableSnapshotLogger,
 } from "#shared/observe/feeds/load-matchers";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
-import type { RecordDriftResult } from "#shared/record/record-drift";
 import type { CatalogueSource } from "./catalogue-source";
-import type { DriftRecorder } from "./detection-cycle";
+import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 
 /**
- * The compare step of the two observe functions, which run apart in AWS: `resolve-hostnames`
- * judges each DNS run, `ingest-feeds` each feed change. Between them they judge what one
- * detection cycle (detection-cycle.ts) judges, each verdict once:
- * - a DNS run: its IP changes, failures and suspicious answers, with the current feed ranges;
- * - a feed ingest: the feed changes and rejections, over the DNS state as the last run left it.
+ * The compare step of the `ingest-feeds` function. It runs apart from `resolve-hostnames` in AWS
+ * (see judge-dns-run.ts); between them they judge what one detection cycle (detection-cycle.ts)
+ * judges, each verdict once: a feed ingest the feed changes and rejections, over the DNS state
+ * as the last run left it.
  */
-export interface ObserveDriftDeps {
+export interface JudgeFeedIngestDeps {
   archive: ObjectArchive;
-  feedPointers: FeedPointerStore;
-  recordDrift: DriftRecorder;
+  feedPointers: FeedPointerStore & FeedChangeJudgements;
+  observations: Pick<ObservationQueries, "latestObservations">;
+  catalogues: CatalogueSource;
+  judgeDrift: JudgeDrift;
   /** Where an unreadable archived feed snapshot is reported (with its key). */
   logger?: UnreadableSnapshotLogger;
-}
-
-/**
- * After a DNS run:
- * 1. Load the current range matchers (the last good snapshot of each feed).
- * 2. Compare the run's observations, commit the change events, rewrite changed allowlists.
- * 3. Mark the run judged. Until then the next cycle finds it unjudged and judges it first
- *    (judge-unjudged.ts): a crash between saving the observations and committing their events
- *    loses nothing.
- *
- * No feed results: feed events are the ingest's. The verdicts are dated at the run's observation
- * time (the first attempt's, for a retried run), so a redelivered run judges exactly what the
- * first delivery judged: same event ids, nothing new committed.
- */
-export async function recordDnsRunDrift(
-  deps: ObserveDriftDeps & { runs: Pick<RunJudgements, "markRunJudged"> },
-  input: { catalogue: Catalogue; observations: HostObservation[]; runId: string; now: Date },
-): Promise<RecordDriftResult> {
-  // 1.
-  const { matchers, unreadable } = await loadCurrentRanges({
-    archive: deps.archive,
-    pointers: deps.feedPointers,
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
-  // 2.
-  const observedAt = input.observations[0]?.observedAt;
-  const drift = await deps.recordDrift({
-    catalogue: input.catalogue,
-    observations: input.observations,
-    feeds: { results: [], matchers, unreadable: unreadable.map((error) => error.feed) },
-    now: observedAt === undefined ? input.now : new Date(observedAt),
-    runId: input.runId,
-  });
-  // 3.
-  await deps.runs.markRunJudged(input.runId);
-  return drift;
 }
 
 /**
@@ -114,14 +78,10 @@ export function standingObservation(observation: HostObservation): HostObservati
  *    the next cycle judges them first (judge-unjudged.ts): the pointer moved on before the commit,
  *    so a crash in between would otherwise lose the change.
  */
-export async function recordFeedDrift(
-  deps: ObserveDriftDeps & {
-    feedPointers: FeedChangeJudgements;
-    observations: Pick<ObservationQueries, "latestObservations">;
-    catalogues: CatalogueSource;
-  },
+export async function judgeFeedIngest(
+  deps: JudgeFeedIngestDeps,
   input: { catalogueId: string; results: FeedIngestResult[]; runId: string; now: Date },
-): Promise<RecordDriftResult | null> {
+): Promise<JudgeDriftResult | null> {
   // 1.
   if (!feedResultsToJudge(input.results)) return null;
   // 2.
@@ -135,7 +95,7 @@ export async function recordFeedDrift(
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   // 4.
-  const drift = await deps.recordDrift({
+  const drift = await deps.judgeDrift({
     catalogue,
     observations,
     feeds: {
