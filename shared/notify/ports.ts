@@ -1,6 +1,6 @@
 import type { ChangeSet } from "#shared/record/change-set";
 import type { EventCommitStore, EventRecord } from "#shared/record/ports";
-import type { OutgoingNotification } from "./message";
+import type { OutgoingNotification } from "./notification";
 
 /** Where notifications go (SNS in AWS and in the embedded stack). */
 export interface Notifier {

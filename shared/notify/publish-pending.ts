@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { EventRecord } from "#shared/record/ports";
+import { buildNotifications } from "./build-notifications";
 import { NotificationTooLargeError, PublishError } from "./errors";
-import { buildNotifications } from "./message";
 import type { ChangeSetRecord, EventStore, Notifier } from "./ports";
 
 export interface PublishDeps {

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from "@aws-sdk/client-sns";
 import { sha256Hex } from "#shared/domain/canonical";
-import type { OutgoingNotification } from "./message";
+import type { OutgoingNotification } from "./notification";
 
 /** SNS's limit for one publish: message, subject and attributes together (256 KiB). */
 export const SNS_MAX_PUBLISH_BYTES = 262_144;

@@ -5,7 +5,7 @@ import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { JudgeDriftDeps } from "#shared/detect/judge-drift";
-import type { DriftNotification } from "#shared/notify/message";
+import type { DriftNotification } from "#shared/notify/notification";
 import type { Notifier } from "#shared/notify/ports";
 import { expectValidNotifications } from "./notify-schema";
 

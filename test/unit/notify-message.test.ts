@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import type { DriftEvent } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/record/change-set";
 import {
   type BuildOptions,
   buildNotifications as buildUnchecked,
-  type NotificationEvent,
-} from "#shared/notify/message";
+} from "#shared/notify/build-notifications";
+import type { NotificationEvent } from "#shared/notify/notification";
 import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
+import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/record/change-set";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import {
   driftInput,

@@ -2,9 +2,9 @@ import type { PublishCommandInput } from "@aws-sdk/client-sns";
 import { describe, expect, it } from "vitest";
 import type { DriftEvent, EndpointRef } from "#shared/compare/drift-event";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { type ChangeSet, changeSetIdOf } from "#shared/record/change-set";
-import { buildNotifications } from "#shared/notify/message";
+import { buildNotifications } from "#shared/notify/build-notifications";
 import { SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
+import { type ChangeSet, changeSetIdOf } from "#shared/record/change-set";
 import { expectValidNotifications, notificationSchemaErrors } from "#test/helpers/notify-schema";
 import { driftInput, feeds, HOSTS, NOW, observation, RUN_ID } from "#test/helpers/verdict-fixtures";
 

@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { writeFileAtomically } from "#shared/adapters/local/atomic-file";
-import type { OutgoingNotification } from "#shared/notify/message";
+import type { OutgoingNotification } from "#shared/notify/notification";
 import type { Notifier } from "#shared/notify/ports";
 
 /**

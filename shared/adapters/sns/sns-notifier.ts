@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { OutgoingNotification } from "#shared/notify/message";
+import type { OutgoingNotification } from "#shared/notify/notification";
 import type { Notifier } from "#shared/notify/ports";
 import { toPublishInput } from "#shared/notify/sns-encoding";
 
