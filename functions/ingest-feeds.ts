@@ -4,6 +4,13 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { z } from "zod";
 import {
+  isRecordBatch,
+  jsonText,
+  parseEvent,
+  ScheduledEvent,
+  scheduledTime,
+} from "#functions/commons/events";
+import {
   createObserveRuntime,
   type ObserveHandlerDependencies,
 } from "#functions/commons/observe-runtime";
@@ -39,16 +46,10 @@ const SnsEvent = z.object({
     .array(
       z.object({
         EventSource: z.literal("aws:sns"),
-        Sns: z.object({ TopicArn: z.string(), Message: z.string() }),
+        Sns: z.object({ TopicArn: z.string(), Message: jsonText(AmazonIpSpaceChangedMessage) }),
       }),
     )
     .min(1),
-});
-
-const ScheduledEvent = z.object({
-  source: z.literal("aws.events"),
-  "detail-type": z.literal("Scheduled Event"),
-  time: z.iso.datetime({ offset: true }),
 });
 
 export const IngestFeedsEvent = z.union([SnsEvent, ScheduledEvent]);
@@ -74,11 +75,9 @@ export interface IngestFeedsResponse {
 
 /** The newest notification of an SNS event (SNS delivers one record per invocation today). */
 export function notificationFromSnsEvent(
-  event: z.infer<typeof SnsEvent>,
+  event: z.output<typeof SnsEvent>,
 ): IpSpaceChangedNotification {
-  const notifications = event.Records.map((record) =>
-    notificationFromMessage(AmazonIpSpaceChangedMessage.parse(JSON.parse(record.Sns.Message))),
-  );
+  const notifications = event.Records.map((record) => notificationFromMessage(record.Sns.Message));
   return notifications.reduce((newest, next) =>
     compareSyncTokens(next.syncToken, newest.syncToken) > 0 ? next : newest,
   );
@@ -108,16 +107,16 @@ export function createIngestFeedsHandler(
   };
 
   return middy(async (rawEvent: unknown): Promise<IngestFeedsResponse> => {
-    const event = IngestFeedsEvent.parse(rawEvent);
     // Deterministic per trigger, so a redelivered notification or a retried schedule is the same
     // run (see feedRunIdFor): a retry after a partial commit finishes the same change sets.
     let notification: IpSpaceChangedNotification | undefined;
     let runId: string;
-    if ("Records" in event) {
-      notification = notificationFromSnsEvent(event);
+    if (isRecordBatch(rawEvent)) {
+      notification = notificationFromSnsEvent(parseEvent(SnsEvent, rawEvent, "sns", logger));
       runId = feedRunIdFor({ syncToken: notification.syncToken });
     } else {
-      runId = feedRunIdFor({ scheduledTime: new Date(event.time) });
+      const event = parseEvent(ScheduledEvent, rawEvent, "schedule", logger);
+      runId = feedRunIdFor({ scheduledTime: scheduledTime(event, new Date(clock()), logger) });
     }
     const trigger = notification !== undefined ? "notification" : "schedule";
 

@@ -5,6 +5,12 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
+import {
+  isRecordBatch,
+  parseEvent,
+  ScheduledEvent,
+  scheduledTime,
+} from "#functions/commons/events";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
 import { createDynamoDbClients } from "#shared/aws/dynamodb";
@@ -21,28 +27,39 @@ import { type PublishFailure, publishPendingEvents } from "#shared/notify/publis
  * - An EventBridge schedule: the sweep; publishes whatever is still pending (an SNS outage,
  *   exhausted stream retries), emits `OldestUnpublishedEventAgeSeconds`, and fails (so the
  *   alarm fires and Lambda retries) when a change set could not be published.
+ *
+ * A malformed event is rejected with `InvalidEventError` (functions/commons/events.ts). A stream
+ * INSERT of an `EVENT#` item without a known subject is logged (with its sequence number) and
+ * counted in `UnpublishableStreamRecords`, not returned as a batch item failure: the record is
+ * the item as written, so every retry would carry the same image, block the shard's later
+ * records for up to an hour and end in the failure queue anyway. Records of other item kinds
+ * and MODIFY/REMOVE records are skipped with a debug line.
+ *
+ * Every sweep emits `PublishSweepFailures` (1 when it threw or left change sets unpublished, else
+ * 0; flushed on error too), which its alarm watches over one 5-minute period.
  */
 
 const StreamRecord = z.object({
   eventName: z.enum(["INSERT", "MODIFY", "REMOVE"]),
   eventSource: z.literal("aws:dynamodb"),
   dynamodb: z.object({
-    SequenceNumber: z.string().min(1),
+    SequenceNumber: z.string().min(1, "expected a non-empty string"),
     NewImage: z.record(z.string(), z.unknown()).optional(),
   }),
 });
 const StreamEvent = z.object({ Records: z.array(StreamRecord).min(1) });
 
-/** The attributes of a new change-event or change-set item that the publisher needs. */
-const ChangeEventImage = z.object({
-  pk: z.object({ S: z.string().startsWith("EVENT#") }),
-  subjectKey: z.object({ S: z.string().min(1) }),
-});
+/** The key of a stream image's item (`EVENT#…` for change events and change sets). */
+const ItemKey = z.object({ pk: z.object({ S: z.string() }) });
 
-const ScheduledEvent = z.object({
-  source: z.literal("aws.events"),
-  "detail-type": z.literal("Scheduled Event"),
-  time: z.string(),
+/**
+ * The subject of a new change-event or change-set item: the key of a DriftSubject
+ * (shared/compare/drift-event.ts), `endpoint:…`, `pool:…` or `feed:…`.
+ */
+const ChangeEventImage = z.object({
+  subjectKey: z.object({
+    S: z.string().regex(/^(endpoint|pool|feed):./, "expected endpoint:…, pool:… or feed:…"),
+  }),
 });
 
 export const PublishEventsEvent = z.union([StreamEvent, ScheduledEvent]);
@@ -86,10 +103,18 @@ export function createPublishEventsHandler(deps: PublishEventsDeps) {
   const clock = deps.clock ?? (() => new Date());
 
   return middy(async (rawEvent: unknown): Promise<StreamResponse | SweepResponse> => {
-    const event = PublishEventsEvent.parse(rawEvent);
-    if ("Records" in event) return publishStreamBatch(deps, event, clock);
+    if (isRecordBatch(rawEvent)) {
+      const event = parseEvent(StreamEvent, rawEvent, "dynamodb-stream", logger);
+      return publishStreamBatch(deps, event, clock);
+    }
+    const now = clock();
+    scheduledTime(parseEvent(ScheduledEvent, rawEvent, "schedule", logger), now, logger);
 
-    const result = await publishPendingEvents(deps, { now: clock(), clock });
+    const result = await publishPendingEvents(deps, { now, clock }).catch((error: unknown) => {
+      logger.error("sweep failed", { error: error as Error });
+      metrics.addMetric("PublishSweepFailures", MetricUnit.Count, 1);
+      throw error;
+    });
     metrics.addMetric(
       "OldestUnpublishedEventAgeSeconds",
       MetricUnit.Seconds,
@@ -102,7 +127,18 @@ export function createPublishEventsHandler(deps: PublishEventsDeps) {
       failed: result.failed.length,
       oldestPendingAgeSeconds: result.oldestPendingAgeSeconds,
     });
-    if (result.failed.length > 0) throw new PublishSweepError(result.failed);
+    metrics.addMetric("PublishSweepFailures", MetricUnit.Count, result.failed.length > 0 ? 1 : 0);
+    if (result.failed.length > 0) {
+      const error = new PublishSweepError(result.failed);
+      logger.error("sweep left change sets unpublished", {
+        changeSets: result.failed.map((f) => ({
+          changeSetId: f.changeSetId,
+          subjectKey: f.subjectKey,
+        })),
+        error,
+      });
+      throw error;
+    }
     return {
       published: result.published,
       changeSets: result.changeSets,
@@ -121,13 +157,36 @@ async function publishStreamBatch(
   const now = clock();
   const { logger, metrics } = deps;
   const bySubject = new Map<string, string[]>();
-  for (const record of event.Records) {
-    if (record.eventName !== "INSERT") continue;
+  let unpublishable = 0;
+  for (const [index, record] of event.Records.entries()) {
+    const sequenceNumber = record.dynamodb.SequenceNumber;
+    if (record.eventName !== "INSERT") {
+      logger.debug("stream record skipped: not an INSERT", {
+        sequenceNumber,
+        eventName: record.eventName,
+      });
+      continue;
+    }
+    const pk = ItemKey.safeParse(record.dynamodb.NewImage).data?.pk.S;
+    if (pk === undefined || !pk.startsWith("EVENT#")) {
+      logger.debug("stream record skipped: not a change event", { sequenceNumber, pk });
+      continue;
+    }
     const image = ChangeEventImage.safeParse(record.dynamodb.NewImage);
-    if (!image.success) continue; // another item kind: not ours to publish
+    if (!image.success) {
+      const issue = image.error.issues[0];
+      unpublishable++;
+      logger.error("change-event stream record without a known subject: not published", {
+        sequenceNumber,
+        pk,
+        field: `Records[${index}].dynamodb.NewImage.${z.core.toDotPath(issue?.path ?? [])}`,
+        problem: issue?.message,
+      });
+      continue;
+    }
     const subject = image.data.subjectKey.S;
     const list = bySubject.get(subject) ?? [];
-    list.push(record.dynamodb.SequenceNumber);
+    list.push(sequenceNumber);
     bySubject.set(subject, list);
   }
   const batchItemFailures: { itemIdentifier: string }[] = [];
@@ -152,10 +211,12 @@ async function publishStreamBatch(
     }
   }
   metrics.addMetric("NotificationsPublished", MetricUnit.Count, published);
+  metrics.addMetric("UnpublishableStreamRecords", MetricUnit.Count, unpublishable);
   logger.info("stream batch done", {
     records: event.Records.length,
     subjects: bySubject.size,
     published,
+    unpublishable,
     failedRecords: batchItemFailures.length,
   });
   return { batchItemFailures };

@@ -3,7 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import { parseEvent, ScheduledEvent, scheduledTime } from "#functions/commons/events";
 import {
   createObserveRuntime,
   type ObserveHandlerDependencies,
@@ -37,12 +37,7 @@ export {
  * would raise them.
  */
 
-export const ScheduledEvent = z.object({
-  source: z.literal("aws.events"),
-  "detail-type": z.literal("Scheduled Event"),
-  time: z.iso.datetime({ offset: true }),
-});
-export type ScheduledEvent = z.input<typeof ScheduledEvent>;
+export { InvalidEventError, ScheduledEvent } from "#functions/commons/events";
 
 export interface ResolveHostnamesResponse {
   runId: string;
@@ -92,8 +87,8 @@ export function createResolveHostnamesHandler(
   });
 
   return middy(async (rawEvent: unknown, context: Context): Promise<ResolveHostnamesResponse> => {
-    const event = ScheduledEvent.parse(rawEvent);
-    const runId = runIdFor(new Date(event.time), config.intervalMinutes);
+    const event = parseEvent(ScheduledEvent, rawEvent, "schedule", logger);
+    const runId = runIdFor(scheduledTime(event, new Date(clock()), logger), config.intervalMinutes);
     const catalogue = await catalogueSource(config.catalogueId);
     const deadline = clock() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
 

@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createPublishEventsHandler,
   PublishSweepError,
@@ -14,6 +14,7 @@ import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import type { Notifier } from "#shared/notify/ports";
 import { changeSetIdOf } from "#shared/record/change-set";
 import { commitDriftEvents } from "#shared/record/commit-drift-events";
+import { captureLambdaOutput } from "#test/helpers/lambda-output";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import { drainQueue, notifyDeps } from "#test/helpers/notify-stack";
 import { startTestStack } from "#test/helpers/stack";
@@ -111,6 +112,7 @@ describe("publish-events Lambda", () => {
     stack = await startTestStack();
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await stack.stop();
   });
 
@@ -201,7 +203,10 @@ describe("publish-events Lambda", () => {
 
     // Assess
     expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).name).toBe("ZodError");
+    expect((outcome as Error).name).toBe("InvalidEventError");
+    expect((outcome as Error).message).toBe(
+      'invalid dynamodb-stream event: Records[0].eventName: Invalid option: expected one of "INSERT"|"MODIFY"|"REMOVE" (+2 more)',
+    );
   });
 
   it("sweeps every pending change set on the schedule", async () => {
@@ -248,5 +253,22 @@ describe("publish-events Lambda", () => {
     expect(outcome).toBeInstanceOf(PublishSweepError);
     expect((outcome as PublishSweepError).failures.map((f) => f.subjectKey)).toEqual([PINNED]);
     expect((outcome as Error).message).toContain("SNS throttled");
+  });
+
+  it("counts a sweep that left a change set unpublished in PublishSweepFailures, flushed with the error", async () => {
+    // Prepare
+    await commitTwoChangeSets(stack);
+    const output = captureLambdaOutput();
+    const handler = handlerWith(stack, failingFor(PINNED));
+
+    // Act
+    const outcome = await handler(
+      { source: "aws.events", "detail-type": "Scheduled Event", time: "2026-08-21T12:01:00Z" },
+      context,
+    ).catch((error: Error) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(PublishSweepError);
+    expect(output.metrics()).toMatchObject({ PublishSweepFailures: 1, NotificationsPublished: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -49,6 +49,7 @@ const CUSTOM_METRICS = [
   "FeedAgeSeconds",
   "UnresolvableHostnames",
   "OldestUnpublishedEventAgeSeconds",
+  "PublishSweepFailures",
 ] as const;
 
 const Resource = z.looseObject({
@@ -777,6 +778,57 @@ describe("the packaged CloudFormation template", () => {
       expect(zip.includes(module), `${id} bundles ${module}`).toBe(true);
       expect(zip.includes(`${module}.map`), `${id} bundles ${module}.map`).toBe(true);
       expect(zip.includes("node_modules/"), `${id} bundles, not copies, dependencies`).toBe(false);
+    }
+  });
+
+  it("bundles only the SDK clients a function calls, English-only zod, and maps to source paths", async () => {
+    // Prepare
+    const bundles = new Map<string, { code: string; sources: string[] }>();
+    for (const [id, { Properties: p }] of ofType(template, "AWS::Lambda::Function")) {
+      const files = unzip(
+        await readFile(join(packageDir, `${at(p, "Code", "S3Key")}`.split("/").pop() ?? "")),
+      );
+      const module = `${p.Handler}`.replace(/\.[^.]+$/, ".mjs");
+      const map = z
+        .object({ sources: z.array(z.string()) })
+        .parse(JSON.parse(`${files.get(`${module}.map`)}`));
+      // Sources relative to the bundle's folder, which mirrors the repository (functions/).
+      const sources = map.sources.map((source) => join(dirname(module), source));
+      bundles.set(id, { code: `${files.get(module)}`, sources });
+    }
+    const clients = (id: string) =>
+      [
+        ...new Set(
+          bundles
+            .get(id)
+            ?.sources.flatMap((s) => s.match(/@aws-sdk\/client-([a-z0-9]+)\//)?.[1] ?? []),
+        ),
+      ].sort();
+
+    // Assess
+    expect(clients("PublishEventsLambdaFunction")).toEqual(["dynamodb", "sns"]);
+    expect(clients("ResolveHostnamesLambdaFunction")).toEqual(["dynamodb", "s3"]);
+    expect(clients("IngestFeedsLambdaFunction")).toEqual(["dynamodb", "s3"]);
+    const publisher = bundles.get("PublishEventsLambdaFunction")?.code ?? "";
+    for (const client of ["S3Client", "SQSClient"]) expect(publisher).not.toContain(client);
+    expect(publisher).toContain("SNSClient");
+    for (const [id, { code, sources }] of bundles) {
+      const locales = sources.filter((s) => s.includes("zod/v4/locales/"));
+      expect([...locales].sort(), id).toEqual([
+        "node_modules/zod/v4/locales/en.js",
+        "node_modules/zod/v4/locales/index.js",
+      ]);
+      // Words of zod's German and French messages (ASCII: esbuild escapes the rest).
+      expect(code, id).not.toContain("Eingabe");
+      expect(code, id).not.toContain("attendu");
+      const own = sources.filter((s) => !s.startsWith("node_modules/"));
+      expect(own, id).toContain(
+        `${template.Resources[id]?.Properties.Handler}`.replace(/\.[^.]+$/, ".ts"),
+      );
+      for (const source of own) {
+        expect(source, id).toMatch(/^(functions|shared)\//);
+        await expect(stat(join(REPO_ROOT, source)), `${id}: ${source}`).resolves.toBeDefined();
+      }
     }
   });
 });
