@@ -1,7 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { catalogueKeys, DynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { DynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { catalogueKeys } from "#shared/adapters/dynamodb/catalogue-store/catalogue-keys";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
