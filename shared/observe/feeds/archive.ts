@@ -8,6 +8,17 @@ export function feedArchiveKey(feed: FeedId, sha256: string): string {
   return `feeds/${feed}/${sha256}.json`;
 }
 
+/** The archived object's metadata: what the snapshot is, and where and when it was fetched. */
+export function snapshotArchiveMetadata(meta: FeedSnapshotMeta): Record<string, string> {
+  return {
+    feed: meta.feed,
+    ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
+    ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
+    fetchedAt: meta.fetchedAt,
+    source: meta.source,
+  };
+}
+
 /** Reads an archived snapshot back and parses it; checks the bytes still hash to its name. */
 export async function loadArchivedSnapshot(
   archive: ObjectArchive,

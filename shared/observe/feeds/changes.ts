@@ -61,3 +61,8 @@ export function withUnjudgedChange(
   if (change === null || list.some((entry) => entry.changeId === change.changeId)) return list;
   return [...list, change];
 }
+
+/** The run that judges what an ingest accepts: the one given, else `feeds-<now ISO>`. */
+export function judgingRunId(runId: string | undefined, now: Date): string {
+  return runId ?? `feeds-${now.toISOString()}`;
+}

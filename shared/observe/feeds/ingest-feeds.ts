@@ -1,15 +1,9 @@
-import type { FeedDiff, FeedId, FeedIngestResult, FeedSnapshotMeta } from "#shared/domain/feed";
+import type { FeedId, FeedIngestResult, FeedSnapshotMeta } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
-import { feedArchiveKey, loadArchivedSnapshot } from "./archive";
-import { unjudgedChangeOf, withUnjudgedChange } from "./changes";
-import {
-  type DampedChanges,
-  dampFeedChanges,
-  EMPTY_DAMPING_STATE,
-  type FeedDampingState,
-  type FeedGrace,
-} from "./damping";
-import { compareFeedPrefixes, diffFeedPrefixes } from "./diff";
+import { type AcceptSnapshotInput, acceptSnapshot, lostRaceResult } from "./accept-snapshot";
+import { loadArchivedSnapshot, snapshotArchiveMetadata } from "./archive";
+import { confirmUnchanged, unchangedAfterConflict } from "./confirm-unchanged";
+import type { FeedGrace } from "./damping";
 import {
   FeedArchiveError,
   FeedIngestIncompleteError,
@@ -17,8 +11,11 @@ import {
   FeedRejectedError,
   FeedUnreachableError,
 } from "./errors";
+import { feedFetchRequest } from "./feed-fetch-request";
+import { judgeDownload } from "./judge-download";
 import {
   type FeedFetcher,
+  type FeedFetchRequest,
   type FeedFetchResult,
   type FeedLogger,
   type FeedPointer,
@@ -26,17 +23,8 @@ import {
   silentFeedLogger,
 } from "./ports";
 import type { IpSpaceChangedNotification } from "./schema";
-import {
-  checkNotFromTheFuture,
-  checkNotificationMd5,
-  checkPrefixCounts,
-  compareSyncTokens,
-  DEFAULT_FUTURE_TOLERANCE_SECONDS,
-  type FeedSnapshot,
-  feedPrefixKey,
-  isFutureSyncToken,
-  parseFeedSnapshot,
-} from "./snapshot";
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, type FeedSnapshot } from "./snapshot";
+import { staleVersionReason, storedVersion, withVersionWarning } from "./stored-version";
 
 export interface IngestFeedsDeps {
   fetcher: FeedFetcher;
@@ -91,6 +79,11 @@ export interface IngestFeedsInput {
  * 10. Replace the pointer, conditional on the version read in 1: `updated`, with the diff.
  * Unchanged ingests also advance the damping of pending removals (a removal can come due then).
  *
+ * The decisions are pure, apart from this I/O shell: the version guards (`storedVersion`), the
+ * request (`feedFetchRequest`), accept or reject a download (`judgeDownload`, 4 to 7), what a
+ * new snapshot writes (`acceptSnapshot`, 8 to 10) and what an unchanged one does
+ * (`confirmUnchanged`).
+ *
  * A stored syncToken more than the tolerance after `now` (accepted before versions were checked
  * against the clock) is not used in 2 and 6, so a genuine version replaces it; the result carries
  * a `warning` saying so.
@@ -139,69 +132,24 @@ async function ingestFeed(
   const logger = deps.logger ?? silentFeedLogger;
   const feed = source.id;
   const notification = feed === "aws-ip-ranges" ? input.notification : undefined;
+  const tolerance = input.options.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS;
 
   // 1.
   const pointer = await deps.pointers.get(feed);
   const current = pointer?.meta ?? null;
   const lastConfirmed = pointer !== null ? { confirmedAt: pointer.confirmedAt } : {};
-  const tolerance = input.options.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS;
-  const futureToken =
-    current?.syncToken !== undefined && isFutureSyncToken(current.syncToken, input.now, tolerance)
-      ? current.syncToken
-      : undefined;
-  const futureWarning =
-    futureToken === undefined
-      ? undefined
-      : `feed ${feed}: the stored syncToken ${futureToken} is more than ${tolerance} s after now ` +
-        `(${input.now.toISOString()}); it is not used to order versions`;
-  const finish = (outcome: FeedIngestResult): FeedIngestResult => {
-    const result =
-      futureWarning === undefined
-        ? outcome
-        : {
-            ...outcome,
-            warning:
-              outcome.warning === undefined
-                ? futureWarning
-                : `${outcome.warning}; ${futureWarning}`,
-          };
-    const fields = {
-      feed,
-      status: result.status,
-      reason: result.reason,
-      warning: result.warning,
-      sha256: result.current?.sha256,
-      syncToken: result.current?.syncToken,
-      added: result.diff?.added.length,
-      removed: result.diff?.removed.length,
-      pendingRemovals: result.diff?.pendingRemovals?.length,
-    };
-    if (result.status === "rejected" || result.status === "unreachable") {
-      logger.error("feed ingest failed", fields);
-    } else if (result.warning !== undefined) logger.warn("feed ingested with a warning", fields);
-    else logger.info("feed ingested", fields);
-    return result;
-  };
+  const stored = storedVersion(feed, current, input.now, tolerance);
+  const finish = (outcome: FeedIngestResult) =>
+    logIngestResult(logger, withVersionWarning(outcome, stored));
+  const staleIgnored = (reason: string, warning: { warning?: string } = {}) =>
+    finish({ feed, status: "stale-ignored", reason, ...warning, current, ...lastConfirmed });
 
   // 2.
-  const storedToken = futureToken === undefined ? current?.syncToken : undefined;
-  if (
-    notification !== undefined &&
-    storedToken !== undefined &&
-    compareSyncTokens(notification.syncToken, storedToken) <= 0
-  ) {
-    return finish({
-      feed,
-      status: "stale-ignored",
-      reason: `notification syncToken ${notification.syncToken} is not newer than the stored ${storedToken}`,
-      current,
-      ...lastConfirmed,
-    });
-  }
-
-  const stored = pointer === null ? null : await readStoredSnapshot(deps.archive, pointer, logger);
-  const previous = stored !== null && "snapshot" in stored ? stored.snapshot : null;
-  const unreadable = stored !== null && "unreadable" in stored ? stored.unreadable : null;
+  const staleNotice = staleVersionReason("notification", notification?.syncToken, stored);
+  if (staleNotice !== null) return staleIgnored(staleNotice);
+  const base = pointer === null ? null : await readStoredSnapshot(deps.archive, pointer, logger);
+  const previous = base !== null && "snapshot" in base ? base.snapshot : null;
+  const unreadable = base !== null && "unreadable" in base ? base.unreadable : null;
   const warned = (outcome: string) =>
     unreadable === null ? {} : { warning: `${unreadable.message}; ${outcome}` };
   const noRanges = warned("no published ranges of this feed until a download is accepted");
@@ -210,155 +158,146 @@ async function ingestFeed(
     finish({ feed, status, reason: error.message, ...noRanges, current, ...lastConfirmed });
 
   // 3.
-  let fetched: FeedFetchResult;
-  try {
-    fetched = await deps.fetcher.fetch({
-      feed,
-      url: source.url,
-      ...(pointer !== null && pointer.url === source.url && unreadable === null
-        ? {
-            ...(pointer.etag !== undefined ? { etag: pointer.etag } : {}),
-            ...(pointer.lastModified !== undefined ? { lastModified: pointer.lastModified } : {}),
-          }
-        : {}),
-    });
-  } catch (error) {
-    if (error instanceof FeedUnreachableError) return notAccepted("unreachable", error);
-    if (error instanceof FeedRejectedError) return notAccepted("rejected", error);
-    throw error;
-  }
+  const fetched = await fetchFeed(
+    deps.fetcher,
+    feedFetchRequest(source, pointer, unreadable === null),
+  );
+  if (fetched instanceof FeedUnreachableError) return notAccepted("unreachable", fetched);
+  if (fetched instanceof FeedRejectedError) return notAccepted("rejected", fetched);
   if (fetched.status === "not-modified") {
     if (pointer === null) {
-      return finish({
-        feed,
-        status: "rejected",
-        reason: new FeedRejectedError(feed, "HTTP 304 but no snapshot is stored").message,
-        current,
-      });
+      const error = new FeedRejectedError(feed, "HTTP 304 but no snapshot is stored");
+      return finish({ feed, status: "rejected", reason: error.message, current });
     }
     return finish(await recordUnchanged(deps, input, pointer, source.url, {}, noRanges));
   }
 
-  let snapshot: FeedSnapshot;
-  try {
-    // 4.
-    snapshot = parseFeedSnapshot(feed, fetched.bytes, {
-      ...(fetched.contentType !== undefined ? { contentType: fetched.contentType } : {}),
-    });
-    checkNotFromTheFuture(snapshot, input.now, tolerance);
-    // 5.
-    if (pointer !== null && snapshot.sha256 === pointer.meta.sha256) {
-      if (unreadable !== null) await restoreArchivedSnapshot(deps.archive, pointer.meta, fetched);
-      const restored = warned("restored from this download (the same sha256)");
-      return finish(await recordUnchanged(deps, input, pointer, source.url, fetched, restored));
-    }
-    // 6.
-    const md5 = checkNotificationMd5(snapshot, notification);
-    if (notification !== undefined && md5 === "not-applicable") {
-      logger.warn("notification describes another version; md5 not applicable", {
-        feed,
-        notified: notification.syncToken,
-        fetched: snapshot.syncToken,
-      });
-    }
-    if (
-      storedToken !== undefined &&
-      snapshot.syncToken !== undefined &&
-      compareSyncTokens(snapshot.syncToken, storedToken) <= 0
-    ) {
-      return finish({
-        feed,
-        status: "stale-ignored",
-        reason: `fetched syncToken ${snapshot.syncToken} is not newer than the stored ${storedToken}`,
-        ...noRanges,
-        current,
-        ...lastConfirmed,
-      });
-    }
-    // 7.
-    checkPrefixCounts(
+  // 4. to 7.
+  const judged = judgeDownload(fetched, {
+    feed,
+    pointer,
+    stored,
+    notification,
+    now: input.now,
+    toleranceSeconds: tolerance,
+    minPrefixRatio: input.options.minPrefixRatio ?? DEFAULT_MIN_PREFIX_RATIO,
+  });
+  if (judged.otherVersionNotified !== undefined) {
+    logger.warn("notification describes another version; md5 not applicable", {
       feed,
-      snapshot.prefixCount,
-      current?.prefixCount ?? null,
-      input.options.minPrefixRatio ?? DEFAULT_MIN_PREFIX_RATIO,
-    );
-  } catch (error) {
-    if (error instanceof FeedRejectedError) return notAccepted("rejected", error);
-    throw error;
+      ...judged.otherVersionNotified,
+    });
   }
+  switch (judged.verdict) {
+    case "rejected":
+      return notAccepted("rejected", judged.error);
+    case "stale":
+      return staleIgnored(judged.reason, noRanges);
+    case "current": {
+      if (unreadable !== null)
+        await restoreArchivedSnapshot(deps.archive, judged.pointer.meta, fetched);
+      const restored = warned("restored from this download (the same sha256)");
+      return finish(
+        await recordUnchanged(deps, input, judged.pointer, source.url, fetched, restored),
+      );
+    }
+    case "new": {
+      // 8. to 10.
+      const baseline = warned(
+        "the new snapshot is accepted as a new baseline, without a diff: what changed since " +
+          "the missing snapshot cannot be reported",
+      );
+      const { snapshot } = judged;
+      const accepted = { source, pointer, previous, snapshot, fetched, warning: baseline };
+      return finish(await recordAccepted(deps, input, accepted, fetched.bytes));
+    }
+  }
+}
 
-  // 8.
-  const damped = diffAndDamp(input, pointer, previous, snapshot, logger);
-
-  // 9.
-  const fetchedAt = input.now.toISOString();
-  const meta: FeedSnapshotMeta = {
-    feed,
-    sha256: snapshot.sha256,
-    ...(snapshot.syncToken !== undefined ? { syncToken: snapshot.syncToken } : {}),
-    ...(snapshot.createDate !== undefined ? { createDate: snapshot.createDate } : {}),
-    fetchedAt,
-    source: fetched.url,
-    archiveKey: feedArchiveKey(feed, snapshot.sha256),
-    prefixCount: snapshot.prefixCount,
-  };
-  await deps.archive.putIfChanged(meta.archiveKey, fetched.bytes, "application/json", {
-    feed,
-    ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
-    ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
-    fetchedAt,
-    source: meta.source,
-  });
-
-  // 10.
-  const change = unjudgedChangeOf(
-    damped === null
-      ? undefined
-      : { feed, from: current, to: meta, added: damped.added, removed: damped.removed },
-    { runId: judgingRunId(input), acceptedAt: fetchedAt },
-  );
-  const next: FeedPointer = {
-    feed,
-    version: (pointer?.version ?? 0) + 1,
-    meta,
-    url: source.url,
-    ...(fetched.etag !== undefined ? { etag: fetched.etag } : {}),
-    ...(fetched.lastModified !== undefined ? { lastModified: fetched.lastModified } : {}),
-    damping:
-      damped?.state ??
-      (pointer === null ? EMPTY_DAMPING_STATE : stillWithdrawn(pointer.damping, snapshot)),
-    confirmedAt: fetchedAt,
-    updatedAt: fetchedAt,
-    unjudged: withUnjudgedChange(pointer?.unjudged, change),
-  };
+/** The download, or why the feed is unreachable or rejected; a store failure still throws. */
+async function fetchFeed(
+  fetcher: FeedFetcher,
+  request: FeedFetchRequest,
+): Promise<FeedFetchResult | FeedUnreachableError | FeedRejectedError> {
   try {
-    await deps.pointers.put(next, pointer?.version ?? null);
+    return await fetcher.fetch(request);
   } catch (error) {
-    if (error instanceof FeedPointerConflictError) return finish(await lostRace(deps, feed, meta));
+    if (error instanceof FeedUnreachableError || error instanceof FeedRejectedError) return error;
     throw error;
   }
-  const diff: FeedDiff | undefined =
-    damped === null
-      ? undefined
-      : {
-          feed,
-          from: current,
-          to: meta,
-          added: damped.added,
-          removed: damped.removed,
-          pendingRemovals: damped.state.pending.map((entry) => entry.prefix),
-        };
-  return finish({
-    feed,
-    status: "updated",
-    ...warned(
-      "the new snapshot is accepted as a new baseline, without a diff: what changed since the " +
-        "missing snapshot cannot be reported",
-    ),
-    current: meta,
-    confirmedAt: fetchedAt,
-    ...(diff ? { diff } : {}),
+}
+
+/**
+ * Records a new snapshot as `acceptSnapshot` decides (8): logs the flaps the damping cancelled,
+ * archives the raw bytes (9, skipped when already there) and replaces the pointer, conditional on
+ * the version read in 1 (10). Another ingest replacing it first is a lost race, not a failure.
+ */
+async function recordAccepted(
+  deps: IngestFeedsDeps,
+  input: IngestFeedsInput,
+  download: Omit<AcceptSnapshotInput, "now" | "grace" | "runId">,
+  bytes: Uint8Array,
+): Promise<FeedIngestResult> {
+  const logger = deps.logger ?? silentFeedLogger;
+  const accepted = acceptSnapshot({
+    ...download,
+    now: input.now,
+    grace: input.options.grace,
+    runId: input.runId,
   });
+  const { meta } = accepted;
+  if (accepted.cancelled.length > 0) {
+    logger.info("flapping prefixes re-published within the grace period", {
+      feed: meta.feed,
+      prefixes: accepted.cancelled.map((p) => `${p.prefix} ${p.service} ${p.region}`),
+    });
+  }
+  // 9.
+  await deps.archive.putIfChanged(
+    meta.archiveKey,
+    bytes,
+    "application/json",
+    accepted.archiveMetadata,
+  );
+  // 10.
+  try {
+    await deps.pointers.put(accepted.pointer, accepted.expectedVersion);
+  } catch (error) {
+    if (!(error instanceof FeedPointerConflictError)) throw error;
+    return lostRaceResult(meta.feed, await deps.pointers.get(meta.feed), meta);
+  }
+  return accepted.result;
+}
+
+/**
+ * The feed did not change: writes what `confirmUnchanged` decides (confirmed current, validators
+ * refreshed, pending removals advanced), conditional on the version read.
+ */
+async function recordUnchanged(
+  deps: IngestFeedsDeps,
+  input: IngestFeedsInput,
+  pointer: FeedPointer,
+  url: string,
+  validators: { etag?: string; lastModified?: string },
+  warning: { warning?: string },
+): Promise<FeedIngestResult> {
+  const confirmed = confirmUnchanged({
+    pointer,
+    url,
+    validators,
+    now: input.now,
+    grace: input.options.grace,
+    runId: input.runId,
+    warning,
+  });
+  try {
+    await deps.pointers.put(confirmed.pointer, pointer.version);
+  } catch (error) {
+    if (!(error instanceof FeedPointerConflictError)) throw error;
+    // Another ingest moved the pointer on; it owns the damping from here.
+    return unchangedAfterConflict(pointer, await deps.pointers.get(pointer.feed), warning);
+  }
+  return confirmed.result;
 }
 
 type StoredSnapshot = { snapshot: FeedSnapshot } | { unreadable: FeedArchiveError };
@@ -398,165 +337,27 @@ async function restoreArchivedSnapshot(
     meta.archiveKey,
     fetched.bytes,
     "application/json",
-    {
-      feed: meta.feed,
-      ...(meta.syncToken !== undefined ? { syncToken: meta.syncToken } : {}),
-      ...(meta.createDate !== undefined ? { createDate: meta.createDate } : {}),
-      fetchedAt: meta.fetchedAt,
-      source: meta.source,
-    },
+    snapshotArchiveMetadata(meta),
     { overwrite: true },
   );
 }
 
-/**
- * The damping state carried over to a new baseline accepted without a diff: a pending removal
- * whose prefix is still absent stays pending (it was withdrawn, and still is; this ingest is not
- * counted as one of its runs, since the snapshot in between is unknown); one published again is
- * dropped, as a re-publication within the grace would be.
- */
-function stillWithdrawn(state: FeedDampingState, snapshot: FeedSnapshot): FeedDampingState {
-  const published = new Set(snapshot.prefixes.map(feedPrefixKey));
-  return { pending: state.pending.filter((entry) => !published.has(feedPrefixKey(entry.prefix))) };
-}
-
-/**
- * The raw diff against the previous snapshot, damped. The first snapshot of a feed is a
- * baseline: every prefix is "added" and `from` is null. Null when the previous snapshot could
- * not be read back from the archive: the new one is still accepted, without a diff.
- */
-function diffAndDamp(
-  input: IngestFeedsInput,
-  pointer: FeedPointer | null,
-  previous: FeedSnapshot | null,
-  snapshot: FeedSnapshot,
-  logger: FeedLogger,
-): DampedChanges | null {
-  if (pointer === null) {
-    return {
-      added: [...snapshot.prefixes].sort(compareFeedPrefixes),
-      removed: [],
-      cancelled: [],
-      state: EMPTY_DAMPING_STATE,
-    };
-  }
-  if (previous === null) return null;
-  const damped = dampFeedChanges({
-    state: pointer.damping,
-    changes: diffFeedPrefixes(previous.prefixes, snapshot.prefixes),
-    now: input.now,
-    grace: input.options.grace,
-  });
-  if (damped.cancelled.length > 0) {
-    logger.info("flapping prefixes re-published within the grace period", {
-      feed: snapshot.feed,
-      prefixes: damped.cancelled.map((p) => `${p.prefix} ${p.service} ${p.region}`),
-    });
-  }
-  return damped;
-}
-
-/**
- * The feed did not change: record that it was confirmed current, refresh the validators and
- * advance pending removals (a removal can come due on an unchanged feed).
- */
-async function recordUnchanged(
-  deps: IngestFeedsDeps,
-  input: IngestFeedsInput,
-  pointer: FeedPointer,
-  url: string,
-  validators: { etag?: string; lastModified?: string },
-  warning: { warning?: string },
-): Promise<FeedIngestResult> {
-  const { feed, meta } = pointer;
-  const now = input.now.toISOString();
-  const damped = dampFeedChanges({
-    state: pointer.damping,
-    changes: { added: [], removed: [] },
-    now: input.now,
-    grace: input.options.grace,
-  });
-  const etag = validators.etag ?? pointer.etag;
-  const lastModified = validators.lastModified ?? pointer.lastModified;
-  const due = unjudgedChangeOf(
-    { feed, from: meta, to: meta, added: [], removed: damped.removed },
-    { runId: judgingRunId(input), acceptedAt: now },
-  );
-  try {
-    await deps.pointers.put(
-      {
-        ...pointer,
-        version: pointer.version + 1,
-        url,
-        ...(etag !== undefined ? { etag } : {}),
-        ...(lastModified !== undefined ? { lastModified } : {}),
-        damping: damped.state,
-        confirmedAt: now,
-        updatedAt: now,
-        unjudged: withUnjudgedChange(pointer.unjudged, due),
-      },
-      pointer.version,
-    );
-  } catch (error) {
-    if (!(error instanceof FeedPointerConflictError)) throw error;
-    // Another ingest moved the pointer on; it owns the damping from here.
-    const latest = await deps.pointers.get(feed);
-    return {
-      feed,
-      status: "unchanged",
-      ...warning,
-      current: latest?.meta ?? meta,
-      confirmedAt: latest?.confirmedAt ?? pointer.confirmedAt,
-    };
-  }
-  const result: FeedIngestResult = {
-    feed,
-    status: "unchanged",
-    ...warning,
-    current: meta,
-    confirmedAt: now,
+/** Logs a feed's result (error level when not accepted, warn with a warning) and returns it. */
+function logIngestResult(logger: FeedLogger, result: FeedIngestResult): FeedIngestResult {
+  const fields = {
+    feed: result.feed,
+    status: result.status,
+    reason: result.reason,
+    warning: result.warning,
+    sha256: result.current?.sha256,
+    syncToken: result.current?.syncToken,
+    added: result.diff?.added.length,
+    removed: result.diff?.removed.length,
+    pendingRemovals: result.diff?.pendingRemovals?.length,
   };
-  if (damped.removed.length === 0) return result;
-  return {
-    ...result,
-    diff: {
-      feed,
-      from: meta,
-      to: meta,
-      added: [],
-      removed: damped.removed,
-      pendingRemovals: damped.state.pending.map((entry) => entry.prefix),
-    },
-  };
-}
-
-function judgingRunId(input: IngestFeedsInput): string {
-  return input.runId ?? `feeds-${input.now.toISOString()}`;
-}
-
-/** Another ingest replaced the pointer between our read and our write. */
-async function lostRace(
-  deps: IngestFeedsDeps,
-  feed: FeedId,
-  ours: FeedSnapshotMeta,
-): Promise<FeedIngestResult> {
-  const latest = await deps.pointers.get(feed);
-  const current = latest?.meta ?? null;
-  const confirmed = latest !== null ? { confirmedAt: latest.confirmedAt } : {};
-  if (current?.sha256 === ours.sha256) {
-    return {
-      feed,
-      status: "unchanged",
-      reason: "stored by a concurrent ingest",
-      current,
-      ...confirmed,
-    };
-  }
-  return {
-    feed,
-    status: "stale-ignored",
-    reason: `a concurrent ingest stored ${current?.sha256 ?? "another snapshot"} first`,
-    current,
-    ...confirmed,
-  };
+  if (result.status === "rejected" || result.status === "unreachable") {
+    logger.error("feed ingest failed", fields);
+  } else if (result.warning !== undefined) logger.warn("feed ingested with a warning", fields);
+  else logger.info("feed ingested", fields);
+  return result;
 }
