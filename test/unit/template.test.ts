@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { gunzipSync, inflateRawSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
@@ -11,6 +9,14 @@ import { tableDefinition } from "#shared/adapters/dynamodb/table";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import { asArray, at, target } from "#test/helpers/cfn-template";
+import {
+  functionEnvironment,
+  invokeBundle,
+  type PackagedService,
+  packageService,
+  unzip,
+} from "#test/helpers/packaged-service";
 import { startTestStack } from "#test/helpers/stack";
 
 /**
@@ -65,30 +71,8 @@ type Template = z.infer<typeof Template>;
 
 // ------------------------------------------------------------------ template navigation
 
-function at(value: unknown, ...path: (string | number)[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string | number, unknown>)[key];
-  }
-  return current;
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
 function ofType(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
-}
-
-/** The logical id a `{ Ref }` or `{ "Fn::GetAtt" }` points at, if any. */
-function target(value: unknown): string | undefined {
-  const ref = at(value, "Ref");
-  if (typeof ref === "string") return ref;
-  const getAtt = at(value, "Fn::GetAtt", 0);
-  return typeof getAtt === "string" ? getAtt : undefined;
 }
 
 /** Every logical id mentioned anywhere inside a value (Ref, GetAtt, Fn::Sub references). */
@@ -614,40 +598,16 @@ function allViolations(template: Template): string[] {
 
 // ------------------------------------------------------------------ packaging
 
-const execFileAsync = promisify(execFile);
-let packageDir = "";
+let service: PackagedService;
 let template: Template;
 
 beforeAll(async () => {
-  packageDir = await mkdtemp(join(tmpdir(), "driftwatch-package-"));
-  const cli = join(REPO_ROOT, "node_modules", "osls", "bin", "serverless.js");
-  const args = ["package", "--package", packageDir, "--stage", STAGE, "--region", REGION];
-  try {
-    await execFileAsync(process.execPath, [cli, ...args], {
-      cwd: REPO_ROOT,
-      // Its own esbuild work folder, so a parallel `npm run package` is not disturbed.
-      env: {
-        ...process.env,
-        DRIFTWATCH_ESBUILD_WORK_FOLDER: `.esbuild/template-test-${process.pid}`,
-      },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed:\n${stdout ?? ""}\n${stderr ?? ""}`, {
-      cause: error,
-    });
-  }
-  const raw = await readFile(join(packageDir, "cloudformation-template-update-stack.json"), "utf8");
-  template = Template.parse(JSON.parse(raw));
+  service = await packageService({ stage: STAGE, region: REGION });
+  template = Template.parse(service.template);
 }, 300_000);
 
 afterAll(async () => {
-  if (packageDir) await rm(packageDir, { recursive: true, force: true });
-  await rm(join(REPO_ROOT, ".esbuild", `template-test-${process.pid}`), {
-    recursive: true,
-    force: true,
-  });
+  await service?.remove();
 });
 
 // ------------------------------------------------------------------ the shipped template
@@ -773,7 +733,7 @@ describe("the packaged CloudFormation template", () => {
   it("packages each function as its own bundle with the handler module and its source map", async () => {
     for (const [id, { Properties: p }] of ofType(template, "AWS::Lambda::Function")) {
       const artifact = `${at(p, "Code", "S3Key")}`.split("/").pop() ?? "";
-      const zip = await readFile(join(packageDir, artifact));
+      const zip = await readFile(join(service.dir, artifact));
       const module = `${p.Handler}`.replace(/\.[^.]+$/, ".mjs");
       expect(zip.includes(module), `${id} bundles ${module}`).toBe(true);
       expect(zip.includes(`${module}.map`), `${id} bundles ${module}.map`).toBe(true);
@@ -786,7 +746,7 @@ describe("the packaged CloudFormation template", () => {
     const bundles = new Map<string, { code: string; sources: string[] }>();
     for (const [id, { Properties: p }] of ofType(template, "AWS::Lambda::Function")) {
       const files = unzip(
-        await readFile(join(packageDir, `${at(p, "Code", "S3Key")}`.split("/").pop() ?? "")),
+        await readFile(join(service.dir, `${at(p, "Code", "S3Key")}`.split("/").pop() ?? "")),
       );
       const module = `${p.Handler}`.replace(/\.[^.]+$/, ".mjs");
       const map = z
@@ -1043,30 +1003,6 @@ describe("the template checks", () => {
 
 // ------------------------------------------------------------------ the bundles feed the alarms
 
-/** The files of a zip archive (stored or deflated entries, as serverless-esbuild writes them). */
-function unzip(zip: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  let end = zip.length - 22;
-  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
-  if (end < 0) throw new Error("not a zip archive: no end of central directory");
-  let entry = zip.readUInt32LE(end + 16);
-  for (let count = zip.readUInt16LE(end + 10); count > 0; count--) {
-    if (zip.readUInt32LE(entry) !== 0x02014b50) throw new Error("corrupt central directory");
-    const method = zip.readUInt16LE(entry + 10);
-    const compressedSize = zip.readUInt32LE(entry + 20);
-    const nameLength = zip.readUInt16LE(entry + 28);
-    const extraLength = zip.readUInt16LE(entry + 30);
-    const commentLength = zip.readUInt16LE(entry + 32);
-    const local = zip.readUInt32LE(entry + 42);
-    const name = zip.toString("utf8", entry + 46, entry + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + compressedSize);
-    if (!name.endsWith("/")) files.set(name, method === 8 ? inflateRawSync(data) : data);
-    entry += 46 + nameLength + extraLength + commentLength;
-  }
-  return files;
-}
-
 interface EmittedMetric {
   namespace: string;
   name: string;
@@ -1130,69 +1066,22 @@ describe("the packaged functions", () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /** The template's value of an environment variable, with references resolved to the stack. */
-  function localValue(value: unknown): string {
-    if (typeof value === "string" || typeof value === "number") return String(value);
-    const local: Record<string, string> = {
+  /** Runs a function's bundle once, in its own Node process, as Lambda would. */
+  async function invoke(functionId: string, event: unknown, overrides: Record<string, string>) {
+    const environment = functionEnvironment(template, functionId, {
       Table: stack.tableName,
       Bucket: stack.bucketName,
       ChangeEventsTopic: stack.topicArn,
-    };
-    const id = target(value);
-    if (id && local[id] !== undefined) return local[id];
-    throw new Error(`no local value for ${JSON.stringify(value)}`);
-  }
-
-  /** Runs a function's bundle once, in its own Node process, as Lambda would. */
-  async function invoke(functionId: string, event: unknown, overrides: Record<string, string>) {
-    const fn = template.Resources[functionId];
-    if (!fn) throw new Error(`no function ${functionId}`);
-    const dir = join(workDir, functionId);
-    const zipName = `${at(fn.Properties, "Code", "S3Key")}`.split("/").pop() ?? "";
-    for (const [name, bytes] of unzip(await readFile(join(packageDir, zipName)))) {
-      await mkdir(dirname(join(dir, name)), { recursive: true });
-      await writeFile(join(dir, name), bytes);
-    }
-    const variables = at(fn.Properties, "Environment", "Variables") as Record<string, unknown>;
-    const environment = Object.fromEntries(
-      Object.entries(variables).map(([name, value]) => [name, localValue(value)]),
-    );
-    const [file, exportName] = `${fn.Properties.Handler}`.split(/\.(?=[^.]+$)/);
-    const script = [
-      `const context = { functionName: ${JSON.stringify(functionId)}, awsRequestId: "test",`,
-      "  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',",
-      "  getRemainingTimeInMillis: () => 60_000 };",
-      // Caught, so Node does not print the throwing source line: one minified line of the bundle.
-      "try {",
-      `  const module = await import(${JSON.stringify(join(dir, `${file}.mjs`))});`,
-      `  const result = await module[${JSON.stringify(exportName)}](${JSON.stringify(event)}, context);`,
-      "  console.log(JSON.stringify({ handlerResult: result }));",
-      "} catch (error) {",
-      '  console.error(String(error?.name) + ": " + String(error?.message));',
-      "  process.exitCode = 1;",
-      "}",
-    ].join("\n");
-    const run = execFileAsync(
-      process.execPath,
-      ["--enable-source-maps", "--input-type=module", "-e", script],
-      {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          ...environment,
-          AWS_REGION: stack.region,
-          AWS_ACCESS_KEY_ID: "local",
-          AWS_SECRET_ACCESS_KEY: "local",
-          AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
-          AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
-          AWS_ENDPOINT_URL_SNS: stack.messagingEndpoint,
-          ...overrides,
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    const { stdout } = await run.catch((error: { stderr?: string }) => {
-      throw new Error(`${functionId} failed: ${error.stderr?.slice(-2000)}`, { cause: error });
+    });
+    const { stdout } = await invokeBundle(service, functionId, event, {
+      ...environment,
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
+      AWS_ENDPOINT_URL_SNS: stack.messagingEndpoint,
+      ...overrides,
     });
     return { environment, metrics: emittedMetrics(stdout) };
   }
