@@ -1,36 +1,12 @@
-import {
-  endpointFeedRelevance,
-  isPrefixRelevantToAny,
-  publishedRangesOf,
-} from "#shared/allowlists/feed-relevance";
-import { type FeedWithdrawal, strandedIps } from "#shared/allowlists/stranded";
 import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
 import { sortAddresses } from "#shared/domain/addresses";
 import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
+import { LISTING_POLICIES } from "./listing-policies";
+import type { FeedWithdrawal } from "./stranded";
 import type { WrittenAllowlist } from "./written-allowlist";
 
-/**
- * The current allowlist of one firewall group: what its rule(s) should allow, per the catalogue's
- * expectation policies, the observed DNS state and the published feeds. Pure.
- *
- * Per policy:
- * - `pinned`, `pool`: the documented IPs (the endpoint's and its pool's). An observed IP that is
- *   not documented is drift for a person to judge (`ip-added`), not an automatic allow.
- * - `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
- *   list; the AWS services and regions where the endpoint's IPs are published), plus documented
- *   IPs, plus the observed IPs inside a published range that no listed prefix contains. An
- *   observed IP outside every published range is listed only when it is stranded: a feed
- *   withdrawal of this run left it outside (`strandedIps`), or the last written document listed it
- *   for the endpoint and the host still resolves to it (so a feed dropping a host's regions never
- *   empties the list). An IP that enters outside every range is never listed: that is the hijack
- *   signal (`ip-outside-published-ranges`), for a person to allow. Without a feed snapshot, the
- *   observed IPs.
- * - `rotating`, `hostname-only`: the observed set.
- * - `any-destination`, `internal`: no addresses to list; such endpoints are left out, and a group
- *   with nothing else has no allowlist.
- */
 export interface AllowlistEndpoint {
   id: string;
   hostname: string | null;
@@ -65,8 +41,12 @@ export interface AllowlistInput {
   written?: ReadonlyMap<string, WrittenAllowlist>;
 }
 
-const NOTHING_TO_LIST = new Set<Endpoint["policy"]>(["any-destination", "internal"]);
-
+/**
+ * The current allowlist of one firewall group: what its rule(s) should allow, per the catalogue's
+ * expectation policies (`LISTING_POLICIES` says what each lists), the observed DNS state and the
+ * published feeds. Pure. Endpoints whose policy has no addresses (`any-destination`, `internal`)
+ * are left out, and a group with nothing else has no allowlist.
+ */
 export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
   const { catalogue } = input;
   const observations = new Map(input.observations.map((o) => [o.hostname, o]));
@@ -74,24 +54,19 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
   const byGroup = new Map<string, AllowlistEndpoint[]>();
 
   for (const endpoint of catalogue.endpoints) {
-    if (NOTHING_TO_LIST.has(endpoint.policy) || endpoint.hostname === null) continue;
+    const listing = LISTING_POLICIES[endpoint.policy];
+    if (!listing.hasAddresses || endpoint.hostname === null) continue;
     const observation = observations.get(endpoint.hostname);
     const pool = endpoint.pool === undefined ? undefined : pools.get(endpoint.pool);
-    const documented = [...endpoint.ips, ...(pool?.ips ?? [])];
-    const observed = (observation?.active ?? []).map((ip) => ip.ip);
-    let addresses: string[];
-    switch (endpoint.policy) {
-      case "pinned":
-      case "pool":
-        addresses = documented;
-        break;
-      case "cloudfront":
-      case "aws-ip-ranges":
-        addresses = feedAddresses(input, endpoint, observation, documented, observed);
-        break;
-      default:
-        addresses = observed;
-    }
+    const addresses = listing.addresses({
+      endpoint,
+      observation,
+      documented: [...endpoint.ips, ...(pool?.ips ?? [])],
+      observed: (observation?.active ?? []).map((ip) => ip.ip),
+      matchers: input.matchers,
+      withdrawals: input.withdrawals ?? new Map(),
+      written: input.written,
+    });
     const entry: AllowlistEndpoint = {
       id: endpoint.id,
       hostname: endpoint.hostname,
@@ -124,52 +99,6 @@ export function groupAllowlist(
     endpoints,
   };
   return { ...content, contentSha256: contentId(content) };
-}
-
-function feedAddresses(
-  input: AllowlistInput,
-  endpoint: Endpoint,
-  observation: HostObservation | undefined,
-  documented: string[],
-  observed: string[],
-): string[] {
-  const { matchers } = input;
-  const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
-  if (matcher === undefined) return [...documented, ...observed];
-  const relevance = endpointFeedRelevance(endpoint, observation, matcher);
-  const published =
-    matcher.prefixes === undefined || relevance === null
-      ? []
-      : matcher.prefixes
-          .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
-          .map((prefix) => prefix.prefix);
-  const listed = new Set(published);
-  const stranded = new Set(
-    strandedIps(
-      endpoint,
-      observation,
-      matchers,
-      input.withdrawals ?? new Map(),
-      new Set(documented),
-    ).ips,
-  );
-  const entered = new Set(observation?.entered ?? []);
-  // What the last written document listed for the endpoint; never an IP entering now.
-  const listedBefore = new Set(
-    (
-      input.written?.get(endpoint.group)?.endpoints.find((entry) => entry.id === endpoint.id)
-        ?.addresses ?? []
-    ).filter((address) => !entered.has(address)),
-  );
-  const unlisted = observed.filter((ip) => {
-    const ranges = publishedRangesOf(endpoint, ip, matchers);
-    // No snapshot to judge it (an IPv6 answer without ip-ranges.json), or in a range not listed.
-    if (ranges === undefined) return true;
-    if (ranges.length > 0) return !ranges.some((prefix) => listed.has(prefix.prefix));
-    // Outside every range: only an address the host relied on before the feed withdrew it.
-    return stranded.has(ip) || listedBefore.has(ip);
-  });
-  return [...published, ...documented, ...unlisted];
 }
 
 export function comparePorts(a: PortSpec, b: PortSpec): number {

@@ -68,21 +68,21 @@ export interface StrandedIps {
 }
 
 /**
- * The IPs of a `cloudfront` / `aws-ip-ranges` endpoint that this run's feed withdrawals stranded:
- * active and standing (not entering now), not documented, inside a prefix the change withdrew and
- * inside no published range now. The one rule for both the standing `ip-outside-published-ranges`
- * verdict and the allowlist, which keeps listing them explicitly. An IP that enters outside every
- * range is never stranded: it is the hijack signal, not an address the host relied on. Pure.
+ * The IPs of an endpoint judged against published ranges (`ListingPolicy.publishedRanges`: the
+ * caller asks its policy) that this run's feed withdrawals stranded: active and standing (not
+ * entering now), not documented, inside a prefix the change withdrew and inside no published
+ * range now. The one rule for both the standing `ip-outside-published-ranges` verdict and the
+ * allowlist, which keeps listing them explicitly. An IP that enters outside every range is never
+ * stranded: it is the hijack signal, not an address the host relied on. Pure.
  */
 export function strandedIps(
-  endpoint: Pick<Endpoint, "policy" | "feed">,
+  endpoint: Pick<Endpoint, "feed">,
   observation: Pick<HostObservation, "active" | "entered"> | undefined,
   matchers: ReadonlyMap<FeedId, RangeMatcher>,
   withdrawals: ReadonlyMap<FeedId, FeedWithdrawal>,
   documented: ReadonlySet<string>,
 ): StrandedIps {
   const stranded: StrandedIps = { ips: [], withdrawn: [], feeds: [] };
-  if (endpoint.policy !== "cloudfront" && endpoint.policy !== "aws-ip-ranges") return stranded;
   if (withdrawals.size === 0 || observation === undefined) return stranded;
   const entered = new Set(observation.entered);
   const withdrawn = new Map<string, FeedPrefix>();

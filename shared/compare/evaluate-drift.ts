@@ -16,6 +16,7 @@ import {
   fqdnWarnings,
   securityGroupWarnings,
 } from "#shared/allowlists/limits";
+import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
 import {
   type FeedWithdrawal,
   feedWithdrawalsOf,
@@ -763,13 +764,15 @@ function strandedOf(
   observation: HostObservation,
   documented: ReadonlySet<string>,
 ): Stranded {
-  const found = strandedIps(
-    endpoint,
-    observation,
-    context.input.feeds.matchers,
-    context.feedChanges,
-    documented,
-  );
+  const found = LISTING_POLICIES[endpoint.policy].publishedRanges
+    ? strandedIps(
+        endpoint,
+        observation,
+        context.input.feeds.matchers,
+        context.feedChanges,
+        documented,
+      )
+    : { ips: [], withdrawn: [], feeds: [] };
   const cause = found.feeds.map((feed) => {
     const change = context.feedChanges.get(feed);
     return { feed, from: change?.from ?? "", to: change?.to ?? "" };

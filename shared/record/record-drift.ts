@@ -2,7 +2,9 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
 import { groupsOnUnreadableFeeds, holdAllowlists } from "#shared/allowlists/held";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
-import { readWrittenAllowlists, type WrittenAllowlist } from "#shared/allowlists/written-allowlist";
+import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
+import { readWrittenAllowlists } from "#shared/allowlists/read-written-allowlists";
+import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import { feedWithdrawalsOf } from "../allowlists/stranded";
 import type { DriftEvent } from "../compare/drift-event";
 import { type DriftInput, type DriftOptions, evaluateDrift } from "../compare/evaluate-drift";
@@ -70,7 +72,7 @@ export async function recordDrift(
 /**
  * The last written documents this cycle needs: those of groups relying on an unreadable feed
  * (held, see `holdAllowlists`; an unusable one is logged) and those of the other groups with
- * `cloudfront` / `aws-ip-ranges` endpoints, whose stranded IPs stay listed while observed (a
+ * endpoints judged against published ranges, whose stranded IPs stay listed while observed (a
  * missing one is normal: nothing was written yet). Bounded to those groups.
  */
 async function lastWrittenAllowlists(
@@ -80,9 +82,7 @@ async function lastWrittenAllowlists(
   const held = groupsOnUnreadableFeeds(input.catalogue, input.feeds.unreadable);
   const feedGroups = new Set(
     input.catalogue.endpoints
-      .filter(
-        (e) => e.feed !== undefined && (e.policy === "cloudfront" || e.policy === "aws-ip-ranges"),
-      )
+      .filter((e) => e.feed !== undefined && LISTING_POLICIES[e.policy].publishedRanges)
       .map((e) => e.group)
       .filter((group) => !held.has(group)),
   );

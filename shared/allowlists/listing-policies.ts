@@ -1,0 +1,126 @@
+import type { Endpoint, ExpectationPolicy } from "#shared/catalogue/schema";
+import type { FeedId, RangeMatcher } from "#shared/domain/feed";
+import type { HostObservation } from "#shared/domain/observation";
+import { endpointFeedRelevance, isPrefixRelevantToAny, publishedRangesOf } from "./feed-relevance";
+import { type FeedWithdrawal, strandedIps } from "./stranded";
+import type { WrittenAllowlist } from "./written-allowlist";
+
+/**
+ * What each expectation policy lists in its group's allowlist: the part of a policy the
+ * allowlists need (the verdicts' part is in shared/compare/policies, which builds on this one).
+ * Adding a policy means adding it here and there; `Record<ExpectationPolicy, …>` makes both
+ * tables say so.
+ */
+export interface ListingPolicy {
+  /**
+   * False for a port rule to any address or to the customer's own servers: nothing to resolve,
+   * judge or list. Such endpoints are left out of the allowlists and the verdicts.
+   */
+  readonly hasAddresses: boolean;
+  /**
+   * Judged against a feed's published ranges: a feed withdrawal can strand its IPs
+   * (`strandedIps`), which stay listed while observed, so its group's last written document is
+   * read back each cycle.
+   */
+  readonly publishedRanges: boolean;
+  /** The addresses the endpoint's allowlist entry lists (unsorted, may repeat). */
+  addresses(subject: ListingSubject): string[];
+}
+
+/** One endpoint, with what its entry can be listed from. */
+export interface ListingSubject {
+  endpoint: Endpoint;
+  observation: HostObservation | undefined;
+  /** The endpoint's documented IPs and its pool's. */
+  documented: string[];
+  /** The observed set: the active IPs of its hostname. */
+  observed: string[];
+  matchers: ReadonlyMap<FeedId, RangeMatcher>;
+  /** This run's feed withdrawals (`feedWithdrawalsOf`). */
+  withdrawals: ReadonlyMap<FeedId, FeedWithdrawal>;
+  /** The last written document of groups with feed endpoints, when read. */
+  written: ReadonlyMap<string, WrittenAllowlist> | undefined;
+}
+
+/** `pinned`, `pool`: the documented IPs; an undocumented one is for a person to judge. */
+const documentedIps: ListingPolicy = {
+  hasAddresses: true,
+  publishedRanges: false,
+  addresses: ({ documented }) => documented,
+};
+
+/** `rotating`, `hostname-only`: the observed set. */
+const observedSet: ListingPolicy = {
+  hasAddresses: true,
+  publishedRanges: false,
+  addresses: ({ observed }) => observed,
+};
+
+/** `any-destination`, `internal`: no addresses. */
+const portOnly: ListingPolicy = {
+  hasAddresses: false,
+  publishedRanges: false,
+  addresses: () => [],
+};
+
+/**
+ * `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
+ * list; the AWS services and regions where the endpoint's IPs are published), plus documented
+ * IPs, plus the observed IPs inside a published range that no listed prefix contains. An
+ * observed IP outside every published range is listed only when it is stranded: a feed
+ * withdrawal of this run left it outside (`strandedIps`), or the last written document listed it
+ * for the endpoint and the host still resolves to it (so a feed dropping a host's regions never
+ * empties the list). An IP that enters outside every range is never listed: that is the hijack
+ * signal (`ip-outside-published-ranges`), for a person to allow. Without a feed snapshot, the
+ * observed IPs.
+ */
+const publishedRanges: ListingPolicy = {
+  hasAddresses: true,
+  publishedRanges: true,
+  addresses: publishedRangeAddresses,
+};
+
+export const LISTING_POLICIES: Record<ExpectationPolicy, ListingPolicy> = {
+  pinned: documentedIps,
+  pool: documentedIps,
+  cloudfront: publishedRanges,
+  "aws-ip-ranges": publishedRanges,
+  rotating: observedSet,
+  "hostname-only": observedSet,
+  "any-destination": portOnly,
+  internal: portOnly,
+};
+
+function publishedRangeAddresses(subject: ListingSubject): string[] {
+  const { endpoint, observation, documented, observed, matchers } = subject;
+  const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
+  if (matcher === undefined) return [...documented, ...observed];
+  const relevance = endpointFeedRelevance(endpoint, observation, matcher);
+  const published =
+    matcher.prefixes === undefined || relevance === null
+      ? []
+      : matcher.prefixes
+          .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
+          .map((prefix) => prefix.prefix);
+  const listed = new Set(published);
+  const stranded = new Set(
+    strandedIps(endpoint, observation, matchers, subject.withdrawals, new Set(documented)).ips,
+  );
+  const entered = new Set(observation?.entered ?? []);
+  // What the last written document listed for the endpoint; never an IP entering now.
+  const listedBefore = new Set(
+    (
+      subject.written?.get(endpoint.group)?.endpoints.find((entry) => entry.id === endpoint.id)
+        ?.addresses ?? []
+    ).filter((address) => !entered.has(address)),
+  );
+  const unlisted = observed.filter((ip) => {
+    const ranges = publishedRangesOf(endpoint, ip, matchers);
+    // No snapshot to judge it (an IPv6 answer without ip-ranges.json), or in a range not listed.
+    if (ranges === undefined) return true;
+    if (ranges.length > 0) return !ranges.some((prefix) => listed.has(prefix.prefix));
+    // Outside every range: only an address the host relied on before the feed withdrew it.
+    return stranded.has(ip) || listedBefore.has(ip);
+  });
+  return [...published, ...documented, ...unlisted];
+}
