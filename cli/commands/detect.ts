@@ -25,22 +25,33 @@ import {
   stateDirOption,
   timeoutMsOption,
 } from "#cli/options";
-import { createProgress } from "#cli/progress";
+import { createProgress, type Progress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
-import { openRuntime, type Runtime } from "#cli/runtime";
+import { type DeliveredReport, openRuntime, type Runtime } from "#cli/runtime";
 import {
   createDetectionStores,
   createJudgeDrift,
   DEFAULT_DRIFT_OPTIONS,
+  type DetectionStores,
 } from "#shared/adapters/compose";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { Catalogue } from "#shared/catalogue/schema";
 import type { DriftEvent } from "#shared/compare/drift-event";
-import { type CycleStage, runDetectionCycle } from "#shared/detect/detection-cycle";
-import { buildDetectionReport, type ReportLocations } from "#shared/detect/report";
+import {
+  type CycleStage,
+  type DetectionCycleResult,
+  runDetectionCycle,
+} from "#shared/detect/detection-cycle";
+import {
+  buildDetectionReport,
+  type DetectionReport,
+  type ReportLocations,
+} from "#shared/detect/report";
 import type { EventQueries, EventStore } from "#shared/notify/ports";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
+import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
@@ -127,114 +138,15 @@ export async function runDetectCommand(
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
     interruption.throwIfInterrupted();
-    const detectionStores = createDetectionStores(runtime.clients, runtime);
-    const stores = {
-      ...detectionStores,
-      notifier:
-        detectionStores.notifier === null ? null : runtime.localNotifier(detectionStores.notifier),
-    };
-    // What was committed after the last delivered report is new in this one too (a run killed
-    // or interrupted before its report delivered none).
-    const lastReport = await runtime.lastReport();
-    if (lastReport !== null && !lastReport.detectRunSince) {
-      await runtime.recordReport({ ...lastReport, detectRunSince: true });
-    }
-    const resolver = createCaresResolver({
+    return await detectAndReport(runtime, {
+      catalogue,
       servers,
-      timeoutMs: options.timeoutMs,
-      tries: DEFAULT_DNS_TRIES,
+      options,
+      output,
+      now,
+      interruption,
+      progress,
     });
-    const started = now();
-    let resolving = "";
-    let feeds = "";
-    // Where the cycle is: judging what an earlier run left, observing, or committing this run.
-    let phase: CyclePhase = "backlog";
-    const onProgress = (stage: CycleStage) => {
-      // A stage boundary is reported before the stage starts: after a signal, the cycle stops
-      // there (the exception rejects it) rather than observe anew or commit half a run.
-      if (phase === "backlog" || (phase === "observe" && stage.stage === "compare")) {
-        interruption.throwIfInterrupted();
-      }
-      phase = stage.stage === "compare" ? "commit" : "observe";
-      if (stage.stage === "resolve") resolving = `hosts resolved ${stage.done}/${stage.total}`;
-      else if (stage.stage === "feeds") feeds = `feeds fetched ${stage.done}/${stage.total}`;
-      else {
-        progress.update("comparing, committing, notifying…");
-        return;
-      }
-      progress.update([resolving, feeds].filter(Boolean).join(" · "));
-    };
-    try {
-      const cycle = runDetectionCycle(
-        {
-          resolver: heldResolver(resolver, interruption),
-          observations: stores.observations,
-          fetcher: heldFetcher(
-            createHttpFeedFetcher({
-              timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
-              maxBytes: DEFAULT_FEED_MAX_BYTES,
-            }),
-            interruption,
-          ),
-          archive: stores.archive,
-          feedPointers: stores.feedPointers,
-          judgeDrift: createJudgeDrift(stores, {
-            ...DEFAULT_DRIFT_OPTIONS,
-            failureThreshold: options.failureThreshold,
-          }),
-        },
-        {
-          catalogue,
-          runId: `cli-${started.toISOString()}`,
-          now: started,
-          deadline: started.getTime() + options.deadline * 1000,
-          feeds: [
-            { id: "aws-ip-ranges", url: options.awsIpRangesUrl },
-            { id: "cloudfront", url: options.cloudfrontUrl },
-          ],
-          resolveOptions: { samples: options.samples },
-          feedOptions: { grace: DEFAULT_FEED_GRACE },
-          onProgress,
-        },
-      );
-      const result = await interruption.race(cycle).catch(async (error: unknown) => {
-        // Observing: abandoned at once (the cycle stops before it commits anything). Judging
-        // or committing: the cycle goes on to its end, or to the start of observation.
-        if (!(error instanceof InterruptedError) || phase === "observe") throw error;
-        const completed = await cycle;
-        output.stderr(completedAfterSignalLine("detect", error.signal));
-        return completed;
-      });
-      progress.done();
-      const unreported =
-        lastReport === null || !lastReport.detectRunSince
-          ? []
-          : await committedAfter(detectionStores.events, lastReport.committedThrough);
-      const built = buildDetectionReport(result, locationsOf(runtime), unreported);
-      // Pending: what is still unpublished, including change sets an earlier run (killed while
-      // publishing) holds under its lease, which this run leaves to it until the lease expires.
-      const pending = await unpublishedChangeSets(detectionStores.events);
-      const report = {
-        ...built,
-        summary: { ...built.summary, pending: Math.max(built.summary.pending, pending) },
-      };
-      if (options.json) output.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      else if (options.quiet) {
-        const lines = renderReport(report).split("\n");
-        output.stdout(`${[lines[2], lines.at(-2)].join("\n")}\n`);
-      } else output.stdout(renderReport(report));
-      // Every change this run reported was committed at or before its start (its own, and those
-      // of earlier runs, judged under their own time); no other process commits meanwhile.
-      await runtime.recordReport({
-        runId: result.runId,
-        committedThrough: started.toISOString(),
-        detectRunSince: false,
-      });
-      interruption.complete(report.exit.code);
-      return report.exit.code;
-    } finally {
-      resolver.close();
-    }
   } catch (error) {
     progress.done();
     if (error instanceof InterruptedError) {
@@ -247,6 +159,177 @@ export async function runDetectCommand(
     await runtime?.close();
     await zone?.stop();
   }
+}
+
+/** What one `driftwatch detect` run works with, once the catalogue and the store are open. */
+interface DetectRun {
+  catalogue: Catalogue;
+  /** The resolvers to ask (`host[:port]`). */
+  servers: string[];
+  options: DetectCommandOptions;
+  output: CommandOutput;
+  now: () => Date;
+  interruption: Interruption;
+  progress: Progress;
+}
+
+/**
+ * 1. Carry the last report's watermark: what was committed after it is new in this report too (a
+ *    run killed or interrupted before its report delivered none).
+ * 2. Run the cycle; after a signal, finish it only if it was judging or committing.
+ * 3. Print the report, then record it as delivered.
+ */
+async function detectAndReport(runtime: Runtime, run: DetectRun): Promise<number> {
+  const { options, interruption } = run;
+  const detectionStores = createDetectionStores(runtime.clients, runtime);
+  const stores = {
+    ...detectionStores,
+    notifier:
+      detectionStores.notifier === null ? null : runtime.localNotifier(detectionStores.notifier),
+  };
+  const lastReport = await runtime.lastReport();
+  if (lastReport !== null && !lastReport.detectRunSince) {
+    await runtime.recordReport({ ...lastReport, detectRunSince: true });
+  }
+  const resolver = createCaresResolver({
+    servers: run.servers,
+    timeoutMs: options.timeoutMs,
+    tries: DEFAULT_DNS_TRIES,
+  });
+  const started = run.now();
+  const watch = watchCycle(run.progress, interruption);
+  try {
+    const cycle = startCycle(run, { resolver, stores, started, onProgress: watch.onProgress });
+    const result = await interruption.race(cycle).catch(async (error: unknown) => {
+      // Observing: abandoned at once (the cycle stops before it commits anything). Judging
+      // or committing: the cycle goes on to its end, or to the start of observation.
+      if (!(error instanceof InterruptedError) || watch.phase() === "observe") throw error;
+      const completed = await cycle;
+      run.output.stderr(completedAfterSignalLine("detect", error.signal));
+      return completed;
+    });
+    run.progress.done();
+    const report = await reportOf(result, runtime, detectionStores.events, lastReport);
+    run.output.stdout(reportText(report, options));
+    // Every change this run reported was committed at or before its start (its own, and those
+    // of earlier runs, judged under their own time); no other process commits meanwhile.
+    await runtime.recordReport({
+      runId: result.runId,
+      committedThrough: started.toISOString(),
+      detectRunSince: false,
+    });
+    interruption.complete(report.exit.code);
+    return report.exit.code;
+  } finally {
+    resolver.close();
+  }
+}
+
+/** The cycle of this run, started at `started` with the command's options. */
+function startCycle(
+  run: DetectRun,
+  cycle: {
+    resolver: DnsResolver;
+    stores: DetectionStores;
+    started: Date;
+    onProgress: (stage: CycleStage) => void;
+  },
+): Promise<DetectionCycleResult> {
+  const { options, interruption } = run;
+  const { stores, started } = cycle;
+  return runDetectionCycle(
+    {
+      resolver: heldResolver(cycle.resolver, interruption),
+      observations: stores.observations,
+      fetcher: heldFetcher(
+        createHttpFeedFetcher({
+          timeoutMs: DEFAULT_FEED_TIMEOUT_MS,
+          maxBytes: DEFAULT_FEED_MAX_BYTES,
+        }),
+        interruption,
+      ),
+      archive: stores.archive,
+      feedPointers: stores.feedPointers,
+      judgeDrift: createJudgeDrift(stores, {
+        ...DEFAULT_DRIFT_OPTIONS,
+        failureThreshold: options.failureThreshold,
+      }),
+    },
+    {
+      catalogue: run.catalogue,
+      runId: `cli-${started.toISOString()}`,
+      now: started,
+      deadline: started.getTime() + options.deadline * 1000,
+      feeds: [
+        { id: "aws-ip-ranges", url: options.awsIpRangesUrl },
+        { id: "cloudfront", url: options.cloudfrontUrl },
+      ],
+      resolveOptions: { samples: options.samples },
+      feedOptions: { grace: DEFAULT_FEED_GRACE },
+      onProgress: cycle.onProgress,
+    },
+  );
+}
+
+/**
+ * Follows the cycle's stages: shows the progress, and stops the cycle at a stage boundary after
+ * a signal while it judges what an earlier run left or before it commits this run.
+ */
+function watchCycle(progress: Progress, interruption: Interruption) {
+  let resolving = "";
+  let feeds = "";
+  // Where the cycle is: judging what an earlier run left, observing, or committing this run.
+  let phase: CyclePhase = "backlog";
+  const onProgress = (stage: CycleStage) => {
+    // A stage boundary is reported before the stage starts: after a signal, the cycle stops
+    // there (the exception rejects it) rather than observe anew or commit half a run.
+    if (phase === "backlog" || (phase === "observe" && stage.stage === "compare")) {
+      interruption.throwIfInterrupted();
+    }
+    phase = stage.stage === "compare" ? "commit" : "observe";
+    if (stage.stage === "resolve") resolving = `hosts resolved ${stage.done}/${stage.total}`;
+    else if (stage.stage === "feeds") feeds = `feeds fetched ${stage.done}/${stage.total}`;
+    else {
+      progress.update("comparing, committing, notifying…");
+      return;
+    }
+    progress.update([resolving, feeds].filter(Boolean).join(" · "));
+  };
+  return { onProgress, phase: (): CyclePhase => phase };
+}
+
+/**
+ * The cycle's report, with the changes committed since the last delivered report and every
+ * change set still unpublished.
+ */
+async function reportOf(
+  result: DetectionCycleResult,
+  runtime: Runtime,
+  events: EventStore & EventQueries,
+  lastReport: DeliveredReport | null,
+): Promise<DetectionReport> {
+  const unreported =
+    lastReport === null || !lastReport.detectRunSince
+      ? []
+      : await committedAfter(events, lastReport.committedThrough);
+  const built = buildDetectionReport(result, locationsOf(runtime), unreported);
+  // Pending: what is still unpublished, including change sets an earlier run (killed while
+  // publishing) holds under its lease, which this run leaves to it until the lease expires.
+  const pending = await unpublishedChangeSets(events);
+  return {
+    ...built,
+    summary: { ...built.summary, pending: Math.max(built.summary.pending, pending) },
+  };
+}
+
+/** `--json`: the report; `--quiet`: its summary line and exit reason; otherwise all of it. */
+function reportText(report: DetectionReport, options: DetectCommandOptions): string {
+  if (options.json) return `${JSON.stringify(report, null, 2)}\n`;
+  if (options.quiet) {
+    const lines = renderReport(report).split("\n");
+    return `${[lines[2], lines.at(-2)].join("\n")}\n`;
+  }
+  return renderReport(report);
 }
 
 /** `backlog`: judging what an earlier run left (step 0); `commit`: compare, commit, publish. */
