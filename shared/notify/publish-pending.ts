@@ -1,8 +1,19 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { EventRecord } from "#shared/record/ports";
 import { buildNotifications } from "./build-notifications";
 import { NotificationTooLargeError, PublishError } from "./errors";
 import type { ChangeSetRecord, EventStore, Notifier } from "./ports";
+import {
+  type ChangeSetOutcome,
+  type EventOwnership,
+  eventOwnership,
+  holdsBackSubject,
+  leaseOutcome,
+  oldestPendingAgeSeconds,
+  ownedChangeSet,
+  partsToSend,
+  pendingChangeSets,
+  readsOwnershipFirst,
+} from "./publish-decisions";
 
 export interface PublishDeps {
   events: EventStore;
@@ -77,11 +88,15 @@ export async function publishPendingEvents(
   deps: PublishDeps,
   options: PublishOptions,
 ): Promise<PublishResult> {
-  const { events: store, notifier, logger } = deps;
-  const { now } = options;
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const clock = options.clock ?? (() => new Date());
-  const records = await store.listUnpublished(options.subjectKey);
+  const call: PublishCall = {
+    ...deps,
+    now: options.now,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    clock: options.clock ?? (() => new Date()),
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+  };
+  // 1.
+  const records = await deps.events.listUnpublished(options.subjectKey);
   const result: PublishResult = {
     published: 0,
     changeSets: 0,
@@ -90,159 +105,183 @@ export async function publishPendingEvents(
     oldestPendingAgeSeconds: 0,
   };
   const remaining = new Set(records);
-
-  for (const [subjectKey, changeSets] of groupPending(records)) {
+  for (const [subjectKey, changeSets] of pendingChangeSets(records)) {
     for (const [changeSetId, pending] of changeSets) {
-      // Ownership is read before the lease, so a change set still being committed does not hold
-      // the lease against the publisher that the commit's last record triggers.
-      const stored = await store.getChangeSet(changeSetId);
-      let ownership =
-        stored === null || stored.state === "published" ? null : await ownedEvents(store, stored);
-      if (ownership !== null && ownership.unrecorded.length > 0) {
-        logger?.info("change set waits for its commit to finish", {
-          changeSetId,
-          subjectKey,
-          unrecordedEvents: ownership.unrecorded.length,
-        });
-        result.waiting.push(changeSetId);
-        break;
-      }
-      const lease = await store.beginPublish(changeSetId, clock(), leaseMs);
-      if (lease.status === "busy") {
-        logger?.info("change set held by another publisher", { changeSetId, subjectKey });
-        break;
-      }
-      if (lease.status === "missing") {
-        const error = new PublishError(changeSetId, 0, {
-          cause: new Error("change set item missing"),
-        });
-        logger?.error("change events without their change set", { changeSetId, subjectKey });
-        result.failed.push({ changeSetId, subjectKey, error });
-        break;
-      }
-      if (lease.status === "acquired") {
-        const record = lease.record;
-        ownership ??= await ownedEvents(store, record);
-        if (ownership.unrecorded.length > 0) {
-          await store.abortPublish(changeSetId, record.attempts);
-          result.waiting.push(changeSetId);
-          break;
-        }
-        const owned = ownership.owned;
-        const own = { ...record, events: record.events.filter((e) => owned.has(e.eventId)) };
-        let sent = 0;
-        let lost = false;
-        try {
-          // The same owned events always give the same bytes and message ids (a retry resends
-          // exactly what SNS may already have accepted).
-          const messages =
-            own.events.length === 0 ? [] : buildNotifications(own, { maxBytes: options.maxBytes });
-          for (const message of messages) {
-            if (record.publishedParts.includes(message.body.part)) continue;
-            // Several parts may outlast one lease: extend it, and stop if another took over.
-            if (!(await store.renewPublish(changeSetId, record.attempts, clock(), leaseMs))) {
-              lost = true;
-              break;
-            }
-            try {
-              await notifier.publish(message);
-            } catch (cause) {
-              throw new PublishError(changeSetId, message.body.part, { cause });
-            }
-            sent++;
-            if (messages.length > 1) await store.markPartPublished(changeSetId, message.body.part);
-          }
-        } catch (error) {
-          await store.abortPublish(changeSetId, record.attempts);
-          const failure = error instanceof Error ? error : new Error(String(error));
-          logger?.error("publishing a change set failed; it stays pending", {
-            changeSetId,
-            subjectKey,
-            sequence: record.sequence,
-            attempts: record.attempts,
-            tooLarge: error instanceof NotificationTooLargeError,
-            error: failure,
-          });
-          result.published += sent;
-          result.failed.push({ changeSetId, subjectKey, error: failure });
-          break;
-        }
-        if (lost) {
-          logger?.warn("publishing lease taken over by another publisher; it sends the rest", {
-            changeSetId,
-            subjectKey,
-            messages: sent,
-          });
-          result.published += sent;
-          break;
-        }
-        await store.markChangeSetPublished(changeSetId, now);
-        result.published += sent;
-        result.changeSets += 1;
-        logger?.info("change set published", {
-          changeSetId,
-          subjectKey,
-          sequence: record.sequence,
-          messages: sent,
-          events: own.events.length,
-          leftToOtherChangeSets: record.events.length - own.events.length,
-          attempt: record.attempts,
-        });
-      }
+      const target = { changeSetId, subjectKey };
+      const outcome = await publishChangeSet(call, target);
+      tally(result, target, outcome);
+      if (holdsBackSubject(outcome)) break;
       for (const event of pending) {
-        await store.markEventPublished(event.eventId, now);
+        await deps.events.markEventPublished(event.eventId, call.now);
         remaining.delete(event);
       }
     }
   }
-
-  const oldest = [...remaining].reduce<string | null>(
-    (min, r) => (min === null || r.committedAt < min ? r.committedAt : min),
-    null,
-  );
-  result.oldestPendingAgeSeconds =
-    oldest === null ? 0 : Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));
+  result.oldestPendingAgeSeconds = oldestPendingAgeSeconds(remaining, call.now);
   return result;
 }
 
-/**
- * The events of a change set that it owns (their record names it), and those without a record yet.
- * Records are written once and never rewritten, so once every event has one the answer is final.
- */
-async function ownedEvents(
-  store: EventStore,
-  changeSet: ChangeSetRecord,
-): Promise<{ owned: Set<string>; unrecorded: string[] }> {
-  const ids = changeSet.events.map((e) => e.eventId);
-  const records = await store.getEventRecords(ids);
-  const owned = new Set<string>();
-  const unrecorded: string[] = [];
-  for (const eventId of ids) {
-    const record = records.get(eventId);
-    if (record === undefined) unrecorded.push(eventId);
-    else if (record.changeSetId === changeSet.changeSetId) owned.add(eventId);
-  }
-  return { owned, unrecorded };
+/** One call's settings and ports, shared by its change sets. */
+interface PublishCall extends PublishDeps {
+  now: Date;
+  leaseMs: number;
+  clock: () => Date;
+  maxBytes?: number;
 }
 
-/** Subject -> change set -> records, change sets in sequence order (records come sorted). */
-function groupPending(records: readonly EventRecord[]): Map<string, Map<string, EventRecord[]>> {
-  const sorted = [...records].sort(
-    (a, b) =>
-      (a.subjectKey < b.subjectKey ? -1 : a.subjectKey > b.subjectKey ? 1 : 0) ||
-      a.sequence - b.sequence ||
-      (a.changeSetId < b.changeSetId ? -1 : a.changeSetId > b.changeSetId ? 1 : 0),
-  );
-  const subjects = new Map<string, Map<string, EventRecord[]>>();
-  for (const record of sorted) {
-    let changeSets = subjects.get(record.subjectKey);
-    if (changeSets === undefined) {
-      changeSets = new Map();
-      subjects.set(record.subjectKey, changeSets);
-    }
-    const list = changeSets.get(record.changeSetId);
-    if (list === undefined) changeSets.set(record.changeSetId, [record]);
-    else list.push(record);
+interface Target {
+  changeSetId: string;
+  subjectKey: string;
+}
+
+/** Steps 2 to 5 for one change set. */
+async function publishChangeSet(call: PublishCall, target: Target): Promise<ChangeSetOutcome> {
+  const { events: store, logger } = call;
+  const { changeSetId, subjectKey } = target;
+  // 2. Ownership is read before the lease (see readsOwnershipFirst).
+  const stored = await store.getChangeSet(changeSetId);
+  let ownership = readsOwnershipFirst(stored) ? await readOwnership(store, stored) : null;
+  if (ownership !== null && ownership.unrecorded.length > 0) {
+    logger?.info("change set waits for its commit to finish", {
+      changeSetId,
+      subjectKey,
+      unrecordedEvents: ownership.unrecorded.length,
+    });
+    return { status: "waiting" };
   }
-  return subjects;
+  // 3.
+  const lease = await store.beginPublish(changeSetId, call.clock(), call.leaseMs);
+  if (lease.status !== "acquired") {
+    if (lease.status === "busy") {
+      logger?.info("change set held by another publisher", { changeSetId, subjectKey });
+    } else if (lease.status === "missing") {
+      logger?.error("change events without their change set", { changeSetId, subjectKey });
+    }
+    return leaseOutcome(lease, changeSetId);
+  }
+  const record = lease.record;
+  ownership ??= await readOwnership(store, record);
+  if (ownership.unrecorded.length > 0) {
+    await store.abortPublish(changeSetId, record.attempts);
+    return { status: "waiting" };
+  }
+  // 4. and 5.
+  return sendChangeSet(call, target, record, ownership.owned);
+}
+
+/** Sends the parts not yet sent of what the change set owns, then marks it published. */
+async function sendChangeSet(
+  call: PublishCall,
+  target: Target,
+  record: ChangeSetRecord,
+  owned: ReadonlySet<string>,
+): Promise<ChangeSetOutcome> {
+  const { events: store, logger } = call;
+  const { changeSetId, subjectKey } = target;
+  const own = ownedChangeSet(record, owned);
+  const progress = await sendParts(call, record, own);
+  if (progress.stopped === "failed") {
+    await store.abortPublish(changeSetId, record.attempts);
+    const error = progress.error;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    logger?.error("publishing a change set failed; it stays pending", {
+      changeSetId,
+      subjectKey,
+      sequence: record.sequence,
+      attempts: record.attempts,
+      tooLarge: error instanceof NotificationTooLargeError,
+      error: failure,
+    });
+    return { status: "failed", sent: progress.sent, error: failure };
+  }
+  if (progress.stopped === "lost") {
+    logger?.warn("publishing lease taken over by another publisher; it sends the rest", {
+      changeSetId,
+      subjectKey,
+      messages: progress.sent,
+    });
+    return { status: "lost", sent: progress.sent };
+  }
+  await store.markChangeSetPublished(changeSetId, call.now);
+  logger?.info("change set published", {
+    changeSetId,
+    subjectKey,
+    sequence: record.sequence,
+    messages: progress.sent,
+    events: own.events.length,
+    leftToOtherChangeSets: record.events.length - own.events.length,
+    attempt: record.attempts,
+  });
+  return { status: "published", sent: progress.sent };
+}
+
+type SendProgress =
+  | { stopped: "done" | "lost"; sent: number }
+  | { stopped: "failed"; sent: number; error: unknown };
+
+/**
+ * Builds the messages of the owned events and sends those SNS has not accepted yet, renewing the
+ * lease before each. Any error (too large, SNS, the store) stops it as `failed`.
+ */
+async function sendParts(
+  call: PublishCall,
+  record: ChangeSetRecord,
+  own: ChangeSetRecord,
+): Promise<SendProgress> {
+  const { events: store, notifier } = call;
+  const { changeSetId } = record;
+  let sent = 0;
+  try {
+    // The same owned events always give the same bytes and message ids (a retry resends
+    // exactly what SNS may already have accepted).
+    const messages =
+      own.events.length === 0 ? [] : buildNotifications(own, { maxBytes: call.maxBytes });
+    for (const message of partsToSend(messages, record.publishedParts)) {
+      // Several parts may outlast one lease: extend it, and stop if another took over.
+      if (!(await store.renewPublish(changeSetId, record.attempts, call.clock(), call.leaseMs))) {
+        return { stopped: "lost", sent };
+      }
+      try {
+        await notifier.publish(message);
+      } catch (cause) {
+        throw new PublishError(changeSetId, message.body.part, { cause });
+      }
+      sent++;
+      if (messages.length > 1) await store.markPartPublished(changeSetId, message.body.part);
+    }
+  } catch (error) {
+    return { stopped: "failed", sent, error };
+  }
+  return { stopped: "done", sent };
+}
+
+/** The ownership of a change set's events, from their records. */
+async function readOwnership(
+  store: EventStore,
+  changeSet: ChangeSetRecord,
+): Promise<EventOwnership> {
+  const records = await store.getEventRecords(changeSet.events.map((e) => e.eventId));
+  return eventOwnership(changeSet, records);
+}
+
+/** Adds one change set's outcome to the call's result. */
+function tally(result: PublishResult, target: Target, outcome: ChangeSetOutcome): void {
+  switch (outcome.status) {
+    case "waiting":
+      result.waiting.push(target.changeSetId);
+      return;
+    case "failed":
+      result.published += outcome.sent;
+      result.failed.push({ ...target, error: outcome.error });
+      return;
+    case "lost":
+      result.published += outcome.sent;
+      return;
+    case "published":
+      result.published += outcome.sent;
+      result.changeSets += 1;
+      return;
+    default:
+      return;
+  }
 }
