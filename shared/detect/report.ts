@@ -1,10 +1,12 @@
-import { describePorts, sortPorts } from "#shared/allowlists/build";
-import type { PortSpec } from "#shared/catalogue/schema";
 import type { DriftEvent, Severity } from "#shared/compare/drift-event";
-import { compareAddresses } from "#shared/domain/addresses";
-import type { FeedId, FeedIngestStatus } from "#shared/domain/feed";
-import { FAILURE_OUTCOMES, type ResolutionOutcome } from "#shared/domain/observation";
+import type { FeedId, FeedIngestResult, FeedIngestStatus } from "#shared/domain/feed";
+import {
+  FAILURE_OUTCOMES,
+  type HostObservation,
+  type ResolutionOutcome,
+} from "#shared/domain/observation";
 import type { DetectionCycleResult } from "./detection-cycle";
+import { type FirewallAction, firewallActions } from "./firewall-actions";
 
 /**
  * The run report: the summary a person reads and `--json` prints. Pure: built from the cycle's
@@ -80,18 +82,6 @@ export interface DetectionReport {
   events: (DriftEvent & { new: boolean })[];
 }
 
-export interface FirewallAction {
-  group: string;
-  ports: string;
-  protocol: string;
-  add: string[];
-  remove: string[];
-  /** The catalogue hostnames whose events make up the row. */
-  hostnames: string[];
-  /** The event types behind the row. */
-  because: string[];
-}
-
 export interface ResolverHealth {
   /** `host:port`. */
   resolver: string;
@@ -126,7 +116,57 @@ export function buildDetectionReport(
   unreported: readonly DriftEvent[] = [],
 ): DetectionReport {
   const { catalogue, observations, drift } = result;
-  // What an earlier, interrupted cycle left unjudged and this one committed is new here too.
+  const { events, recovered, newEventIds } = reportedEvents(result, unreported);
+  const endpoints = endpointStates(result, events);
+  const highSeverity = events.filter((e) => e.severity === "high").length;
+  const newHigh = events.filter((e) => e.severity === "high" && newEventIds.has(e.eventId)).length;
+  const resolved = observations.filter((o) => !isFailure(o.outcome)).length;
+  const backlog = result.backlog.map((judged) => judged.drift);
+  return {
+    runId: result.runId,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    catalogue: {
+      id: catalogue.id,
+      vendor: catalogue.vendor,
+      product: catalogue.product,
+      endpoints: catalogue.endpoints.length,
+    },
+    summary: {
+      ...endpoints,
+      hostnames: observations.length,
+      resolved,
+      events: events.length,
+      highSeverity,
+      published: drift.published + sum(backlog.map((d) => d.published)),
+      newEvents: events.filter((event) => newEventIds.has(event.eventId)).length,
+      recovered: recovered.length,
+      pending: drift.publishFailures.length + sum(backlog.map((d) => d.publishFailures.length)),
+    },
+    actions: firewallActions(events),
+    failures: failuresOf(observations),
+    suspicious: suspiciousOf(observations),
+    resolvers: resolverHealth(observations),
+    feeds: result.feeds.map(feedRow),
+    locations,
+    exit: exitFor({
+      newHigh,
+      standingHigh: highSeverity - newHigh,
+      resolved,
+      hostnames: observations.length,
+      feedsRead: result.feeds.some((f) => f.status !== "unreachable" && f.status !== "rejected"),
+    }),
+    events: events.map((event) => ({ ...event, new: newEventIds.has(event.eventId) })),
+  };
+}
+
+/**
+ * The events to list: the run's own, then those of earlier, interrupted cycles that this one
+ * judged and committed (`recovered`: new here too), then the unreported ones; and the ids of
+ * those that are new (committed by this cycle, or unreported).
+ */
+function reportedEvents(result: DetectionCycleResult, unreported: readonly DriftEvent[]) {
+  const { drift } = result;
   const ownIds = new Set(drift.events.map((e) => e.eventId));
   const recovered = uniqueById(
     result.backlog.flatMap((judged) => judged.drift.changeSets.flatMap((c) => c.events)),
@@ -143,19 +183,25 @@ export function buildDetectionReport(
     ),
     ...unreported.map((e) => e.eventId),
   ]);
-  const published = drift.published + sum(result.backlog.map((j) => j.drift.published));
-  const pending =
-    drift.publishFailures.length + sum(result.backlog.map((j) => j.drift.publishFailures.length));
-  const byHost = new Map(observations.map((o) => [o.hostname, o]));
-  const checkedEndpoints = catalogue.endpoints.filter((e) => e.hostname !== null);
+  return { events, recovered, newEventIds };
+}
 
+/**
+ * Endpoints with a hostname by state: unchanged + drifted + failing = checked. A failing
+ * endpoint is not also counted as drifted (a feed event names endpoints whose hostname may have
+ * failed in the same run).
+ */
+function endpointStates(
+  result: Pick<DetectionCycleResult, "catalogue" | "observations">,
+  events: readonly DriftEvent[],
+): Pick<DetectionReport["summary"], "checked" | "unchanged" | "drifted" | "failing"> {
+  const byHost = new Map(result.observations.map((o) => [o.hostname, o]));
+  const checkedEndpoints = result.catalogue.endpoints.filter((e) => e.hostname !== null);
   const failingIds = new Set(
     checkedEndpoints
       .filter((e) => isFailure(byHost.get(e.hostname as string)?.outcome))
       .map((e) => e.id),
   );
-  // unchanged + drifted + failing = checked: a failing endpoint is not also counted as drifted
-  // (a feed event names endpoints whose hostname may have failed in the same run).
   const driftedIds = new Set<string>();
   for (const event of events) {
     // Failures count as failing; a rejected feed download is not drift of its endpoints.
@@ -167,8 +213,16 @@ export function buildDetectionReport(
   const unchanged = checkedEndpoints.filter(
     (e) => !driftedIds.has(e.id) && !failingIds.has(e.id),
   ).length;
+  return {
+    checked: checkedEndpoints.length,
+    unchanged,
+    drifted: driftedIds.size,
+    failing: failingIds.size,
+  };
+}
 
-  const failures = observations
+function failuresOf(observations: readonly HostObservation[]): DetectionReport["failures"] {
+  return observations
     .filter((o) => isFailure(o.outcome))
     .map((o) => ({
       hostname: o.hostname,
@@ -176,7 +230,10 @@ export function buildDetectionReport(
       detail: failureDetail(o.answers),
       consecutiveFailures: o.consecutiveFailures,
     }));
-  const suspicious = observations.flatMap((o) =>
+}
+
+function suspiciousOf(observations: readonly HostObservation[]): DetectionReport["suspicious"] {
+  return observations.flatMap((o) =>
     o.suspicious.map((s) => ({
       hostname: o.hostname,
       ip: s.ip,
@@ -184,8 +241,10 @@ export function buildDetectionReport(
       resolver: s.resolver,
     })),
   );
-  const resolvers = resolverHealth(observations);
-  const feeds = result.feeds.map((f) => ({
+}
+
+function feedRow(f: FeedIngestResult): DetectionReport["feeds"][number] {
+  return {
     feed: f.feed,
     status: f.status,
     ...(f.reason !== undefined ? { reason: f.reason } : {}),
@@ -195,52 +254,6 @@ export function buildDetectionReport(
     baseline: f.status === "updated" && (f.diff === undefined || f.diff.from === null),
     added: f.diff?.added.length ?? 0,
     removed: f.diff?.removed.length ?? 0,
-  }));
-
-  const highSeverity = events.filter((e) => e.severity === "high").length;
-  const newHigh = events.filter((e) => e.severity === "high" && newEventIds.has(e.eventId)).length;
-  const resolved = observations.filter((o) => !isFailure(o.outcome)).length;
-  const feedsRead = result.feeds.some((f) => f.status !== "unreachable" && f.status !== "rejected");
-  const exit = exitFor({
-    newHigh,
-    standingHigh: highSeverity - newHigh,
-    resolved,
-    hostnames: observations.length,
-    feedsRead,
-  });
-
-  return {
-    runId: result.runId,
-    startedAt: result.startedAt,
-    durationMs: result.durationMs,
-    catalogue: {
-      id: catalogue.id,
-      vendor: catalogue.vendor,
-      product: catalogue.product,
-      endpoints: catalogue.endpoints.length,
-    },
-    summary: {
-      checked: checkedEndpoints.length,
-      unchanged,
-      drifted: driftedIds.size,
-      failing: failingIds.size,
-      hostnames: observations.length,
-      resolved,
-      events: events.length,
-      highSeverity,
-      published,
-      newEvents: events.filter((event) => newEventIds.has(event.eventId)).length,
-      recovered: recovered.length,
-      pending,
-    },
-    actions: firewallActions(events),
-    failures,
-    suspicious,
-    resolvers,
-    feeds,
-    locations,
-    exit,
-    events: events.map((event) => ({ ...event, new: newEventIds.has(event.eventId) })),
   };
 }
 
@@ -321,55 +334,4 @@ function exitFor(input: {
     };
   }
   return { code: 0, reason: "nothing to act on" };
-}
-
-/** Rows of what to add and remove, one per firewall rule (group + ports + protocol). */
-export function firewallActions(events: readonly DriftEvent[]): FirewallAction[] {
-  interface Row {
-    group: string;
-    ports: string;
-    protocol: string;
-    add: Set<string>;
-    remove: Set<string>;
-    hostnames: Set<string>;
-    because: Set<string>;
-  }
-  const rows = new Map<string, Row>();
-  for (const event of events) {
-    if (event.severity !== "high" || (event.added.length === 0 && event.removed.length === 0)) {
-      continue;
-    }
-    const ports = sortPorts(event.endpoints.flatMap((e) => e.ports));
-    const group = event.group ?? "(no group)";
-    const key = `${group}|${describePorts(ports)}`;
-    const row: Row = rows.get(key) ?? {
-      group,
-      ports: portList(ports),
-      protocol: [...new Set(ports.map((p) => p.protocol))].join("/") || "-",
-      add: new Set(),
-      remove: new Set(),
-      hostnames: new Set(),
-      because: new Set(),
-    };
-    rows.set(key, row);
-    for (const ip of event.added) row.add.add(ip);
-    for (const ip of event.removed) row.remove.add(ip);
-    for (const { hostname } of event.endpoints) if (hostname !== null) row.hostnames.add(hostname);
-    row.because.add(event.type);
-  }
-  return [...rows.values()]
-    .map((row) => ({
-      group: row.group,
-      ports: row.ports,
-      protocol: row.protocol,
-      add: [...row.add].sort(compareAddresses),
-      remove: [...row.remove].filter((ip) => !row.add.has(ip)).sort(compareAddresses),
-      hostnames: [...row.hostnames].sort(),
-      because: [...row.because].sort(),
-    }))
-    .sort((a, b) => a.group.localeCompare(b.group) || a.ports.localeCompare(b.ports));
-}
-
-function portList(ports: readonly PortSpec[]): string {
-  return [...new Set(ports.map((p) => p.port))].join(",") || "-";
 }
