@@ -3,7 +3,7 @@ import { DEFAULT_STATE_DIR } from "#cli/runtime";
 import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TIMEOUT_MS } from "#shared/observe/dns/config";
-import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
+import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-options";
 import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "#shared/observe/feeds/config";
 
 /** Where a command writes; the CLI passes the process streams, tests pass collectors. */

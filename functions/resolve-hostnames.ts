@@ -13,12 +13,9 @@ import { judgeDnsRun } from "#shared/detect/judge-dns-run";
 import { judgeUnjudged } from "#shared/detect/judge-unjudged";
 import { createCaresResolver, systemDnsServers } from "#shared/observe/dns/c-ares-resolver";
 import { type DnsConfig, loadDnsConfig } from "#shared/observe/dns/config";
-import {
-  type RunLogger,
-  resolveHostnames,
-  runIdFor,
-  summariseRun,
-} from "#shared/observe/dns/resolve-hostnames";
+import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import { runIdFor } from "#shared/observe/dns/run-id-for";
+import { summariseRun } from "#shared/observe/dns/summarise-run";
 
 export {
   CatalogueNotImportedError,

@@ -7,11 +7,8 @@ import type {
   ObservationStore,
   RunJudgements,
 } from "#shared/observe/dns/observation-store";
-import {
-  type ResolveOptions,
-  type RunLogger,
-  resolveHostnames,
-} from "#shared/observe/dns/resolve-hostnames";
+import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { type FeedIngestOptions, ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { loadCurrentRanges } from "#shared/observe/feeds/load-matchers";

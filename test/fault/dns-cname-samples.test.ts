@@ -3,7 +3,7 @@ import dns2 from "dns2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
-import type { ResolveTarget } from "#shared/observe/dns/resolve-hostnames";
+import type { ResolveTarget } from "#shared/observe/dns/resolve-targets";
 import { resolveRun } from "#test/helpers/dns-run";
 import { startTestStack } from "#test/helpers/stack";
 

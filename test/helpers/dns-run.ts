@@ -4,10 +4,10 @@ import type { Catalogue } from "#shared/catalogue/schema";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
 import {
   type ResolveHostnamesResult,
-  type ResolveOptions,
-  type ResolveTarget,
   resolveHostnames,
 } from "#shared/observe/dns/resolve-hostnames";
+import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
+import type { ResolveTarget } from "#shared/observe/dns/resolve-targets";
 
 /** Short c-ares timeouts for loopback servers that answer at once (or never). */
 export const FAST_DNS = { timeoutMs: 300, tries: 1 };

@@ -12,8 +12,9 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { resolveHostnames, runIdFor } from "#shared/observe/dns/resolve-hostnames";
+import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
+import { runIdFor } from "#shared/observe/dns/run-id-for";
 import { startTestStack } from "#test/helpers/stack";
 
 const ZONE_V1 = "fixtures/dns/clearswift.zone";

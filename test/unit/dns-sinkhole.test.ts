@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseZone, type Zone } from "#shared/adapters/local/zone-dns-server";
+import { parseZone, type Zone } from "#shared/adapters/local/zone-dns-server/zone";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import { advanceObservation } from "#shared/observe/dns/observation-window";
-import { targetsFromCatalogue } from "#shared/observe/dns/resolve-hostnames";
+import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import { distrustSinkholes, registeredDomain, sinkholeRanges } from "#shared/observe/dns/sinkhole";
 
 const GOOD = "192.0.2.53:53";

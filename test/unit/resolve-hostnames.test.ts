@@ -2,12 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import type { DnsRun, ObservationStore, RunPosition } from "#shared/observe/dns/observation-store";
-import {
-  resolveHostnames,
-  runIdFor,
-  targetsFromCatalogue,
-} from "#shared/observe/dns/resolve-hostnames";
+import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import type { DnsResolver, LookupRequest } from "#shared/observe/dns/resolver";
+import { runIdFor } from "#shared/observe/dns/run-id-for";
 
 /** An in-memory observation store: the port's contract without DynamoDB. */
 function memoryStore(): ObservationStore & { items: HostObservation[] } {

@@ -3,7 +3,7 @@ import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/cat
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
-import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-hostnames";
+import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-options";
 
 /** Configuration of the resolve job, read once at cold start (see `loadDnsConfig`). */
 export interface DnsConfig {

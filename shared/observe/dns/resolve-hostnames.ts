@@ -1,36 +1,16 @@
-import {
-  type Catalogue,
-  type ExpectationPolicy,
-  resolvableHostnames,
-} from "#shared/catalogue/schema";
+import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import {
-  DEFAULT_IMPLAUSIBLE_ABSENCE,
-  distrustImplausibleAbsence,
-  type ImplausibleAbsenceOptions,
-} from "#shared/observe/dns/implausible-absence";
-import { createLimiter, type Limiter } from "#shared/observe/dns/limiter";
-import type { ObservationStore } from "#shared/observe/dns/observation-store";
-import {
-  advanceObservation,
-  DEFAULT_GRACE,
-  effectiveGrace,
-  type Grace,
-  mostTellingOutcome,
-} from "#shared/observe/dns/observation-window";
-import {
-  type DnsResolver,
-  deadlineAnswer,
-  mergeSamples,
-  RETRYABLE_OUTCOMES,
-  RUN_DEADLINE,
-} from "#shared/observe/dns/resolver";
-import {
-  DEFAULT_SINKHOLE,
-  distrustSinkholes,
-  type SinkholeOptions,
-  sinkholeRanges,
-} from "#shared/observe/dns/sinkhole";
+  advanceRunObservations,
+  type RunObservations,
+} from "#shared/observe/dns/advance-run-observations";
+import { createLimiter } from "#shared/observe/dns/limiter";
+import type { DnsRun, ObservationStore } from "#shared/observe/dns/observation-store";
+import { type ResolveOptions, resolveOptions } from "#shared/observe/dns/resolve-options";
+import { hostnamePolicies, type ResolveTarget } from "#shared/observe/dns/resolve-targets";
+import { type DnsResolver, RUN_DEADLINE } from "#shared/observe/dns/resolver";
+import { sampleServer, type Timing } from "#shared/observe/dns/sample-server";
+import { summariseRun } from "#shared/observe/dns/summarise-run";
 
 /**
  * Use case: resolve every hostname of the catalogue and record what was seen.
@@ -46,42 +26,10 @@ import {
  * 5. Distrust a resolver's NODATA answers when they would empty most names that had addresses
  *    (implausible-absence.ts: they become failures, which remove nothing) and the addresses it
  *    served for hostnames of many registered domains (sinkhole.ts: suspicious, like private ones), then
- *    advance each hostname's observation window (pure) with the merged answers.
+ *    advance each hostname's observation window with the merged answers (pure:
+ *    `advanceRunObservations`).
  * 6. Save one observation per hostname (conditional: a concurrent twin cannot double-count).
  */
-
-export interface ResolveTarget {
-  hostname: string;
-  policy: ExpectationPolicy;
-  /** The catalogue group of the endpoint (informational: the guards do not use it). */
-  group?: string;
-}
-
-export interface ResolveOptions {
-  /** Queries per name and resolver in a run; their answers are merged (round robin). */
-  samples: number;
-  /** Lookups in flight at once (each asks A and AAAA together). */
-  concurrency: number;
-  /** Extra attempts for a timeout, SERVFAIL or error, with exponential backoff. */
-  retries: number;
-  retryBackoffMs: number;
-  /** Grace periods by policy. */
-  grace: Record<ExpectationPolicy, Grace>;
-  /** When a resolver's NODATA answers for most names are not trusted as absence. */
-  implausibleAbsence: ImplausibleAbsenceOptions;
-  /** When an address served for hostnames of many registered domains is a sinkhole. */
-  sinkhole: SinkholeOptions;
-}
-
-export const DEFAULT_RESOLVE_OPTIONS: ResolveOptions = {
-  samples: 3,
-  concurrency: 16,
-  retries: 1,
-  retryBackoffMs: 100,
-  grace: DEFAULT_GRACE,
-  implausibleAbsence: DEFAULT_IMPLAUSIBLE_ABSENCE,
-  sinkhole: DEFAULT_SINKHOLE,
-};
 
 /** Structured logging, as Powertools' Logger does it. */
 export interface RunLogger {
@@ -135,41 +83,6 @@ export class ObservationSaveError extends Error {
   }
 }
 
-/** Every hostname of the catalogue with the policy of each endpoint that names it. */
-export function targetsFromCatalogue(catalogue: Catalogue): ResolveTarget[] {
-  const hostnames = new Set(resolvableHostnames(catalogue));
-  return catalogue.endpoints.flatMap((endpoint) =>
-    endpoint.hostname !== null && hostnames.has(endpoint.hostname)
-      ? [{ hostname: endpoint.hostname, policy: endpoint.policy, group: endpoint.group }]
-      : [],
-  );
-}
-
-/**
- * The run id of a scheduled run: the schedule time truncated to the interval, so every
- * delivery of the same scheduled event (at least once) gets the same id.
- */
-export function runIdFor(scheduledTime: Date, intervalMinutes: number): string {
-  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1) {
-    throw new RangeError(`intervalMinutes must be a positive integer, got ${intervalMinutes}`);
-  }
-  const time = scheduledTime.getTime();
-  if (Number.isNaN(time)) throw new RangeError("scheduledTime is not a valid date");
-  const interval = intervalMinutes * 60_000;
-  return `${new Date(Math.floor(time / interval) * interval).toISOString().slice(0, 16)}Z`;
-}
-
-/** Counts of a run's observations, for its log line and the Lambda's response. */
-export function summariseRun(observations: readonly HostObservation[]) {
-  return {
-    answered: observations.filter((o) => o.outcome === "answered").length,
-    failing: observations.filter((o) => o.consecutiveFailures > 0).length,
-    entered: observations.reduce((sum, o) => sum + o.entered.length, 0),
-    left: observations.reduce((sum, o) => sum + o.left.length, 0),
-    suspicious: observations.reduce((sum, o) => sum + o.suspicious.length, 0),
-  };
-}
-
 export async function resolveHostnames(
   deps: ResolveHostnamesDeps,
   input: ResolveHostnamesInput,
@@ -177,31 +90,14 @@ export async function resolveHostnames(
   const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const started = clock();
-  const options = { ...DEFAULT_RESOLVE_OPTIONS, ...input.options };
-  validateOptions(options);
+  const options = resolveOptions(input.options);
 
   // 1.
-  const targets = Array.isArray(input.targets)
-    ? (input.targets as readonly ResolveTarget[])
-    : targetsFromCatalogue(input.targets as Catalogue);
-  const policies = new Map<string, ExpectationPolicy[]>();
-  for (const target of targets) {
-    const hostname = target.hostname.toLowerCase();
-    policies.set(hostname, [...(policies.get(hostname) ?? []), target.policy]);
-  }
-  const hostnames = [...policies.keys()].sort();
+  const policies = hostnamePolicies(input.targets);
+  const hostnames = [...policies.keys()];
 
   // 2.
-  const { created, run } = await deps.store.beginRun({
-    runId: input.runId,
-    observedAt: input.now.toISOString(),
-    hostnames,
-  });
-  const position = { runId: run.runId, observedAt: run.observedAt };
-  const saved = created
-    ? new Map<string, HostObservation>()
-    : await deps.store.savedObservations(position, hostnames);
-  const remaining = hostnames.filter((hostname) => !saved.has(hostname));
+  const { created, run, saved, remaining } = await beginOrResumeRun(deps.store, input, hostnames);
   if (!created && remaining.length === 0) {
     deps.logger?.info("dns run already completed", {
       runId: run.runId,
@@ -225,90 +121,33 @@ export async function resolveHostnames(
   }
 
   // 3.
+  const position = { runId: run.runId, observedAt: run.observedAt };
   const previous = await deps.store.previousObservations(remaining, position);
 
   // 4.
   let done = saved.size;
   input.onProgress?.(done, hostnames.length);
-  const limit = createLimiter(options.concurrency);
-  const answers = new Map<string, ResolverAnswer[]>();
-  await Promise.all(
-    remaining.map(async (hostname) => {
-      const perServer = await Promise.all(
-        deps.resolver.servers.map((server) =>
-          sampleServer(deps.resolver, limit, { hostname, server }, options, {
-            deadline: input.deadline,
-            clock,
-            sleep,
-          }),
-        ),
-      );
-      answers.set(hostname, perServer);
-      done++;
-      input.onProgress?.(done, hostnames.length);
-    }),
-  );
+  const timing = { deadline: input.deadline, clock, sleep };
+  const answers = await resolveAll(deps.resolver, remaining, options, timing, () => {
+    done++;
+    input.onProgress?.(done, hostnames.length);
+  });
 
-  // 5. A resumed run judges its answers together with those the run already saved: the guards
-  // count per run, and the remaining hostnames alone may be too few to show the pattern.
-  const earlier = savedForGuards(saved);
-  const trusted = distrustImplausibleAbsence(
-    new Map([...earlier.answers, ...answers]),
-    new Map<string, Pick<HostObservation, "active"> | null>([...earlier.previous, ...previous]),
-    options.implausibleAbsence,
-  );
-  for (const verdict of trusted.distrusted) {
-    deps.logger?.warn("resolver's NODATA answers not trusted as absence", {
-      runId: run.runId,
-      resolver: verdict.resolver,
-      family: verdict.family,
-      emptied: verdict.emptied.length,
-      eligible: verdict.eligible,
-      hostnames: verdict.emptied.slice(0, 20),
-    });
-  }
-  const checked = distrustSinkholes(trusted.answers, options.sinkhole);
-  for (const sinkhole of checked.sinkholes) {
-    deps.logger?.warn("resolver serves one address for unrelated hostnames: a sinkhole", {
-      runId: run.runId,
-      resolver: sinkhole.resolver,
-      ip: sinkhole.ip,
-      hostnames: sinkhole.hostnames.length,
-      domains: sinkhole.domains.length,
-    });
-  }
-  const distrusted = sinkholeRanges(checked.sinkholes);
-  const observedAt = new Date(run.observedAt);
-  const observations = remaining.map((hostname) =>
-    advanceObservation(previous.get(hostname) ?? null, checked.answers.get(hostname) ?? [], {
-      hostname,
-      runId: run.runId,
-      now: observedAt,
-      grace: effectiveGrace(policies.get(hostname) ?? [], options.grace),
-      distrusted,
-    }),
-  );
+  // 5.
+  const observed = advanceRunObservations({
+    runId: run.runId,
+    observedAt: new Date(run.observedAt),
+    remaining,
+    answers,
+    previous,
+    saved,
+    policies,
+    options,
+  });
+  logDistrusted(deps.logger, run.runId, observed);
 
   // 6.
-  const failures: { hostname: string; error: unknown }[] = [];
-  const saveLimit = createLimiter(8);
-  await Promise.all(
-    observations.map((observation) =>
-      saveLimit(async () => {
-        try {
-          const result = await deps.store.saveObservation(observation);
-          saved.set(observation.hostname, result.observation);
-        } catch (error) {
-          failures.push({ hostname: observation.hostname, error });
-        }
-      }),
-    ),
-  );
-  if (failures.length > 0) {
-    const failed = failures.map((f) => f.hostname).sort();
-    deps.logger?.warn("dns observations not saved", { runId: run.runId, hostnames: failed });
-    throw new ObservationSaveError(run.runId, failed, { cause: failures[0]?.error });
-  }
+  await saveObservations(deps, run.runId, observed.observations, saved);
 
   const result = hostnames.map((hostname) => saved.get(hostname) as HostObservation);
   const durationMs = clock() - started;
@@ -329,91 +168,109 @@ export async function resolveHostnames(
 }
 
 /**
- * The run's already-saved observations as the guards take them: their answers, with the NODATA
- * the run did not trust restored (so it is counted again), and the addresses each hostname had
- * before the run (its active ones that did not enter in it, and those that left in it).
+ * Step 2: records the run, conditional on its id. When an earlier invocation recorded it, the
+ * observations it saved (the run's `observedAt` is the first attempt's) and what remains.
  */
-function savedForGuards(saved: ReadonlyMap<string, HostObservation>) {
+async function beginOrResumeRun(
+  store: ObservationStore,
+  input: ResolveHostnamesInput,
+  hostnames: string[],
+): Promise<{
+  created: boolean;
+  run: DnsRun;
+  saved: Map<string, HostObservation>;
+  remaining: string[];
+}> {
+  const { created, run } = await store.beginRun({
+    runId: input.runId,
+    observedAt: input.now.toISOString(),
+    hostnames,
+  });
+  const position = { runId: run.runId, observedAt: run.observedAt };
+  const saved = created
+    ? new Map<string, HostObservation>()
+    : await store.savedObservations(position, hostnames);
+  return { created, run, saved, remaining: hostnames.filter((hostname) => !saved.has(hostname)) };
+}
+
+/** Step 4: every hostname at every resolver, with bounded concurrency; `onResolved` per hostname. */
+async function resolveAll(
+  resolver: DnsResolver,
+  hostnames: readonly string[],
+  options: ResolveOptions,
+  timing: Timing,
+  onResolved: () => void,
+): Promise<Map<string, ResolverAnswer[]>> {
+  const limit = createLimiter(options.concurrency);
   const answers = new Map<string, ResolverAnswer[]>();
-  const previous = new Map<string, Pick<HostObservation, "active">>();
-  for (const [hostname, observation] of saved) {
-    answers.set(
-      hostname,
-      observation.answers.map(({ untrustedNodata, ...answer }) => {
-        if (untrustedNodata === undefined || untrustedNodata.length === 0) return answer;
-        const families = { ...(answer.families ?? { a: answer.outcome, aaaa: answer.outcome }) };
-        for (const key of untrustedNodata) families[key] = "nodata";
-        return { ...answer, families, outcome: mostTellingOutcome([families.a, families.aaaa]) };
-      }),
-    );
-    const entered = new Set(observation.entered);
-    previous.set(hostname, {
-      active: [...observation.active.filter((ip) => !entered.has(ip.ip)), ...observation.left],
+  await Promise.all(
+    hostnames.map(async (hostname) => {
+      const perServer = await Promise.all(
+        resolver.servers.map((server) =>
+          sampleServer(resolver, limit, { hostname, server }, options, timing),
+        ),
+      );
+      answers.set(hostname, perServer);
+      onResolved();
+    }),
+  );
+  return answers;
+}
+
+/** Logs what the guards of step 5 did not believe. */
+function logDistrusted(
+  logger: RunLogger | undefined,
+  runId: string,
+  observed: RunObservations,
+): void {
+  for (const verdict of observed.distrusted) {
+    logger?.warn("resolver's NODATA answers not trusted as absence", {
+      runId,
+      resolver: verdict.resolver,
+      family: verdict.family,
+      emptied: verdict.emptied.length,
+      eligible: verdict.eligible,
+      hostnames: verdict.emptied.slice(0, 20),
     });
   }
-  return { answers, previous };
-}
-
-function validateOptions(options: ResolveOptions): void {
-  const positive = { samples: options.samples, concurrency: options.concurrency };
-  for (const [name, value] of Object.entries(positive)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`${name} must be a positive integer, got ${value}`);
-    }
+  for (const sinkhole of observed.sinkholes) {
+    logger?.warn("resolver serves one address for unrelated hostnames: a sinkhole", {
+      runId,
+      resolver: sinkhole.resolver,
+      ip: sinkhole.ip,
+      hostnames: sinkhole.hostnames.length,
+      domains: sinkhole.domains.length,
+    });
   }
-  if (!Number.isInteger(options.retries) || options.retries < 0) {
-    throw new RangeError(`retries must be a whole number, got ${options.retries}`);
-  }
-}
-
-interface Timing {
-  deadline: number;
-  clock: () => number;
-  sleep: (ms: number) => Promise<void>;
 }
 
 /**
- * One hostname at one resolver: a first lookup (with the CNAME chain, retried when it fails
- * transiently), then, if it answered, more samples to catch the rest of a rotation.
+ * Step 6: saves each observation (conditional: a concurrent twin cannot double-count) into
+ * `saved`, with the one stored. Throws `ObservationSaveError` naming those not saved.
  */
-async function sampleServer(
-  resolver: DnsResolver,
-  limit: Limiter,
-  target: { hostname: string; server: string },
-  options: ResolveOptions,
-  timing: Timing,
-): Promise<ResolverAnswer> {
-  const ask = (walkCnames: boolean) =>
-    limit(async (): Promise<ResolverAnswer> => {
-      if (timing.clock() >= timing.deadline) return deadlineAnswer(target.server);
-      try {
-        return await resolver.lookup({ ...target, walkCnames, deadline: timing.deadline });
-      } catch (error) {
-        // The port never throws; if an adapter does, it is a failed lookup, not a failed run.
-        return {
-          ...deadlineAnswer(target.server),
-          outcome: "error",
-          families: { a: "error", aaaa: "error" },
-          detail: `lookup threw: ${error instanceof Error ? error.message : String(error)}`,
-        };
-      }
-    });
-  let first = await ask(true);
-  for (let retry = 1; retry <= options.retries; retry++) {
-    if (!RETRYABLE_OUTCOMES.includes(first.outcome) || first.detail === RUN_DEADLINE) break;
-    const wait = options.retryBackoffMs * 2 ** (retry - 1);
-    if (timing.clock() + wait >= timing.deadline) break;
-    await timing.sleep(wait);
-    const again = await ask(true);
-    first =
-      again.detail === RUN_DEADLINE
-        ? first
-        : {
-            ...again,
-            ...(again.detail ? { detail: `${again.detail} (after ${retry + 1} attempts)` } : {}),
-          };
+async function saveObservations(
+  deps: ResolveHostnamesDeps,
+  runId: string,
+  observations: readonly HostObservation[],
+  saved: Map<string, HostObservation>,
+): Promise<void> {
+  const failures: { hostname: string; error: unknown }[] = [];
+  const saveLimit = createLimiter(8);
+  await Promise.all(
+    observations.map((observation) =>
+      saveLimit(async () => {
+        try {
+          const result = await deps.store.saveObservation(observation);
+          saved.set(observation.hostname, result.observation);
+        } catch (error) {
+          failures.push({ hostname: observation.hostname, error });
+        }
+      }),
+    ),
+  );
+  if (failures.length > 0) {
+    const failed = failures.map((f) => f.hostname).sort();
+    deps.logger?.warn("dns observations not saved", { runId, hostnames: failed });
+    throw new ObservationSaveError(runId, failed, { cause: failures[0]?.error });
   }
-  if (first.outcome !== "answered" || options.samples === 1) return mergeSamples([first]);
-  const more = await Promise.all(Array.from({ length: options.samples - 1 }, () => ask(false)));
-  return mergeSamples([first, ...more.filter((sample) => sample.detail !== RUN_DEADLINE)]);
 }
