@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { parseZone, type Zone, ZoneFileError } from "#shared/adapters/local/zone-dns-server";
+import { parseZone, type Zone, ZoneFileError } from "#shared/adapters/local/zone-dns-server/zone";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 
 function addressesOf(zone: Zone, hostname: string): string[] {
