@@ -111,13 +111,13 @@ describe("fault: a CLI cycle dies between saving the observations and committing
 
   it("commits the interrupted run's IP changes in the next cycle, delivered once", async () => {
     // Prepare: a baseline cycle, then the zone changes.
-    const { deps, recorder } = cycleDeps();
+    const { deps, judge } = cycleDeps();
     await cycle(deps, 0);
     await drainQueue(stack, queueUrl);
     dns.reload(await readFile("fixtures/dns/clearswift-v2.zone", "utf8"));
 
     // Act: the cycle that sees the changes dies in the compare step; two more cycles follow.
-    recorder.arm();
+    judge.arm();
     const crashed = await cycle(deps, 15).catch((error: unknown) => error);
     const afterCrash = await drainQueue(stack, queueUrl);
     const next = await cycle(deps, 30);

@@ -244,13 +244,13 @@ describe("fault: a CLI cycle dies between ingesting a feed change and committing
 
   it("commits the change in the next cycle, which sees the feed unchanged, delivered once", async () => {
     // Prepare: a baseline cycle on the original list.
-    const { deps, recorder } = cycleDeps();
+    const { deps, judge } = cycleDeps();
     const queueUrl = subscribeQueue(stack, "every-change");
     await cycle(deps, 0, CLOUDFRONT_URL);
     await drainQueue(stack, queueUrl);
 
     // Act: the cycle that ingests the new list dies in the compare step; two more follow.
-    recorder.arm();
+    judge.arm();
     const crashed = await cycle(deps, 15, derivedCloudFront).catch((error: unknown) => error);
     const next = await cycle(deps, 30, derivedCloudFront);
     const delivered = await drainQueue(stack, queueUrl);

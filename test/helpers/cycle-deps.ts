@@ -6,19 +6,19 @@ import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
 import { failingOnce } from "#test/helpers/faults";
 
 /**
- * The detection cycle's real adapters on a test stack, asking `resolver`; its drift recorder fails
- * once (with DynamoDB unavailable) after `recorder.arm()`.
+ * The detection cycle's real adapters on a test stack, asking `resolver`; its `judgeDrift` fails
+ * once (with DynamoDB unavailable) after `judge.arm()`.
  */
 export function faultableCycleDeps(stack: EmbeddedStack, resolver: DnsResolver) {
   const stores = createDetectionStores(stack.clients, stack);
-  const recorder = failingOnce(createJudgeDrift(stores));
+  const judge = failingOnce(createJudgeDrift(stores));
   const deps: DetectionCycleDeps = {
     resolver,
     observations: stores.observations,
     fetcher: createHttpFeedFetcher({ timeoutMs: 5_000, maxBytes: 8 * 1024 * 1024 }),
     archive: stores.archive,
     feedPointers: stores.feedPointers,
-    judgeDrift: recorder.judgeDrift,
+    judgeDrift: judge.judgeDrift,
   };
-  return { deps, recorder };
+  return { deps, judge };
 }

@@ -50,11 +50,11 @@ export function failingEventCommits(clients: AwsClients) {
   };
 }
 
-/** A recorder that fails its next call once armed (the compare step dies before committing). */
-export function failingOnce(recorder: JudgeDrift) {
+/** A `judgeDrift` that fails its next call once armed (the compare step dies before committing). */
+export function failingOnce(judgeDrift: JudgeDrift) {
   let armed = false;
   const wrapped: JudgeDrift = (input) => {
-    if (!armed) return recorder(input);
+    if (!armed) return judgeDrift(input);
     armed = false;
     return Promise.reject(dynamoUnavailable());
   };
