@@ -128,6 +128,20 @@ export function clip(line: string, width = WIDTH): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
+/** Wraps `text` at `width` columns; every line starts with `indent`, continuations two further. */
+export function wrap(text: string, indent: string, width = 100): string {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(" ")) {
+    if (line.trim() !== "" && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = `${indent}  ${word}`;
+    } else line = line.trim() === "" ? `${indent}${word}` : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
 export interface VerdictSighting {
   type: DriftEventType;
   /** Runs whose report had an event of the type. */
