@@ -1,7 +1,12 @@
 import { promises as dns } from "node:dns";
 import { isIP } from "node:net";
 import type { ResolutionOutcome, ResolverAnswer } from "#shared/domain/observation";
-import { mostTellingOutcome } from "#shared/observe/dns/observation-window";
+import {
+  type CnameWalk,
+  caresAnswer,
+  needsChainConfirmation,
+  type QueryResult,
+} from "#shared/observe/dns/c-ares-answer";
 import {
   type DnsResolver,
   deadlineAnswer,
@@ -44,13 +49,62 @@ export function outcomeForCode(code: string | undefined): ResolutionOutcome {
   return (code !== undefined ? OUTCOME_BY_CODE[code] : undefined) ?? "error";
 }
 
-type QueryResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; outcome: ResolutionOutcome; detail: string };
+/** What a query needs to know about the resolver: its clock and c-ares retry settings. */
+interface QueryContext {
+  clock: () => number;
+  timeoutMs: number;
+  tries: number;
+}
 
 export function createCaresResolver(options: CaresResolverOptions): DnsResolver {
-  const clock = options.clock ?? Date.now;
+  const context: QueryContext = {
+    clock: options.clock ?? Date.now,
+    timeoutMs: options.timeoutMs,
+    tries: options.tries,
+  };
   const maxCnameHops = options.maxCnameHops ?? 8;
+  const channels = openChannels(options);
+
+  return {
+    servers: [...options.servers],
+    async lookup(request: LookupRequest): Promise<ResolverAnswer> {
+      const channel = channels.get(request.server);
+      if (channel === undefined) {
+        throw new RangeError(`${request.server} is not a configured DNS server`);
+      }
+      if (context.clock() >= request.deadline) return deadlineAnswer(request.server);
+      const ask = <T>(label: string, run: () => Promise<T>) =>
+        query(context, label, request.deadline, run);
+      const [a, aaaa, walk] = await Promise.all([
+        ask("A", () => channel.resolve4(request.hostname, { ttl: true })),
+        ask("AAAA", () => channel.resolve6(request.hostname, { ttl: true })),
+        request.walkCnames
+          ? walkCnames(context, channel, request.hostname, request.deadline, maxCnameHops)
+          : Promise.resolve({ chain: [], broken: undefined }),
+      ]);
+      // A family's NODATA is asked again of the chain's last name before it is believed.
+      const last = walk.chain.at(-1) ?? request.hostname;
+      const [confirmedA, confirmedAaaa] = await Promise.all([
+        needsChainConfirmation(a, walk) ? ask("A", () => channel.resolve4(last)) : undefined,
+        needsChainConfirmation(aaaa, walk) ? ask("AAAA", () => channel.resolve6(last)) : undefined,
+      ]);
+      return caresAnswer({
+        hostname: request.hostname,
+        server: request.server,
+        a,
+        aaaa,
+        walk,
+        confirmed: { a: confirmedA, aaaa: confirmedAaaa },
+      });
+    },
+    close() {
+      for (const channel of channels.values()) channel.cancel();
+    },
+  };
+}
+
+/** One c-ares channel per configured server, so every answer is attributed to its server. */
+function openChannels(options: CaresResolverOptions): Map<string, dns.Resolver> {
   if (options.servers.length === 0) throw new DnsResolverConfigError("no DNS server configured");
   const channels = new Map<string, dns.Resolver>();
   for (const server of options.servers) {
@@ -64,151 +118,79 @@ export function createCaresResolver(options: CaresResolverOptions): DnsResolver 
     }
     channels.set(server, channel);
   }
+  return channels;
+}
 
-  async function query<T>(
-    label: string,
-    deadline: number,
-    run: () => Promise<T>,
-  ): Promise<QueryResult<T>> {
-    const remaining = deadline - clock();
-    if (remaining <= 0) return { ok: false, outcome: "timeout", detail: RUN_DEADLINE };
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<QueryResult<T>>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ ok: false, outcome: "timeout", detail: RUN_DEADLINE }),
-        remaining,
-      );
-    });
-    const asked = run().then(
-      (value): QueryResult<T> => ({ ok: true, value }),
-      (error: NodeJS.ErrnoException): QueryResult<T> => {
-        const outcome = outcomeForCode(error.code);
-        const detail =
-          outcome === "timeout"
-            ? `${label} ETIMEOUT after ${options.tries} tries from ${options.timeoutMs} ms`
-            : `${label} ${error.code ?? "error"}${outcome === "error" ? `: ${error.message}` : ""}`;
-        return { ok: false, outcome, detail };
-      },
+/** One query, given up at the run's deadline (a `timeout` with the detail "run deadline"). */
+async function query<T>(
+  context: QueryContext,
+  label: string,
+  deadline: number,
+  run: () => Promise<T>,
+): Promise<QueryResult<T>> {
+  const remaining = deadline - context.clock();
+  if (remaining <= 0) return { ok: false, outcome: "timeout", detail: RUN_DEADLINE };
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<QueryResult<T>>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, outcome: "timeout", detail: RUN_DEADLINE }),
+      remaining,
     );
-    try {
-      return await Promise.race([asked, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Follows the CNAME chain one hop per query. `broken` says why the chain cannot hold addresses:
-   * it loops, it is longer than `maxCnameHops`, or its last name does not exist. A resolver that
-   * answers such a name with NOERROR and no address (c-ares: NODATA) is not reporting an absence.
-   */
-  async function walkCnames(channel: dns.Resolver, hostname: string, deadline: number) {
-    const chain: string[] = [];
-    let name = hostname;
-    const path = () => [hostname, ...chain].join(" → ");
-    for (let hop = 0; hop <= maxCnameHops; hop++) {
-      const result = await query("CNAME", deadline, () => channel.resolveCname(name));
-      if (!result.ok) {
-        const broken =
-          chain.length > 0 && result.outcome === "nxdomain"
-            ? `CNAME chain leads nowhere: ${path()} (${name}: NXDOMAIN)`
-            : undefined;
-        return { chain, broken };
-      }
-      const target = result.value[0]?.toLowerCase().replace(/\.$/, "");
-      if (target === undefined) return { chain, broken: undefined };
-      if (target === hostname || chain.includes(target)) {
-        return { chain, broken: `CNAME loop: ${path()} → ${target}` };
-      }
-      if (hop === maxCnameHops) {
-        return { chain, broken: `CNAME chain longer than ${maxCnameHops} hops: ${path()} → …` };
-      }
-      chain.push(target);
-      name = target;
-    }
-    return { chain, broken: undefined };
-  }
-
-  return {
-    servers: [...options.servers],
-    async lookup(request: LookupRequest): Promise<ResolverAnswer> {
-      const channel = channels.get(request.server);
-      if (channel === undefined) {
-        throw new RangeError(`${request.server} is not a configured DNS server`);
-      }
-      if (clock() >= request.deadline) return deadlineAnswer(request.server);
-      const [a, aaaa, walked] = await Promise.all([
-        query("A", request.deadline, () => channel.resolve4(request.hostname, { ttl: true })),
-        query("AAAA", request.deadline, () => channel.resolve6(request.hostname, { ttl: true })),
-        request.walkCnames
-          ? walkCnames(channel, request.hostname, request.deadline)
-          : Promise.resolve({ chain: [], broken: undefined }),
-      ]);
-      const { chain: cnameChain, broken } = walked;
-      const details = [a, aaaa].flatMap((result) =>
-        !result.ok && result.outcome !== "nodata" ? [result.detail] : [],
-      );
-      const inconsistentFrom = details.length;
-      // NODATA is an authoritative absence only when the chain can hold addresses and its last
-      // name has none of that family either (a CNAME to a name with only AAAA is a real
-      // A-NODATA). A loop, or a last name that does have addresses, is a resolver fault.
-      const familyOutcome = async (
-        result: typeof a,
-        label: "A" | "AAAA",
-      ): Promise<ResolutionOutcome> => {
-        const outcome = result.ok
-          ? result.value.length > 0
-            ? "answered"
-            : "nodata"
-          : result.outcome;
-        if (outcome !== "nodata") return outcome;
-        if (broken !== undefined) return "error";
-        const last = cnameChain.at(-1);
-        if (last === undefined) return outcome;
-        const confirmed = await query(label, request.deadline, () =>
-          label === "A" ? channel.resolve4(last) : channel.resolve6(last),
-        );
-        if (confirmed.ok && confirmed.value.length === 0) return outcome;
-        if (!confirmed.ok && confirmed.outcome === "nodata") return outcome;
-        details.push(
-          confirmed.ok
-            ? `${label} NODATA for ${request.hostname}, but the end of its CNAME chain, ${last}, ` +
-                `has ${label} records`
-            : `${label} NODATA for ${request.hostname} not confirmed at the end of its CNAME ` +
-                `chain: ${last} ${confirmed.detail}`,
-        );
-        return "error";
-      };
-      const [outcomeA, outcomeAaaa] = await Promise.all([
-        familyOutcome(a, "A"),
-        familyOutcome(aaaa, "AAAA"),
-      ]);
-      // A resolver shown wrong about one family of a name is not believed about the other.
-      const faulty = details.length > inconsistentFrom;
-      const believed = (outcome: ResolutionOutcome) =>
-        faulty && outcome === "nodata" ? "error" : outcome;
-      const families = {
-        a: believed(outcomeA),
-        aaaa: believed(outcomeAaaa),
-      } satisfies ResolverAnswer["families"];
-      if (broken !== undefined && (families.a === "error" || families.aaaa === "error")) {
-        details.push(broken);
-      }
-      const deadlineOnly = details.length > 0 && details.every((d) => d === RUN_DEADLINE);
-      return {
-        resolver: request.server,
-        outcome: mostTellingOutcome([families.a, families.aaaa]),
-        cnameChain,
-        a: a.ok ? a.value.map((record) => ({ ip: record.address, ttl: record.ttl })) : [],
-        aaaa: aaaa.ok ? aaaa.value.map((record) => ({ ip: record.address, ttl: record.ttl })) : [],
-        families,
-        ...(details.length > 0 ? { detail: deadlineOnly ? RUN_DEADLINE : details.join("; ") } : {}),
-      };
+  });
+  const asked = run().then(
+    (value): QueryResult<T> => ({ ok: true, value }),
+    (error: NodeJS.ErrnoException): QueryResult<T> => {
+      const outcome = outcomeForCode(error.code);
+      const detail =
+        outcome === "timeout"
+          ? `${label} ETIMEOUT after ${context.tries} tries from ${context.timeoutMs} ms`
+          : `${label} ${error.code ?? "error"}${outcome === "error" ? `: ${error.message}` : ""}`;
+      return { ok: false, outcome, detail };
     },
-    close() {
-      for (const channel of channels.values()) channel.cancel();
-    },
-  };
+  );
+  try {
+    return await Promise.race([asked, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Follows the CNAME chain one hop per query. `broken` says why the chain cannot hold addresses:
+ * it loops, it is longer than `maxCnameHops`, or its last name does not exist. A resolver that
+ * answers such a name with NOERROR and no address (c-ares: NODATA) is not reporting an absence.
+ */
+async function walkCnames(
+  context: QueryContext,
+  channel: dns.Resolver,
+  hostname: string,
+  deadline: number,
+  maxCnameHops: number,
+): Promise<CnameWalk> {
+  const chain: string[] = [];
+  let name = hostname;
+  const path = () => [hostname, ...chain].join(" → ");
+  for (let hop = 0; hop <= maxCnameHops; hop++) {
+    const result = await query(context, "CNAME", deadline, () => channel.resolveCname(name));
+    if (!result.ok) {
+      const broken =
+        chain.length > 0 && result.outcome === "nxdomain"
+          ? `CNAME chain leads nowhere: ${path()} (${name}: NXDOMAIN)`
+          : undefined;
+      return { chain, broken };
+    }
+    const target = result.value[0]?.toLowerCase().replace(/\.$/, "");
+    if (target === undefined) return { chain, broken: undefined };
+    if (target === hostname || chain.includes(target)) {
+      return { chain, broken: `CNAME loop: ${path()} → ${target}` };
+    }
+    if (hop === maxCnameHops) {
+      return { chain, broken: `CNAME chain longer than ${maxCnameHops} hops: ${path()} → …` };
+    }
+    chain.push(target);
+    name = target;
+  }
+  return { chain, broken: undefined };
 }
 
 /**
