@@ -1,5 +1,5 @@
 import type { Catalogue } from "#shared/catalogue/schema";
-import type { DriftFeeds, DriftOptions } from "#shared/compare/evaluate-drift";
+import type { DriftFeeds, DriftOptions } from "#shared/compare/drift-input";
 import type { HostObservation } from "#shared/domain/observation";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import {

@@ -1,13 +1,14 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
 import { groupsOnUnreadableFeeds, holdAllowlists } from "#shared/allowlists/held";
-import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
 import { readWrittenAllowlists } from "#shared/allowlists/read-written-allowlists";
+import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
+import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
+import { evaluateDrift } from "#shared/compare/evaluate-drift";
 import { feedWithdrawalsOf } from "../allowlists/stranded";
 import type { DriftEvent } from "../compare/drift-event";
-import { type DriftInput, type DriftOptions, evaluateDrift } from "../compare/evaluate-drift";
 import type { ChangeSet } from "./change-set";
 import { commitDriftEvents } from "./commit-drift-events";
 import type { EventCommitStore } from "./ports";

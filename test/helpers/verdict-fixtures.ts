@@ -1,5 +1,5 @@
 import type { Catalogue, Endpoint } from "#shared/catalogue/schema";
-import type { DriftInput, DriftOptions } from "#shared/compare/evaluate-drift";
+import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
 import type { JudgeDriftInput } from "#shared/detect/judge-drift";
 import { cidrContains } from "#shared/domain/addresses";
 import type {
