@@ -131,13 +131,64 @@ export function advanceObservation(
 
   const { hostname, runId, now, grace } = options;
   const observedAt = now.toISOString();
-  const seen = new Map<string, { family: 4 | 6; resolvers: Set<string> }>();
-  const suspicious: SuspiciousAnswer[] = [];
-  const absenceProven = { 4: false, 6: false };
-  // Resolvers that gave no usable answer for a family: an IP one of them ever returned is not
-  // proven absent by the others (geo-DNS: each vantage point sees its own addresses).
-  const unproven = { 4: new Set<string>(), 6: new Set<string>() };
+  const sightings = readAnswers(answers, options.distrusted);
+  const usable =
+    sightings.seen.size > 0 || sightings.absenceProven[4] || sightings.absenceProven[6];
+  const departed = new Map((previous?.departed ?? []).map((ip) => [ip.ip, ip]));
+  const { active, left } = ageActive(previous?.active ?? [], sightings, {
+    usable,
+    now,
+    grace,
+    departed,
+  });
+  const entered = enterNew(previous?.active ?? [], sightings.seen, {
+    observedAt,
+    departed,
+    active,
+  });
 
+  return {
+    hostname,
+    runId,
+    observedAt,
+    outcome: answers.length === 0 ? "timeout" : mostTellingOutcome(answers.map((a) => a.outcome)),
+    consecutiveFailures: usable ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
+    active: active.sort((x, y) => compareIps(x.ip, y.ip)),
+    entered: entered.sort(compareIps),
+    left: left.sort((x, y) => compareIps(x.ip, y.ip)),
+    departed: keptDeparted(departed, options.maxDeparted ?? 256),
+    trackedSince: previous?.trackedSince ?? observedAt,
+    suspicious: sightings.suspicious.sort(
+      (x, y) => compareIps(x.ip, y.ip) || x.resolver.localeCompare(y.resolver),
+    ),
+    answers,
+    grace: { ...grace },
+  };
+}
+
+/** What one run's answers show: the IPs seen (and by whom), the suspicious ones, proven absences. */
+interface Sightings {
+  seen: Map<string, { family: 4 | 6; resolvers: Set<string> }>;
+  suspicious: SuspiciousAnswer[];
+  /** A family some resolver answered authoritatively (no suspicious address in its answer). */
+  absenceProven: { 4: boolean; 6: boolean };
+  /**
+   * Resolvers that gave no usable answer for a family: an IP one of them ever returned is not
+   * proven absent by the others (geo-DNS: each vantage point sees its own addresses).
+   */
+  unproven: { 4: Set<string>; 6: Set<string> };
+}
+
+function readAnswers(
+  answers: readonly ResolverAnswer[],
+  distrusted: AdvanceOptions["distrusted"],
+): Sightings {
+  const sightings: Sightings = {
+    seen: new Map(),
+    suspicious: [],
+    absenceProven: { 4: false, 6: false },
+    unproven: { 4: new Set(), 6: new Set() },
+  };
   for (const answer of answers) {
     let carriesSuspicious = false;
     const records = [
@@ -148,67 +199,92 @@ export function advanceObservation(
       const classified = classifyAddress(address);
       const range = classified.suspicious
         ? classified.range
-        : options.distrusted?.get(answer.resolver)?.get(classified.ip);
+        : distrusted?.get(answer.resolver)?.get(classified.ip);
       if (range !== undefined) {
         carriesSuspicious = true;
-        const duplicate = suspicious.some(
-          (s) => s.ip === classified.ip && s.resolver === answer.resolver,
-        );
-        if (!duplicate) {
-          suspicious.push({
-            ip: classified.ip,
-            range,
-            resolver: answer.resolver,
-          });
-        }
+        addSuspicious(sightings.suspicious, {
+          ip: classified.ip,
+          range,
+          resolver: answer.resolver,
+        });
         continue;
       }
-      const entry = seen.get(classified.ip) ?? { family: classified.family, resolvers: new Set() };
+      const entry = sightings.seen.get(classified.ip) ?? {
+        family: classified.family,
+        resolvers: new Set<string>(),
+      };
       entry.resolvers.add(answer.resolver);
-      seen.set(classified.ip, entry);
+      sightings.seen.set(classified.ip, entry);
     }
     const families = answer.families ?? { a: answer.outcome, aaaa: answer.outcome };
     for (const [family, outcome] of [
       [4, families.a],
       [6, families.aaaa],
     ] as const) {
-      if (!carriesSuspicious && SUCCESSFUL_OUTCOMES.includes(outcome)) absenceProven[family] = true;
-      else unproven[family].add(answer.resolver);
+      if (!carriesSuspicious && SUCCESSFUL_OUTCOMES.includes(outcome)) {
+        sightings.absenceProven[family] = true;
+      } else sightings.unproven[family].add(answer.resolver);
     }
   }
-  const usable = seen.size > 0 || absenceProven[4] || absenceProven[6];
+  return sightings;
+}
 
+function addSuspicious(suspicious: SuspiciousAnswer[], answer: SuspiciousAnswer): void {
+  const duplicate = suspicious.some((s) => s.ip === answer.ip && s.resolver === answer.resolver);
+  if (!duplicate) suspicious.push(answer);
+}
+
+/**
+ * The previously active IPs after this run: seen again (sighted), kept (no usable proof of
+ * absence), or absent one more run, leaving (into `departed`) once the grace is over.
+ */
+function ageActive(
+  previouslyActive: readonly ObservedIp[],
+  sightings: Sightings,
+  run: { usable: boolean; now: Date; grace: Grace; departed: Map<string, ObservedIp> },
+): { active: ObservedIp[]; left: ObservedIp[] } {
+  const observedAt = run.now.toISOString();
   const active: ObservedIp[] = [];
   const left: ObservedIp[] = [];
-  const entered: string[] = [];
-  const departed = new Map((previous?.departed ?? []).map((ip) => [ip.ip, ip]));
-
-  for (const ip of previous?.active ?? []) {
-    const sighting = seen.get(ip.ip);
+  for (const ip of previouslyActive) {
+    const sighting = sightings.seen.get(ip.ip);
     if (sighting !== undefined) {
       active.push(sighted(ip, sighting.resolvers, observedAt));
       continue;
     }
     if (
-      !usable ||
-      !absenceProven[ip.family] ||
-      ip.resolvers.some((resolver) => unproven[ip.family].has(resolver))
+      !run.usable ||
+      !sightings.absenceProven[ip.family] ||
+      ip.resolvers.some((resolver) => sightings.unproven[ip.family].has(resolver))
     ) {
       active.push(ip);
       continue;
     }
     const absentRuns = (ip.absentRuns ?? 0) + 1;
-    const absentMs = now.getTime() - Date.parse(ip.lastSeen);
-    if (absentRuns >= grace.runs && absentMs >= grace.hours * HOUR_MS) {
+    const absentMs = run.now.getTime() - Date.parse(ip.lastSeen);
+    if (absentRuns >= run.grace.runs && absentMs >= run.grace.hours * HOUR_MS) {
       const gone = { ...ip, absentRuns, leftAt: observedAt };
       left.push(gone);
-      departed.set(gone.ip, gone);
+      run.departed.set(gone.ip, gone);
     } else {
       active.push({ ...ip, absentRuns });
     }
   }
+  return { active, left };
+}
 
-  const wasActive = new Set((previous?.active ?? []).map((ip) => ip.ip));
+/**
+ * Adds the IPs seen that were not active to `active` (one that departed before comes back with
+ * its history) and returns them: they entered in this run.
+ */
+function enterNew(
+  previouslyActive: readonly ObservedIp[],
+  seen: Sightings["seen"],
+  run: { observedAt: string; departed: Map<string, ObservedIp>; active: ObservedIp[] },
+): string[] {
+  const { observedAt, departed, active } = run;
+  const wasActive = new Set(previouslyActive.map((ip) => ip.ip));
+  const entered: string[] = [];
   for (const [address, sighting] of seen) {
     if (wasActive.has(address)) continue;
     entered.push(address);
@@ -229,29 +305,15 @@ export function advanceObservation(
       });
     }
   }
+  return entered;
+}
 
-  const keptDeparted = [...departed.values()]
+/** The departed IPs kept: the `max` that left last, in IP order. */
+function keptDeparted(departed: Map<string, ObservedIp>, max: number): ObservedIp[] {
+  return [...departed.values()]
     .sort((x, y) => (y.leftAt ?? "").localeCompare(x.leftAt ?? "") || compareIps(x.ip, y.ip))
-    .slice(0, options.maxDeparted ?? 256)
+    .slice(0, max)
     .sort((x, y) => compareIps(x.ip, y.ip));
-
-  return {
-    hostname,
-    runId,
-    observedAt,
-    outcome: answers.length === 0 ? "timeout" : mostTellingOutcome(answers.map((a) => a.outcome)),
-    consecutiveFailures: usable ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-    active: active.sort((x, y) => compareIps(x.ip, y.ip)),
-    entered: entered.sort(compareIps),
-    left: left.sort((x, y) => compareIps(x.ip, y.ip)),
-    departed: keptDeparted,
-    trackedSince: previous?.trackedSince ?? observedAt,
-    suspicious: suspicious.sort(
-      (x, y) => compareIps(x.ip, y.ip) || x.resolver.localeCompare(y.resolver),
-    ),
-    answers,
-    grace: { ...grace },
-  };
 }
 
 function sighted(ip: ObservedIp, resolvers: Set<string>, observedAt: string): ObservedIp {
