@@ -3,11 +3,8 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import {
-  parseZone,
-  startZoneDnsServer,
-  type ZoneDnsServer,
-} from "#shared/adapters/local/zone-dns-server";
+import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
+import { parseZone } from "#shared/adapters/local/zone-dns-server/zone";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
