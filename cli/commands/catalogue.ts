@@ -4,7 +4,10 @@ import type { Command } from "commander";
 import { type CommandOutput, processOutput, stateDirOption } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
-import { CatalogueExtractError, extractCatalogueDraft } from "#shared/catalogue/extract";
+import {
+  CatalogueExtractError,
+  extractCatalogueDraft,
+} from "#shared/catalogue/extract/extract-catalogue-draft";
 import { describeCatalogue, formatCatalogueTable, listCatalogue } from "#shared/catalogue/listing";
 import {
   CatalogueReadError,

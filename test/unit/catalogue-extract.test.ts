@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { extractCatalogueDraft, findAddresses, portsInProse } from "#shared/catalogue/extract";
+import { extractCatalogueDraft } from "#shared/catalogue/extract/extract-catalogue-draft";
+import { findAddresses } from "#shared/catalogue/extract/find-addresses";
+import { portsInProse } from "#shared/catalogue/extract/ports-in-prose";
 import { validateCatalogue } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 
