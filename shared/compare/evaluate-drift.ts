@@ -1,4 +1,4 @@
-import { planAllowlists } from "#shared/allowlists/plan-allowlists";
+import { type AllowlistPlan, planAllowlists } from "#shared/allowlists/plan-allowlists";
 import { type DriftEvent, severityRank } from "./drift-event";
 import type { DriftInput } from "./drift-input";
 import { documentedIpUnused, poolIpUnused } from "./verdicts/documented-ip-unused";
@@ -15,6 +15,13 @@ import { retiredIpSeen } from "./verdicts/retired-ip-seen";
 import { createRunContext } from "./verdicts/run-context";
 import { suspiciousAnswer } from "./verdicts/suspicious-answer";
 import { compareText } from "./wording";
+
+export interface DriftEvaluation {
+  /** Sorted by subject, severity, type and id. */
+  events: DriftEvent[];
+  /** This cycle's allowlists, planned once: the record step writes them. */
+  allowlists: AllowlistPlan;
+}
 
 /** The verdicts of one endpoint, of one pool in a group, of one feed in a group. */
 const ENDPOINT_VERDICTS: readonly ((c: EndpointCase) => DriftEvent[])[] = [
@@ -34,7 +41,8 @@ const FEED_VERDICTS: readonly ((f: FeedCase) => DriftEvent[])[] = [feedRejected,
  * judged by each endpoint's expectation policy (`POLICY_TABLE`). Pure: time is `now`, identity
  * is `runId`.
  *
- * 1. Plan this run's allowlists (`planAllowlists`): the actions say what the files list.
+ * 1. Plan this run's allowlists (`planAllowlists`): the actions say what the files list, and
+ *    the result carries the plan for the record step to write.
  * 2. Per endpoint with a hostname: IPs that entered the observed set in this run are judged by
  *    the policy (ip-added, ip-outside-published-ranges, retired-ip-seen), IPs that left by it
  *    (ip-removed), and the run itself (resolution-failed, suspicious-answer); its own documented
@@ -47,10 +55,8 @@ const FEED_VERDICTS: readonly ((f: FeedCase) => DriftEvent[])[] = [feedRejected,
  * (an IP entering or leaving), a stable marker for standing conditions (the last sighting of an
  * unused IP, the last success before a failure streak, the snapshot pair of a feed diff) so a
  * condition that persists over many runs keeps its id and is notified once.
- *
- * Events come sorted by subject, severity, type and id.
  */
-export function evaluateDrift(input: DriftInput): DriftEvent[] {
+export function evaluateDrift(input: DriftInput): DriftEvaluation {
   const plan = planAllowlists({
     catalogue: input.catalogue,
     observations: input.observations,
@@ -63,11 +69,12 @@ export function evaluateDrift(input: DriftInput): DriftEvent[] {
     ...poolCases(run).flatMap(poolIpUnused),
     ...feedCases(run).flatMap((f) => FEED_VERDICTS.flatMap((verdict) => verdict(f))),
   ];
-  return events.sort(
+  events.sort(
     (a, b) =>
       compareText(a.subject.key, b.subject.key) ||
       severityRank(a.severity) - severityRank(b.severity) ||
       compareText(a.type, b.type) ||
       compareText(a.eventId, b.eventId),
   );
+  return { events, allowlists: plan };
 }

@@ -1,13 +1,13 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { buildAllowlists, type GroupAllowlist } from "#shared/allowlists/build";
-import { groupsOnUnreadableFeeds, holdAllowlists } from "#shared/allowlists/held";
+import type { GroupAllowlist } from "#shared/allowlists/build";
+import { groupsOnUnreadableFeeds } from "#shared/allowlists/held";
 import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
+import type { AllowlistPlan } from "#shared/allowlists/plan-allowlists";
 import { readWrittenAllowlists } from "#shared/allowlists/read-written-allowlists";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import { feedWithdrawalsOf } from "../allowlists/stranded";
 import type { DriftEvent } from "../compare/drift-event";
 import type { ChangeSet } from "./change-set";
 import { commitDriftEvents } from "./commit-drift-events";
@@ -37,7 +37,7 @@ export interface RecordDriftResult {
 /**
  * The record step of a detection cycle, after observation and before publishing:
  *
- * 1. Evaluate the verdicts (pure).
+ * 1. Evaluate the verdicts (pure), which plans this cycle's allowlists.
  * 2. Commit them: new change sets and change-event records in DynamoDB, before any publishing.
  * 3. Rewrite the allowlists whose content changed, so that a subscriber reacting to the
  *    notification fetches lists that already have the change.
@@ -51,7 +51,7 @@ export async function recordDrift(
   input: RecordDriftInput,
 ): Promise<RecordDriftResult> {
   const written = await lastWrittenAllowlists(deps, input);
-  const events = evaluateDrift({ ...input, writtenAllowlists: written });
+  const { events, allowlists: plan } = evaluateDrift({ ...input, writtenAllowlists: written });
   const commit = await commitDriftEvents(deps, {
     events,
     runId: input.runId,
@@ -59,7 +59,7 @@ export async function recordDrift(
     now: input.now,
   });
   const allowlists = await writeAllowlists(deps.allowlists, {
-    allowlists: heldForUnreadableFeeds({ ...input, writtenAllowlists: written }, deps.logger),
+    allowlists: heldForUnreadableFeeds(plan, deps.logger),
     now: input.now,
   });
   return {
@@ -93,30 +93,16 @@ async function lastWrittenAllowlists(
 }
 
 /**
- * The allowlists to write. A group relying on a feed whose stored snapshot cannot be read this
- * run is held (`holdAllowlists`): rebuilt with that feed's last written prefixes, or, without a
- * usable last written document, not rewritten. Built without the feed's ranges it would drop
- * every published prefix.
+ * The allowlists to write: the plan's (`planAllowlists`). A group relying on a feed whose stored
+ * snapshot cannot be read this run is held (`holdAllowlists`): rebuilt with that feed's last
+ * written prefixes, or, without a usable last written document, not rewritten. Built without
+ * the feed's ranges it would drop every published prefix.
  */
 function heldForUnreadableFeeds(
-  input: Pick<DriftInput, "catalogue" | "observations" | "feeds" | "writtenAllowlists">,
+  plan: AllowlistPlan,
   logger: RecordDriftDeps["logger"],
 ): GroupAllowlist[] {
-  const { allowlists, held } = holdAllowlists(
-    buildAllowlists({
-      catalogue: input.catalogue,
-      observations: input.observations,
-      matchers: input.feeds.matchers,
-      withdrawals: feedWithdrawalsOf(input.feeds),
-      written: input.writtenAllowlists ?? new Map(),
-    }),
-    {
-      catalogue: input.catalogue,
-      unreadable: input.feeds.unreadable,
-      written: input.writtenAllowlists ?? new Map(),
-    },
-  );
-  for (const [group, { feeds, keptAsWritten }] of held) {
+  for (const [group, { feeds, keptAsWritten }] of plan.held) {
     logger?.warn(
       keptAsWritten
         ? "allowlist kept as last written: a feed snapshot it lists is unreadable"
@@ -124,5 +110,5 @@ function heldForUnreadableFeeds(
       { group, feeds },
     );
   }
-  return allowlists;
+  return plan.allowlists;
 }

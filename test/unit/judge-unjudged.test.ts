@@ -109,7 +109,7 @@ function recordingJudge() {
   const judgeDrift: JudgeDrift = async (input) => {
     calls.push(input);
     return {
-      events: evaluateDrift({ ...input, options: OPTIONS }),
+      events: evaluateDrift({ ...input, options: OPTIONS }).events,
       changeSets: [],
       committed: 0,
       published: 0,

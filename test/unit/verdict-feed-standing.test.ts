@@ -50,7 +50,9 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
+    const events = evaluateDrift(input).events.filter(
+      (e) => e.type === "ip-outside-published-ranges",
+    );
 
     // Assess
     expect(events.map((e) => [e.subject.key, e.severity, e.added])).toEqual([
@@ -75,7 +77,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     const second = driftInput(steadyState(), { feeds: feedsAfter, runId: "run-b" });
     const outside = (input: typeof first) =>
       evaluateDrift(input)
-        .filter((e) => e.type === "ip-outside-published-ranges")
+        .events.filter((e) => e.type === "ip-outside-published-ranges")
         .map((e) => e.eventId);
 
     // Act
@@ -96,7 +98,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events.filter((e) => e.type === "ip-outside-published-ranges")).toEqual([]);
@@ -114,7 +116,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events.filter((e) => e.type === "ip-outside-published-ranges")).toEqual([]);
@@ -135,7 +137,9 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
+    const events = evaluateDrift(input).events.filter(
+      (e) => e.type === "ip-outside-published-ranges",
+    );
 
     // Assess
     expect(events.map((e) => [e.subject.key, e.added])).toEqual([
@@ -151,7 +155,9 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
+    const events = evaluateDrift(input).events.filter(
+      (e) => e.type === "ip-outside-published-ranges",
+    );
 
     // Assess
     expect(events).toHaveLength(1);
@@ -169,7 +175,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     const covers =
@@ -192,7 +198,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.subject.key, e.removed])).toEqual([
@@ -216,7 +222,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events).toEqual([]);
@@ -241,7 +247,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events).toEqual([]);
@@ -255,7 +261,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -281,7 +287,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -301,7 +307,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input);
+    const events = evaluateDrift(input).events;
 
     // Assess
     expect(events).toEqual([]);
