@@ -12,11 +12,11 @@ import {
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { type AwsClients, createAwsClients } from "#shared/adapters/aws/clients";
 import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import { writeFileAtomically } from "#shared/adapters/local/atomic-file";
 import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { writeThroughNotifier } from "#shared/adapters/local/inbox";
-import { type AwsClients, createAwsClients } from "#shared/aws/clients";
 import type { FeedId } from "#shared/domain/feed";
 import type { Notifier } from "#shared/notify/ports";
 

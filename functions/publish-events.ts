@@ -11,10 +11,10 @@ import {
   ScheduledEvent,
   scheduledTime,
 } from "#functions/commons/events";
+import { createDynamoDbClients } from "#shared/adapters/aws/dynamodb";
+import { createSnsClient } from "#shared/adapters/aws/sns";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
-import { createDynamoDbClients } from "#shared/aws/dynamodb";
-import { createSnsClient } from "#shared/aws/sns";
 import { loadNotifyConfig } from "#shared/notify/config";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import { type PublishFailure, publishPendingEvents } from "#shared/notify/publish-pending";

@@ -1,5 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { createDynamoDbClients } from "#shared/adapters/aws/dynamodb";
+import { createS3Client } from "#shared/adapters/aws/s3";
 import {
   createJudgeDrift,
   createNonPublishingStores,
@@ -7,8 +9,6 @@ import {
   type StoreClients,
 } from "#shared/adapters/compose";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
-import { createDynamoDbClients } from "#shared/aws/dynamodb";
-import { createS3Client } from "#shared/aws/s3";
 import type { DriftConfig } from "#shared/compare/config";
 import { type CatalogueSource, storedCatalogueSource } from "#shared/detect/catalogue-source";
 import type { RunLogger } from "#shared/observe/dns/resolve-hostnames";

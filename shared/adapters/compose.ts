@@ -1,10 +1,10 @@
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import { createDynamoAllowlistStore } from "#shared/adapters/dynamodb/allowlist-store";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { createSnsNotifier } from "#shared/adapters/sns/sns-notifier";
-import type { AwsClients } from "#shared/aws/clients";
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_UNUSED_GRACE_HOURS } from "#shared/compare/config";
 import {
   type JudgeDrift,

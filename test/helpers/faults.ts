@@ -1,5 +1,5 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { AwsClients } from "#shared/aws/clients";
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import type { JudgeDrift } from "#shared/detect/judge-drift";
 
 /**

@@ -1,8 +1,8 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import type { AwsClients } from "#shared/aws/clients";
 import type { FeedIngestResult, FeedPrefix } from "#shared/domain/feed";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedGrace } from "#shared/observe/feeds/damping";

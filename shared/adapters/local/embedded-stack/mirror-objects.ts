@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { AwsClients } from "#shared/aws/clients";
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import type { BucketMirror } from "./bucket-mirror";
 
 /**

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { AwsClients } from "#shared/aws/clients";
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import type { BucketMirror } from "./bucket-mirror";
 
 /** Loads the mirrored objects that `wanted` accepts into the bucket. */
