@@ -56,7 +56,13 @@ const FEED_VERDICTS: readonly ((f: FeedCase) => DriftEvent[])[] = [feedRejected,
  * unused IP, the last success before a failure streak, the snapshot pair of a feed diff) so a
  * condition that persists over many runs keeps its id and is notified once.
  */
-export function evaluateDrift(input: DriftInput): DriftEvaluation {
+/** The verdicts of one run, newest rules first: `evaluateDriftAndPlan` without the plan. */
+export function evaluateDrift(input: DriftInput): DriftEvent[] {
+  return evaluateDriftAndPlan(input).events;
+}
+
+/** The verdicts of one run with the allowlist plan they were judged against (planned once). */
+export function evaluateDriftAndPlan(input: DriftInput): DriftEvaluation {
   const plan = planAllowlists({
     catalogue: input.catalogue,
     observations: input.observations,

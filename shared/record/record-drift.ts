@@ -7,7 +7,7 @@ import { readWrittenAllowlists } from "#shared/allowlists/read-written-allowlist
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
 import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
-import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import { evaluateDriftAndPlan } from "#shared/compare/evaluate-drift";
 import type { DriftEvent } from "../compare/drift-event";
 import type { ChangeSet } from "./change-set";
 import { commitDriftEvents } from "./commit-drift-events";
@@ -51,7 +51,10 @@ export async function recordDrift(
   input: RecordDriftInput,
 ): Promise<RecordDriftResult> {
   const written = await lastWrittenAllowlists(deps, input);
-  const { events, allowlists: plan } = evaluateDrift({ ...input, writtenAllowlists: written });
+  const { events, allowlists: plan } = evaluateDriftAndPlan({
+    ...input,
+    writtenAllowlists: written,
+  });
   const commit = await commitDriftEvents(deps, {
     events,
     runId: input.runId,

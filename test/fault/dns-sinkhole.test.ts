@@ -85,7 +85,7 @@ describe("fault: a resolver answers every name with one public address", () => {
       now: new Date(T0.getTime() + 26 * HOUR_MS),
       runId: "run-26",
       options: { failureThreshold: 3, unusedGrace: { hours: 24 * 30 } },
-    }).events;
+    });
 
     // Assess
     expect(baseline.observations.every((o) => o.outcome === "answered")).toBe(true);

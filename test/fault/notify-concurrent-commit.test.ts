@@ -24,7 +24,7 @@ function cloudfrontEvents(runId: string, entered: string): [DriftEvent, DriftEve
       steadyState(observation(HOSTS.cloudfront, { active: ["13.32.1.10"], entered: [entered] })),
       { runId },
     ),
-  ).events.filter((e) => e.subject.key === CLOUDFRONT);
+  ).filter((e) => e.subject.key === CLOUDFRONT);
   const [first, second] = events;
   if (events.length !== 2 || first === undefined || second === undefined) {
     throw new Error("fixture changed: expected two events for the CloudFront host");

@@ -47,7 +47,7 @@ async function commitTwoChangeSets(stack: EmbeddedStack) {
       observation(HOSTS.pinned, { active: ["3.10.94.193"], entered: ["3.10.94.200"] }),
       observation(HOSTS.hostnameOnly, { active: ["41.92.10.20"], entered: ["41.92.10.21"] }),
     ]),
-  ).events;
+  );
   await commitDriftEvents(deps, {
     events,
     runId: "run-1",

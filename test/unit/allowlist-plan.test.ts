@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildAllowlists } from "#shared/allowlists/build";
 import { holdAllowlists } from "#shared/allowlists/held";
 import { planAllowlists } from "#shared/allowlists/plan-allowlists";
-import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import { evaluateDriftAndPlan } from "#shared/compare/evaluate-drift";
 import {
   AWS_META,
   AWS_PREFIXES,
@@ -70,12 +70,12 @@ describe("planAllowlists: this cycle's allowlists, planned once", () => {
     });
   });
 
-  it("is what evaluateDrift hands on with its verdicts", () => {
+  it("is what evaluateDriftAndPlan hands on with its verdicts", () => {
     // Prepare
     const input = driftInput(steadyState());
 
     // Act
-    const evaluation = evaluateDrift(input);
+    const evaluation = evaluateDriftAndPlan(input);
 
     // Assess
     expect(evaluation.allowlists).toEqual(planAllowlists(input));

@@ -16,7 +16,7 @@ import {
 
 /** The drift result of run `runId` that committed every event of its verdicts. */
 function runDrift(runId: string, observations: HostObservation[]): JudgeDriftResult {
-  return committedDrift(runId, evaluateDrift({ ...driftInput(observations), runId }).events);
+  return committedDrift(runId, evaluateDrift({ ...driftInput(observations), runId }));
 }
 
 describe("the detection report of a cycle that judged an interrupted run first", () => {

@@ -20,7 +20,7 @@ function cycle(observations: HostObservation[]): DetectionCycleResult {
     duplicateRun: false,
     feeds: [],
     matchers: input.feeds.matchers,
-    drift: committedDrift(RUN_ID, evaluateDrift(input).events),
+    drift: committedDrift(RUN_ID, evaluateDrift(input)),
     backlog: [],
   };
 }

@@ -31,7 +31,7 @@ function cycle(
   feedResults: FeedIngestResult[] = [],
 ): DetectionCycleResult {
   const input = driftInput(observations, { feeds: feeds(feedResults) });
-  const drift = committedDrift(RUN_ID, evaluateDrift(input).events);
+  const drift = committedDrift(RUN_ID, evaluateDrift(input));
   return {
     runId: RUN_ID,
     startedAt: NOW.toISOString(),

@@ -109,7 +109,7 @@ function recordingJudge() {
   const judgeDrift: JudgeDrift = async (input) => {
     calls.push(input);
     return {
-      events: evaluateDrift({ ...input, options: OPTIONS }).events,
+      events: evaluateDrift({ ...input, options: OPTIONS }),
       changeSets: [],
       committed: 0,
       published: 0,

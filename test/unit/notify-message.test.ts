@@ -83,7 +83,7 @@ function eventfulRun(): DriftEvent[] {
         ]),
       },
     ),
-  ).events;
+  );
 }
 
 /** Reassembles the events of a change set from its parts (the documented consumer procedure). */
@@ -198,7 +198,7 @@ describe("buildNotifications", () => {
       driftInput([observation(HOSTS.rotating, { active: ["162.159.200.1"], entered: ips })], {
         feeds: feeds([], []),
       }),
-    ).events.filter((e) => e.type === "ip-added");
+    ).filter((e) => e.type === "ip-added");
     const set = changeSetOf(events);
 
     // Act

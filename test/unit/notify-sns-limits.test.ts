@@ -73,7 +73,7 @@ function wideChangeSet(addresses: number, hosts: number, ports: number): ChangeS
     driftInput([observation(HOSTS.rotating, { active: ["162.159.200.1"], entered })], {
       feeds: feeds([], []),
     }),
-  ).events.filter((e) => e.type === "ip-added");
+  ).filter((e) => e.type === "ip-added");
   if (event === undefined) throw new Error("no ip-added event");
   const [rule] = event.endpoints as [EndpointRef];
   const endpoints: EndpointRef[] = Array.from({ length: hosts }, (_, h) => ({

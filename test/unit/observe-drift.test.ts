@@ -27,7 +27,7 @@ import {
 
 /** The pure verdicts of what `judgeDrift` is given (commit and allowlists are tested elsewhere). */
 const judge: JudgeDrift = async (input) => ({
-  events: evaluateDrift({ ...input, options: OPTIONS }).events,
+  events: evaluateDrift({ ...input, options: OPTIONS }),
   changeSets: [],
   committed: 0,
   published: 0,
@@ -97,7 +97,7 @@ describe("judgeFeedIngest: the feed ingest's compare step", () => {
       now: NOW,
       runId: RUN_ID,
       options: OPTIONS,
-    }).events;
+    });
 
     const pointers = noFeedSnapshots();
 

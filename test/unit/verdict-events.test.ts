@@ -35,7 +35,7 @@ describe("evaluateDrift: resolution-failed", () => {
     const input = driftInput(steadyState(failing("timeout", 2)));
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -46,7 +46,7 @@ describe("evaluateDrift: resolution-failed", () => {
     const input = driftInput(steadyState(failing("nxdomain", 3)));
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added, e.removed])).toEqual([
@@ -66,8 +66,8 @@ describe("evaluateDrift: resolution-failed", () => {
     });
 
     // Act
-    const [seen] = evaluateDrift(driftInput(steadyState(failing("nxdomain", 3)))).events;
-    const [unseen] = evaluateDrift(driftInput(steadyState(never))).events;
+    const [seen] = evaluateDrift(driftInput(steadyState(failing("nxdomain", 3))));
+    const [unseen] = evaluateDrift(driftInput(steadyState(never)));
 
     // Assess
     expect(seen?.reason).toMatch(/; last answered with an address \d{4}-\d\d-\d\dT[\d:.]+Z\.$/);
@@ -82,7 +82,7 @@ describe("evaluateDrift: resolution-failed", () => {
 
     // Act
     const ids = outcomes.map(
-      (outcome) => evaluateDrift(driftInput(steadyState(failing(outcome, 4)))).events[0]?.eventId,
+      (outcome) => evaluateDrift(driftInput(steadyState(failing(outcome, 4))))[0]?.eventId,
     );
 
     // Assess
@@ -98,8 +98,8 @@ describe("evaluateDrift: resolution-failed", () => {
     });
 
     // Act
-    const [first] = evaluateDrift(third).events;
-    const [later] = evaluateDrift(tenth).events;
+    const [first] = evaluateDrift(third);
+    const [later] = evaluateDrift(tenth);
 
     // Assess
     expect(later?.eventId).toBe(first?.eventId);
@@ -121,7 +121,7 @@ describe("evaluateDrift: suspicious-answer", () => {
     const input = driftInput(steadyState(hijacked()));
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -137,9 +137,9 @@ describe("evaluateDrift: suspicious-answer", () => {
     const nextDay = { ...hijacked(), observedAt: "2026-08-22T00:15:00.000Z" };
 
     // Act
-    const [first] = evaluateDrift(driftInput(steadyState(hijacked()), { runId: "a" })).events;
-    const [second] = evaluateDrift(driftInput(steadyState(later), { runId: "b" })).events;
-    const [third] = evaluateDrift(driftInput(steadyState(nextDay), { runId: "c" })).events;
+    const [first] = evaluateDrift(driftInput(steadyState(hijacked()), { runId: "a" }));
+    const [second] = evaluateDrift(driftInput(steadyState(later), { runId: "b" }));
+    const [third] = evaluateDrift(driftInput(steadyState(nextDay), { runId: "c" }));
 
     // Assess
     expect(second?.eventId).toBe(first?.eventId);
@@ -160,7 +160,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events.filter((e) => e.type === "documented-ip-unused");
+    const events = evaluateDrift(input).filter((e) => e.type === "documented-ip-unused");
 
     // Assess
     expect(events.map((e) => [e.severity, e.subject.key, e.evidence.unusedSince])).toEqual([
@@ -181,7 +181,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events.filter((e) => e.type === "documented-ip-unused");
+    const events = evaluateDrift(input).filter((e) => e.type === "documented-ip-unused");
 
     // Assess
     expect(events).toEqual([]);
@@ -194,7 +194,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -205,10 +205,10 @@ describe("evaluateDrift: documented-ip-unused", () => {
     const host = observation(HOSTS.pinned, { active: ["3.10.94.200"] });
 
     // Act
-    const first = evaluateDrift(driftInput(steadyState(host), { runId: "r1" })).events;
+    const first = evaluateDrift(driftInput(steadyState(host), { runId: "r1" }));
     const later = evaluateDrift(
       driftInput(steadyState(host), { runId: "r9", now: new Date(NOW.getTime() + 86_400_000) }),
-    ).events;
+    );
 
     // Assess
     const id = (events: typeof first) =>
@@ -225,7 +225,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     ]);
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -240,7 +240,7 @@ describe("evaluateDrift: documented-ip-unused", () => {
     ]);
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.subject.key, e.evidence.ips?.[0]?.ip])).toEqual([
@@ -265,7 +265,7 @@ describe("evaluateDrift: feeds", () => {
     const input = driftInput(steadyState(), { feeds: feeds([result]) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.subject.key, e.added, e.removed])).toEqual([
@@ -299,7 +299,7 @@ describe("evaluateDrift: feeds", () => {
     const input = driftInput(steadyState(), { feeds: feeds([result]) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.subject.key, e.added, e.removed])).toEqual([
@@ -319,7 +319,7 @@ describe("evaluateDrift: feeds", () => {
     });
 
     // Act
-    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) })).events;
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) }));
 
     // Assess
     expect(events.map((e) => e.severity)).toEqual(["medium"]);
@@ -341,7 +341,7 @@ describe("evaluateDrift: feeds", () => {
     };
 
     // Act
-    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([due]) })).events;
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([due]) }));
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.removed])).toEqual([
@@ -355,7 +355,7 @@ describe("evaluateDrift: feeds", () => {
     const result = updatedFeed("cloudfront", { added: CLOUDFRONT_PREFIXES, removed: [] }, null);
 
     // Act
-    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) })).events;
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([result]) }));
 
     // Assess
     expect(events).toEqual([]);
@@ -375,16 +375,16 @@ describe("evaluateDrift: feeds", () => {
       driftInput(steadyState(), {
         feeds: feeds([rejectedWith("truncated JSON: unexpected end after 1048576 bytes")]),
       }),
-    ).events;
+    );
     const [later] = evaluateDrift(
       driftInput(steadyState(), {
         feeds: feeds([rejectedWith("truncated JSON: unexpected end after 998001 bytes")]),
         runId: "another-run",
       }),
-    ).events;
+    );
     const [other] = evaluateDrift(
       driftInput(steadyState(), { feeds: feeds([rejectedWith("HTML page instead of JSON")]) }),
-    ).events;
+    );
 
     // Assess
     expect(later?.eventId).toBe(first?.eventId);
@@ -401,10 +401,10 @@ describe("evaluateDrift: feeds", () => {
     };
 
     // Act
-    const first = evaluateDrift(driftInput(steadyState(), { feeds: feeds([rejected]) })).events;
+    const first = evaluateDrift(driftInput(steadyState(), { feeds: feeds([rejected]) }));
     const again = evaluateDrift(
       driftInput(steadyState(), { feeds: feeds([rejected]), runId: "another-run" }),
-    ).events;
+    );
 
     // Assess
     expect(first.map((e) => [e.type, e.severity, e.subject.key])).toEqual([
@@ -429,7 +429,7 @@ describe("evaluateDrift: feeds", () => {
     };
 
     // Act
-    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([unreachable]) })).events;
+    const events = evaluateDrift(driftInput(steadyState(), { feeds: feeds([unreachable]) }));
 
     // Assess
     expect(events).toEqual([]);
@@ -445,8 +445,8 @@ describe("evaluateDrift: event ids", () => {
     const input = driftInput(moved());
 
     // Act
-    const first = evaluateDrift(input).events;
-    const retry = evaluateDrift(driftInput(moved())).events;
+    const first = evaluateDrift(input);
+    const retry = evaluateDrift(driftInput(moved()));
 
     // Assess
     expect(retry).toEqual(first);
@@ -458,8 +458,8 @@ describe("evaluateDrift: event ids", () => {
     const later = driftInput(moved(), { runId: "run-2026-08-21T12:15Z" });
 
     // Act
-    const [first] = evaluateDrift(driftInput(moved())).events;
-    const [second] = evaluateDrift(later).events;
+    const [first] = evaluateDrift(driftInput(moved()));
+    const [second] = evaluateDrift(later);
 
     // Assess
     expect(second?.eventId).not.toBe(first?.eventId);
@@ -493,7 +493,7 @@ describe("evaluateDrift: allowlist size warnings", () => {
     );
 
     // Act
-    const [event] = evaluateDrift(input).events;
+    const [event] = evaluateDrift(input);
 
     // Assess
     expect(event?.warnings.map((w) => [w.kind, w.scope, w.size, w.limit])).toEqual([
@@ -506,7 +506,7 @@ describe("evaluateDrift: allowlist size warnings", () => {
     const input = cloudfrontGrownBy(59);
 
     // Act
-    const [event] = evaluateDrift(input).events;
+    const [event] = evaluateDrift(input);
 
     // Assess
     expect(event?.type).toBe("feed-ranges-changed");
@@ -520,7 +520,7 @@ describe("evaluateDrift: allowlist size warnings", () => {
     const input = cloudfrontGrownBy(58);
 
     // Act
-    const [event] = evaluateDrift(input).events;
+    const [event] = evaluateDrift(input);
 
     // Assess
     expect(event?.warnings).toEqual([]);
@@ -548,9 +548,7 @@ describe("evaluateDrift on the shipped catalogue", () => {
     );
 
     // Act
-    const events = evaluateDrift(
-      driftInput(offline, { catalogue: shipped, feeds: feeds([], []) }),
-    ).events;
+    const events = evaluateDrift(driftInput(offline, { catalogue: shipped, feeds: feeds([], []) }));
 
     // Assess
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(["resolution-failed"]));

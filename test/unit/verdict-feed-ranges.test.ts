@@ -92,7 +92,7 @@ describe("aws-ip-ranges endpoints and GLOBAL-region prefixes", () => {
     const input = driftInput(steadyState(), { feeds: feeds([result], matchers()) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -110,7 +110,7 @@ describe("feed-ranges-changed for a withdrawn range a host relies on", () => {
     const input = driftInput(steadyState(), { feeds: feeds([result], matchers(after)) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.subject.key, e.added, e.removed])).toEqual([
@@ -131,7 +131,7 @@ describe("feed-ranges-changed for a withdrawn range a host relies on", () => {
     const input = driftInput(steadyState(), { feeds: feeds([result], matchers(after)) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess: EC2 is the narrowest service that published it; the host's standing IP is now
     // outside every published range
@@ -162,7 +162,7 @@ describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 onl
     const input = driftInput(observations, { feeds: feeds([], matchers()) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -176,7 +176,7 @@ describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 onl
     const input = driftInput(observations, { feeds: feeds([], matchers()) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -195,7 +195,7 @@ describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 onl
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -211,7 +211,7 @@ describe("IPv6 answers of a cloudfront endpoint (the CloudFront list is IPv4 onl
     const input = driftInput(observations, { feeds: feeds([], matchers()) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -251,7 +251,7 @@ describe("a prefix that moves between lists or border groups", () => {
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -271,7 +271,7 @@ describe("a prefix that moves between lists or border groups", () => {
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -292,7 +292,7 @@ describe("a prefix that moves between lists or border groups", () => {
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.added, e.removed])).toEqual([

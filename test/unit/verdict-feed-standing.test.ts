@@ -50,9 +50,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events.filter(
-      (e) => e.type === "ip-outside-published-ranges",
-    );
+    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
 
     // Assess
     expect(events.map((e) => [e.subject.key, e.severity, e.added])).toEqual([
@@ -77,7 +75,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     const second = driftInput(steadyState(), { feeds: feedsAfter, runId: "run-b" });
     const outside = (input: typeof first) =>
       evaluateDrift(input)
-        .events.filter((e) => e.type === "ip-outside-published-ranges")
+        .filter((e) => e.type === "ip-outside-published-ranges")
         .map((e) => e.eventId);
 
     // Act
@@ -98,7 +96,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.filter((e) => e.type === "ip-outside-published-ranges")).toEqual([]);
@@ -116,7 +114,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.filter((e) => e.type === "ip-outside-published-ranges")).toEqual([]);
@@ -137,9 +135,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events.filter(
-      (e) => e.type === "ip-outside-published-ranges",
-    );
+    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
 
     // Assess
     expect(events.map((e) => [e.subject.key, e.added])).toEqual([
@@ -155,9 +151,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events.filter(
-      (e) => e.type === "ip-outside-published-ranges",
-    );
+    const events = evaluateDrift(input).filter((e) => e.type === "ip-outside-published-ranges");
 
     // Assess
     expect(events).toHaveLength(1);
@@ -175,7 +169,7 @@ describe("ip-outside-published-ranges for a standing IP a feed change left outsi
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     const covers =
@@ -198,7 +192,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.subject.key, e.removed])).toEqual([
@@ -222,7 +216,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -247,7 +241,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -261,7 +255,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -287,7 +281,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -307,7 +301,7 @@ describe("an aws-ip-ranges endpoint whose IPs leave or enter a region", () => {
     );
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);

@@ -31,7 +31,7 @@ describe("evaluateDrift: expectation policies", () => {
     const input = driftInput(steadyState());
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -48,7 +48,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(summary(events)).toEqual([
@@ -89,7 +89,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events).toEqual([]);
@@ -114,8 +114,8 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
-      const documentedEvents = evaluateDrift(documentedLeaves).events;
+      const events = evaluateDrift(input);
+      const documentedEvents = evaluateDrift(documentedLeaves);
 
       // Assess
       expect(summary(events)).toEqual([
@@ -142,7 +142,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events).toEqual([]);
@@ -158,7 +158,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(summary(events)).toEqual([
@@ -183,7 +183,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(summary(events)).toEqual([
@@ -222,7 +222,7 @@ describe("evaluateDrift: expectation policies", () => {
       const input = driftInput(withHost(host, observation(host, { entered: [inside] })));
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events).toEqual([]);
@@ -233,7 +233,7 @@ describe("evaluateDrift: expectation policies", () => {
       const input = driftInput(withHost(host, observation(host, { entered: [outside] })));
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -250,7 +250,7 @@ describe("evaluateDrift: expectation policies", () => {
       });
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events.map((e) => [e.type, e.severity, e.added])).toEqual([
@@ -266,7 +266,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events).toEqual([]);
@@ -288,7 +288,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(summary(events)).toEqual([
@@ -319,7 +319,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events.map((e) => [e.type, e.severity, e.added, e.removed])).toEqual([
@@ -341,7 +341,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       expect(events).toEqual([]);
@@ -354,7 +354,7 @@ describe("evaluateDrift: expectation policies", () => {
       );
 
       // Act
-      const events = evaluateDrift(input).events;
+      const events = evaluateDrift(input);
 
       // Assess
       const added = events.filter((e) => e.type === "ip-added");
@@ -370,7 +370,7 @@ describe("evaluateDrift: expectation policies", () => {
     ]);
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     const judged = new Set(events.flatMap((e) => e.endpoints.map((ref) => ref.policy)));

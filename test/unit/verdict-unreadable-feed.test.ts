@@ -32,7 +32,7 @@ describe("evaluateDrift: an IP leaving a feed endpoint while its feed has no mat
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -46,7 +46,7 @@ describe("evaluateDrift: an IP leaving a feed endpoint while its feed has no mat
     const input = driftInput(observations, { feeds: feeds([], []) });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     expect(events).toEqual([]);
@@ -59,7 +59,7 @@ describe("evaluateDrift: an IP leaving a feed endpoint while its feed has no mat
     );
 
     // Act
-    const events = evaluateDrift(driftInput(observations)).events;
+    const events = evaluateDrift(driftInput(observations));
 
     // Assess
     expect(events.map((e) => [e.type, e.severity, e.removed])).toEqual([
@@ -129,7 +129,7 @@ describe("evaluateDrift: ip-added in a group whose allowlist is held (its feed u
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     const actions = events.filter((e) => e.type === "ip-added").map((e) => e.action);
@@ -157,7 +157,7 @@ describe("evaluateDrift: ip-added in a group whose allowlist is held (its feed u
     });
 
     // Act
-    const events = evaluateDrift(input).events;
+    const events = evaluateDrift(input);
 
     // Assess
     const added = events.filter((e) => e.type === "ip-added");
