@@ -531,7 +531,9 @@ describe("evaluateDrift on the shipped catalogue", () => {
   const shipped = Catalogue.parse(
     JSON.parse(
       readFileSync(
-        fileURLToPath(new URL("../../fixtures/catalogue/clearswift-seg-5.3.json", import.meta.url)),
+        fileURLToPath(
+          new URL("../../../fixtures/catalogue/clearswift-seg-5.3.json", import.meta.url),
+        ),
         "utf8",
       ),
     ),

@@ -21,7 +21,7 @@ import type { AwsVersion } from "#test/helpers/feed-fixtures";
  * this process. The child is spawned asynchronously: this process must keep answering DNS.
  */
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CATALOGUE_HOSTNAMES = 48;
 
 /** Runs `node bin/driftwatch.js ARGS` in embedded mode; resolves when the process exits. */

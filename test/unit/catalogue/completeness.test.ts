@@ -12,7 +12,7 @@ import type { Catalogue } from "#shared/catalogue/schema";
 const DOCUMENT = readFileSync(
   fileURLToPath(
     new URL(
-      "../../fixtures/vendor-docs/clearswift-seg-5.3-ports-and-protocols-issue-3.6.txt",
+      "../../../fixtures/vendor-docs/clearswift-seg-5.3-ports-and-protocols-issue-3.6.txt",
       import.meta.url,
     ),
   ),

@@ -469,7 +469,7 @@ interface CommittedEventJson {
 
 const schema = JSON.parse(
   readFileSync(
-    fileURLToPath(new URL("../../schema/drift-notification.schema.json", import.meta.url)),
+    fileURLToPath(new URL("../../../schema/drift-notification.schema.json", import.meta.url)),
     "utf8",
   ),
 ) as { $id: string };

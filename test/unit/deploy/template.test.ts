@@ -35,7 +35,7 @@ import { startTestStack } from "#test/helpers/stack";
  * subscription is cross-region.
  */
 
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 const STAGE = "prod";
 const REGION = "eu-west-1";
 const SERVICE_NAME = `driftwatch-${STAGE}`;

@@ -15,8 +15,10 @@ import { type AwsVersion, awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/f
  */
 
 /** As a file URL, so a checkout path with spaces survives NODE_OPTIONS. */
-const KILL_AFTER_NOTIFICATIONS = new URL("../helpers/kill-after-notifications.mjs", import.meta.url)
-  .href;
+const KILL_AFTER_NOTIFICATIONS = new URL(
+  "../../helpers/kill-after-notifications.mjs",
+  import.meta.url,
+).href;
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));

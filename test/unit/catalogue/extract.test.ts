@@ -9,7 +9,7 @@ import type { Catalogue } from "#shared/catalogue/schema";
 
 function vendorDoc(name: string): string {
   return readFileSync(
-    fileURLToPath(new URL(`../../fixtures/vendor-docs/${name}`, import.meta.url)),
+    fileURLToPath(new URL(`../../../fixtures/vendor-docs/${name}`, import.meta.url)),
     "utf8",
   );
 }

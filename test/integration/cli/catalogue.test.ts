@@ -12,7 +12,7 @@ import {
 } from "#cli/commands/catalogue";
 import type { CatalogueListing } from "#shared/catalogue/listing";
 
-const BIN = fileURLToPath(new URL("../../bin/driftwatch.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../../bin/driftwatch.js", import.meta.url));
 const EMBEDDED: NodeJS.ProcessEnv = {};
 
 function collector(): CatalogueCommandOutput & { out: string[]; err: string[] } {

@@ -28,7 +28,7 @@ import {
  * already archived and their pointers moved. Whatever stopped it, the next run must succeed.
  */
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const VERSION: AwsVersion = "2026-08-21-18-17-05";
 const FEEDS = ["aws-ip-ranges", "cloudfront"] as const;
 
