@@ -1,0 +1,135 @@
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { HostObservation } from "#shared/domain/observation";
+import type { ObservationStore } from "#shared/observe/dns/observation-store";
+import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
+import type { DnsResolver } from "#shared/observe/dns/resolver";
+import { summariseRun } from "#shared/observe/dns/summarise-run";
+import type { CatalogueSource } from "./catalogue-source";
+import { judgeDnsRun } from "./judge-dns-run";
+import { type JudgeUnjudgedDeps, judgeUnjudged } from "./judge-unjudged";
+
+export interface ResolveAndJudgeDeps extends Omit<JudgeUnjudgedDeps, "logger"> {
+  catalogues: CatalogueSource;
+  resolver: DnsResolver;
+  observations: JudgeUnjudgedDeps["observations"] & ObservationStore;
+  logger: RunLogger & { error(message: string, attributes?: Record<string, unknown>): void };
+  metrics: Pick<Metrics, "addMetric">;
+  /** Epoch-ms clock for the observation time, the deadline and the duration. */
+  clock: () => number;
+}
+
+export interface ResolveAndJudgeInput {
+  catalogueId: string;
+  /** The scheduled run's id: each delivery of the same schedule is the same run. */
+  runId: string;
+  /** Epoch ms: no DNS query is asked after it. */
+  deadline: number;
+  options: Partial<ResolveOptions>;
+}
+
+export interface ResolveAndJudgeResult {
+  runId: string;
+  duplicateRun: boolean;
+  hostnames: number;
+  answered: number;
+  failing: number;
+  entered: number;
+  left: number;
+  suspicious: number;
+  durationMs: number;
+  /** Verdicts of the run, including standing conditions notified by earlier runs. */
+  driftEvents: number;
+  /** Change-event records committed by this invocation (none for a redelivered, completed run). */
+  committed: number;
+  /** Allowlist object keys written (empty when no list changed). */
+  allowlistsWritten: string[];
+  /** Earlier runs left unjudged by an interrupted invocation, judged first (usually none). */
+  backlog: { runId: string; committed: number }[];
+}
+
+/**
+ * Use case: one scheduled DNS run, judged (the resolve-hostnames function). Each failing step is
+ * logged with the run id and rethrown, so Lambda retries the same event (same run id) and alarms
+ * fire.
+ *
+ * 1. Read the catalogue.
+ * 2. Judge any earlier run that saved its observations and died before its drift was committed
+ *    (and was not redelivered): its IPs have already entered or left the state, so no later run
+ *    would raise them.
+ * 3. Resolve every hostname and save the observations (resolveHostnames).
+ * 4. Judge the run: commit its change events, rewrite the allowlists that changed. A redelivered
+ *    run judges again: it commits what an interrupted first delivery did not.
+ * 5. Emit the run's metrics and return its summary.
+ */
+export async function resolveAndJudge(
+  deps: ResolveAndJudgeDeps,
+  input: ResolveAndJudgeInput,
+): Promise<ResolveAndJudgeResult> {
+  const { logger, clock } = deps;
+  const { runId } = input;
+  const failed = (step: string) => (error: unknown) => {
+    logger.error(step, { runId, error });
+    throw error;
+  };
+  // 1.
+  const catalogue = await deps.catalogues(input.catalogueId);
+  // 2.
+  const backlog = await judgeUnjudged(deps, {
+    catalogue: async () => catalogue,
+    dnsRuns: true,
+    feeds: [],
+    exceptRunId: runId,
+  }).catch(failed("judging earlier unjudged runs failed"));
+  logger.info("resolving", { runId, catalogueId: catalogue.id, servers: deps.resolver.servers });
+  // 3.
+  const result = await resolveHostnames(
+    { resolver: deps.resolver, store: deps.observations, logger, clock },
+    {
+      targets: catalogue,
+      runId,
+      now: new Date(clock()),
+      deadline: input.deadline,
+      options: input.options,
+    },
+  ).catch(failed("resolve run failed"));
+  // 4.
+  const drift = await judgeDnsRun(
+    { ...deps, runs: deps.observations },
+    { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
+  ).catch(failed("recording the run's drift failed"));
+  // 5.
+  const summary: ResolveAndJudgeResult = {
+    runId: result.runId,
+    duplicateRun: result.duplicateRun,
+    hostnames: result.observations.length,
+    ...summariseRun(result.observations),
+    durationMs: result.durationMs,
+    driftEvents: drift.events.length,
+    committed: drift.committed,
+    allowlistsWritten: drift.allowlistsWritten,
+    backlog: backlog.map((judged) => ({ runId: judged.runId, committed: judged.drift.committed })),
+  };
+  addRunMetrics(deps.metrics, summary, result.observations);
+  return summary;
+}
+
+function addRunMetrics(
+  metrics: ResolveAndJudgeDeps["metrics"],
+  summary: ResolveAndJudgeResult,
+  observations: readonly HostObservation[],
+): void {
+  const backlogCommitted = summary.backlog.reduce((sum, judged) => sum + judged.committed, 0);
+  metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, summary.committed + backlogCommitted);
+  if (summary.duplicateRun) {
+    metrics.addMetric("DuplicateRuns", MetricUnit.Count, 1);
+    return;
+  }
+  metrics.addMetric("HostnamesResolved", MetricUnit.Count, summary.answered);
+  metrics.addMetric("HostnamesFailing", MetricUnit.Count, summary.failing);
+  // The unresolvable-hostnames alarm: names no resolver answered in this run.
+  const unresolvable = observations.filter((o) => o.outcome !== "answered").length;
+  metrics.addMetric("UnresolvableHostnames", MetricUnit.Count, unresolvable);
+  metrics.addMetric("SuspiciousAnswers", MetricUnit.Count, summary.suspicious);
+  metrics.addMetric("ResolveDuration", MetricUnit.Milliseconds, summary.durationMs);
+}
