@@ -16,7 +16,7 @@ export const SCHEMA_VERSION = 1;
  * gzipped in one binary attribute, `listsGz`; below it, the item is plain attributes as ever.
  * Inline, an active IP costs ~146 bytes, so a rotating name reached DynamoDB's 400 KB at ~2,400
  * active IPs and could no longer be saved at all. Gzipped, measured against dynalite with the
- * rotating hostname of test/integration/observation-store-size.test.ts (random IPv4 in five /8s,
+ * rotating hostname of test/integration/adapters/dynamodb/observation-store-size.test.ts (random IPv4 in five /8s,
  * random IPv6 in one /32, first/last seen over the last 24 h of runs, 1-3 of 3 resolvers, 256
  * departed): an active IP costs ~15 bytes (IPv4) or ~27 bytes (IPv6); 6,000 IPv4 + 2,000 IPv6
  * take ~145 KB; ~22,600 active IPs fit at 3 IPv4 to 1 IPv6 (~27,400 IPv4 only). Beyond that,

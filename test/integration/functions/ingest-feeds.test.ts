@@ -25,7 +25,7 @@ import { drainQueue, notifyDeps, subscribeQueue } from "#test/helpers/notify-sta
 import { startTestStack } from "#test/helpers/stack";
 
 const SNS_EVENT_FILE = new URL(
-  "../../fixtures/events/amazon-ip-space-changed.json",
+  "../../../fixtures/events/amazon-ip-space-changed.json",
   import.meta.url,
 );
 

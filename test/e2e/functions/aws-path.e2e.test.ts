@@ -64,7 +64,7 @@ import { insertRecordsFor, streamBatches } from "#test/helpers/stream-records";
  * anything else fails.
  */
 
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 const DEPLOYMENT: Deployment = {
   partition: "aws",
   region: "eu-west-1",

@@ -22,7 +22,7 @@ import { captureLambdaOutput, type LogLine } from "#test/helpers/lambda-output";
 const NOW = new Date("2026-08-22T10:16:00Z");
 const context = lambdaContext({ functionName: "driftwatch-test" });
 const SNS_EVENT_FILE = new URL(
-  "../../fixtures/events/amazon-ip-space-changed.json",
+  "../../../fixtures/events/amazon-ip-space-changed.json",
   import.meta.url,
 );
 
