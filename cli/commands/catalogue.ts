@@ -1,7 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
-import { type CommandOutput, processOutput, stateDirOption } from "#cli/options";
+import {
+  type CatalogueGenerateOptions,
+  GENERATE_HOSTS_HELP,
+  runCatalogueGenerate,
+  seedArgument,
+} from "#cli/commands/catalogue-generate";
+import {
+  type CommandOutput,
+  positiveWholeNumber,
+  processOutput,
+  stateDirOption,
+} from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
 import {
@@ -60,7 +71,7 @@ async function reportingErrors(
   }
 }
 
-/** `driftwatch catalogue validate|list|extract|import`. */
+/** `driftwatch catalogue validate|list|extract|import|generate`. */
 export function registerCatalogueCommands(program: Command): void {
   const catalogue = program
     .command("catalogue")
@@ -109,6 +120,18 @@ export function registerCatalogueCommands(program: Command): void {
     .option("--json", "print the import summary as JSON")
     .action(async (file: string | undefined, options: CatalogueImportOptions) => {
       process.exitCode = await runCatalogueImport(file, options, processOutput);
+    });
+
+  catalogue
+    .command("generate")
+    .description(
+      "Generate an estate for scale tests: a catalogue of N hostnames and the zone that answers for them (loopback server and NSD)",
+    )
+    .requiredOption("--hosts <n>", GENERATE_HOSTS_HELP, positiveWholeNumber("--hosts"))
+    .requiredOption("--out <dir>", "directory for catalogue.json, loopback.zone and nsd-root.zone")
+    .option("--seed <n>", "the same seed gives the same estate", seedArgument, 1)
+    .action(async (options: CatalogueGenerateOptions) => {
+      process.exitCode = await runCatalogueGenerate(options, processOutput);
     });
 }
 
