@@ -1,5 +1,6 @@
 import type { Endpoint } from "#shared/catalogue/schema";
 import { cidrContains, sortAddresses } from "#shared/domain/addresses";
+import { compareText } from "#shared/domain/canonical";
 import type {
   FeedDiff,
   FeedId,
@@ -106,8 +107,4 @@ export function strandedIps(
   );
   stranded.feeds = [...feeds].sort(compareText);
   return stranded;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

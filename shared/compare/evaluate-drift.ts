@@ -1,4 +1,5 @@
 import { type AllowlistPlan, planAllowlists } from "#shared/allowlists/plan-allowlists";
+import { compareText } from "#shared/domain/canonical";
 import { type DriftEvent, severityRank } from "./drift-event";
 import type { DriftInput } from "./drift-input";
 import { documentedIpUnused, poolIpUnused } from "./verdicts/documented-ip-unused";
@@ -14,7 +15,6 @@ import { resolutionFailed } from "./verdicts/resolution-failed";
 import { retiredIpSeen } from "./verdicts/retired-ip-seen";
 import { createRunContext } from "./verdicts/run-context";
 import { suspiciousAnswer } from "./verdicts/suspicious-answer";
-import { compareText } from "./wording";
 
 export interface DriftEvaluation {
   /** Sorted by subject, severity, type and id. */

@@ -1,3 +1,4 @@
+import { compareText } from "#shared/domain/canonical";
 import type { FeedId, FeedPrefix } from "#shared/domain/feed";
 
 /** The small pieces of the verdicts' sentences, shared by the policies and the verdicts. */
@@ -48,8 +49,4 @@ export function describePrefixes(prefixes: readonly FeedPrefix[]): string {
     .sort(([a], [b]) => compareText(a, b))
     .map(([service, set]) => `${service} in ${[...set].sort(compareText).join(", ")}`)
     .join("; ");
-}
-
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
+import { compareText } from "#shared/domain/canonical";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
@@ -199,8 +200,4 @@ function ingestResultOf(change: UnjudgedFeedChange): FeedIngestResult {
     confirmedAt: change.acceptedAt,
     diff,
   };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -29,3 +29,8 @@ export function sha256Hex(text: string | Uint8Array): string {
 export function contentId(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
+
+/** Code-unit order of two strings (locale-independent, as the canonical forms are sorted). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,3 +1,4 @@
+import { compareText } from "#shared/domain/canonical";
 import type { EventRecord } from "#shared/record/ports";
 import { PublishError } from "./errors";
 import type { ChangeSetRecord, PublishLease } from "./ports";
@@ -133,8 +134,4 @@ export function oldestPendingAgeSeconds(records: Iterable<EventRecord>, now: Dat
     if (oldest === null || record.committedAt < oldest) oldest = record.committedAt;
   }
   return oldest === null ? 0 : Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { compareText } from "#shared/domain/canonical";
 import type {
   FeedId,
   FeedIngestResult,
@@ -7,7 +8,6 @@ import type {
 } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import type { AnswerEvidence, FeedEvidence } from "../drift-event";
-import { compareText } from "../wording";
 
 /** The evidence fields the verdicts share: answers, TTLs, feed snapshots and prefixes. */
 

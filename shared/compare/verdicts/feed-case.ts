@@ -1,8 +1,8 @@
 import type { Endpoint } from "#shared/catalogue/schema";
+import { compareText } from "#shared/domain/canonical";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { DriftEvent, DriftSubject } from "../drift-event";
 import { POLICY_TABLE } from "../policies/policy-table";
-import { compareText } from "../wording";
 import { type EventDraft, endpointRef, makeEvent, type RunContext } from "./run-context";
 
 /**

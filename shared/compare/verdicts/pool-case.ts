@@ -1,9 +1,9 @@
 import { describePorts } from "#shared/allowlists/build";
 import type { Endpoint, Pool } from "#shared/catalogue/schema";
+import { compareText } from "#shared/domain/canonical";
 import type { HostObservation } from "#shared/domain/observation";
 import type { DriftEvent, DriftSubject, EndpointRef } from "../drift-event";
 import { POLICY_TABLE } from "../policies/policy-table";
-import { compareText } from "../wording";
 import { type EventDraft, endpointRef, makeEvent, type RunContext } from "./run-context";
 
 /** A pool's IPs within one firewall group: the hosts of the group that may use them. */

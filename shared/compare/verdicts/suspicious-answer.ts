@@ -1,6 +1,7 @@
 import { sortAddresses } from "#shared/domain/addresses";
+import { compareText } from "#shared/domain/canonical";
 import type { DriftEvent } from "../drift-event";
-import { compareText, list } from "../wording";
+import { list } from "../wording";
 import type { EndpointCase } from "./endpoint-case";
 
 /** Private or reserved answers (they never enter the observed set): high. */
