@@ -1,3 +1,4 @@
+import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import type { IpSighting, ObservationQueries } from "#shared/observe/dns/observation-store";
@@ -114,7 +115,7 @@ function documentationOf(catalogue: Catalogue, endpointId: string, ip: string): 
       ...(retired.note !== undefined ? { note: retired.note } : {}),
     };
   }
-  if (endpoint.policy === "cloudfront" || endpoint.policy === "aws-ip-ranges") {
+  if (LISTING_POLICIES[endpoint.policy].publishedRanges) {
     return { ...base, status: "published-ranges" };
   }
   return { ...base, status: "undocumented" };
