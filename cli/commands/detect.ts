@@ -25,6 +25,7 @@ import {
   stateDirOption,
   timeoutMsOption,
 } from "#cli/options";
+import { type DetectProfile, detectProfile } from "#cli/detect-profile";
 import { createProgress, type Progress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
 import { type DeliveredReport, openRuntime, type Runtime } from "#cli/runtime";
@@ -129,14 +130,18 @@ export async function runDetectCommand(
     output.progressStream ?? (process.stderr as NodeJS.WriteStream),
     output.progressStream !== undefined && !options.json && !options.quiet,
   );
+  const profile = detectProfile(env);
   let runtime: Runtime | null = null;
   let zone: ZoneDnsServer | null = null;
   try {
     const catalogue = await loadCatalogueFile(options.catalogue);
+    profile.mark("catalogue loaded");
     zone = options.zone !== undefined ? await startZone(options.zone) : null;
     const given = [...options.dnsServer, ...(zone ? [zone.address] : [])];
     const servers = given.length > 0 ? given : systemDnsServers();
     runtime = await openRuntime({ stateDir: options.stateDir, env, needs: ["bucket", "topic"] });
+    profile.mark("store opened");
+    profile.countAwsCalls(runtime.clients);
     interruption.throwIfInterrupted();
     return await detectAndReport(runtime, {
       catalogue,
@@ -146,6 +151,7 @@ export async function runDetectCommand(
       now,
       interruption,
       progress,
+      profile,
     });
   } catch (error) {
     progress.done();
@@ -158,6 +164,9 @@ export async function runDetectCommand(
   } finally {
     await runtime?.close();
     await zone?.stop();
+    profile.mark("store closed");
+    const profileLine = profile.report();
+    if (profileLine !== "") output.stderr(profileLine);
   }
 }
 
@@ -171,6 +180,8 @@ interface DetectRun {
   now: () => Date;
   interruption: Interruption;
   progress: Progress;
+  /** `DRIFTWATCH_PROFILE=1`: the run's phase times and AWS calls (detect-profile.ts). */
+  profile: DetectProfile;
 }
 
 /**
@@ -191,15 +202,21 @@ async function detectAndReport(runtime: Runtime, run: DetectRun): Promise<number
   if (lastReport !== null && !lastReport.detectRunSince) {
     await runtime.recordReport({ ...lastReport, detectRunSince: true });
   }
-  const resolver = createCaresResolver({
-    servers: run.servers,
-    timeoutMs: options.timeoutMs,
-    tries: DEFAULT_DNS_TRIES,
-  });
+  const resolver = run.profile.resolver(
+    createCaresResolver({
+      servers: run.servers,
+      timeoutMs: options.timeoutMs,
+      tries: DEFAULT_DNS_TRIES,
+    }),
+  );
   const started = run.now();
   const watch = watchCycle(run.progress, interruption);
   try {
-    const cycle = startCycle(run, { resolver, stores, started, onProgress: watch.onProgress });
+    const onProgress = (stage: CycleStage) => {
+      run.profile.stage(stage);
+      watch.onProgress(stage);
+    };
+    const cycle = startCycle(run, { resolver, stores, started, onProgress });
     const result = await interruption.race(cycle).catch(async (error: unknown) => {
       // Observing: abandoned at once (the cycle stops before it commits anything). Judging
       // or committing: the cycle goes on to its end, or to the start of observation.
@@ -209,8 +226,10 @@ async function detectAndReport(runtime: Runtime, run: DetectRun): Promise<number
       return completed;
     });
     run.progress.done();
+    run.profile.mark("cycle done");
     const report = await reportOf(result, runtime, detectionStores.events, lastReport);
     run.output.stdout(reportText(report, options));
+    run.profile.mark("report printed");
     // Every change this run reported was committed at or before its start (its own, and those
     // of earlier runs, judged under their own time); no other process commits meanwhile.
     await runtime.recordReport({

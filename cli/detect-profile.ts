@@ -1,0 +1,159 @@
+import type { AwsClients } from "#shared/adapters/aws/clients";
+import type { CycleStage } from "#shared/detect/detection-cycle";
+import type { DnsResolver } from "#shared/observe/dns/resolver";
+
+/**
+ * `DRIFTWATCH_PROFILE=1 driftwatch detect …`: where a run's time goes, for benchmarks. Off by
+ * default (every hook is then a no-op and nothing is printed). On, the command prints one line
+ * on stderr as it ends, `driftwatch profile: {json}`, with:
+ * - `phases`: milliseconds since the process started at each step (the command starting, the
+ *   catalogue loaded, the store open, the cycle's stages, the first DNS lookup asked, the last
+ *   one answered, the cycle done, the report printed, the store closed);
+ * - `dns`: lookups asked (one lookup is A + AAAA, and the CNAME walk on a name's first sample);
+ * - `aws`: the commands each AWS client sent (after the store opened), by operation, with the
+ *   items of batch and transaction writes; `writes` sums the DynamoDB items written, the S3
+ *   objects written and the SNS messages published;
+ * - `maxRssMb`: the process's peak resident set (getrusage).
+ */
+export interface DetectProfile {
+  mark(phase: string): void;
+  stage(stage: CycleStage): void;
+  /** The resolver, timing its first lookup and its last answer. */
+  resolver(resolver: DnsResolver): DnsResolver;
+  /** Counts every command the clients send from now on. */
+  countAwsCalls(clients: AwsClients): void;
+  /** The profile line, or "" when profiling is off. */
+  report(): string;
+}
+
+export const PROFILE_VARIABLE = "DRIFTWATCH_PROFILE";
+export const PROFILE_PREFIX = "driftwatch profile: ";
+
+const NO_PROFILE: DetectProfile = {
+  mark() {},
+  stage() {},
+  resolver: (resolver) => resolver,
+  countAwsCalls() {},
+  report: () => "",
+};
+
+type AwsService = "dynamodb" | "s3" | "sns" | "sqs";
+
+/** Operations that write, and how many items (or objects, or messages) one call writes. */
+const WRITES: Record<string, (input: Record<string, unknown>) => number> = {
+  PutItemCommand: () => 1,
+  UpdateItemCommand: () => 1,
+  DeleteItemCommand: () => 1,
+  BatchWriteItemCommand: (input) => itemsOf(input.RequestItems),
+  TransactWriteItemsCommand: (input) => (input.TransactItems as unknown[] | undefined)?.length ?? 0,
+  PutObjectCommand: () => 1,
+  CopyObjectCommand: () => 1,
+  DeleteObjectCommand: () => 1,
+  DeleteObjectsCommand: (input) =>
+    ((input.Delete as { Objects?: unknown[] } | undefined)?.Objects ?? []).length,
+  PublishCommand: () => 1,
+  PublishBatchCommand: (input) =>
+    (input.PublishBatchRequestEntries as unknown[] | undefined)?.length ?? 0,
+};
+
+/** The write requests of a BatchWriteItem, over every table. */
+function itemsOf(requestItems: unknown): number {
+  if (requestItems === null || typeof requestItems !== "object") return 0;
+  return Object.values(requestItems as Record<string, unknown>).reduce<number>(
+    (sum, requests) => sum + (Array.isArray(requests) ? requests.length : 0),
+    0,
+  );
+}
+
+/** The profile `env` asks for: on when `DRIFTWATCH_PROFILE` is `1`. */
+export function detectProfile(
+  env: NodeJS.ProcessEnv,
+  clock: () => number = () => performance.now(),
+  maxRssKb: () => number = () => process.resourceUsage().maxRSS,
+): DetectProfile {
+  if (env[PROFILE_VARIABLE] !== "1") return NO_PROFILE;
+  const phases: Record<string, number> = {};
+  const at = (phase: string) => {
+    phases[phase] ??= Math.round(clock());
+  };
+  const dns = { lookups: 0 };
+  const aws: Record<AwsService, Record<string, { calls: number; items: number }>> = {
+    dynamodb: {},
+    s3: {},
+    sns: {},
+    sqs: {},
+  };
+  let writes = 0;
+  /** An initialize-step middleware: once per command sent, retries not counted again. */
+  const counter =
+    (service: AwsService) =>
+    <Input extends object, Output extends object>(
+      next: (args: { input: Input }) => Promise<Output>,
+      context: { commandName?: string },
+    ) =>
+    async (args: { input: Input }): Promise<Output> => {
+      const operation = context.commandName ?? "unknown";
+      const items = WRITES[operation]?.(args.input as Record<string, unknown>) ?? 0;
+      const counted = aws[service][operation] ?? { calls: 0, items: 0 };
+      aws[service][operation] = counted;
+      counted.calls++;
+      counted.items += items;
+      writes += items;
+      return next(args);
+    };
+  at("command started");
+  return {
+    mark: at,
+    stage(stage) {
+      if (stage.stage === "feeds" && stage.done === 0) at("backlog judged");
+      if (stage.stage === "resolve" && stage.done === stage.total) at("all hostnames resolved");
+      if (stage.stage === "compare") at("compare started");
+    },
+    resolver(resolver) {
+      return {
+        servers: resolver.servers,
+        async lookup(request) {
+          at("first dns lookup");
+          dns.lookups++;
+          try {
+            return await resolver.lookup(request);
+          } finally {
+            phases["last dns answer"] = Math.round(clock());
+          }
+        },
+        close: () => resolver.close(),
+      };
+    },
+    countAwsCalls(clients) {
+      const options = {
+        step: "initialize",
+        name: "driftwatchProfileCounter",
+        override: true,
+      } as const;
+      clients.dynamodb.middlewareStack.add(counter("dynamodb"), options);
+      clients.s3.middlewareStack.add(counter("s3"), options);
+      clients.sns.middlewareStack.add(counter("sns"), options);
+      clients.sqs.middlewareStack.add(counter("sqs"), options);
+    },
+    report() {
+      const calls = (service: AwsService) =>
+        Object.values(aws[service]).reduce((sum, counted) => sum + counted.calls, 0);
+      const summary = {
+        phases,
+        dns: { lookups: dns.lookups },
+        aws: {
+          calls: {
+            dynamodb: calls("dynamodb"),
+            s3: calls("s3"),
+            sns: calls("sns"),
+            sqs: calls("sqs"),
+          },
+          writes,
+          operations: aws,
+        },
+        maxRssMb: Math.round(maxRssKb() / 1024),
+      };
+      return `${PROFILE_PREFIX}${JSON.stringify(summary)}\n`;
+    },
+  };
+}
