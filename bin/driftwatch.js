@@ -1,28 +1,17 @@
 #!/usr/bin/env node
-// Entry point of the `driftwatch` CLI: TypeScript sources run through tsx, no build step.
-import { register } from "tsx/esm/api";
+// Entry point of the `driftwatch` CLI: runs the JavaScript build in dist/ (cli/bin.ts bundled by
+// `npm run build`, which `npm ci` runs through `prepare`). A build older than any file it was
+// built from is rebuilt before it runs, so an edit, a checkout or an install never runs stale
+// code (build/cli-build.mjs).
+import { builtCliEntry } from "../build/cli-build.mjs";
 
-// The CLI runs on the Node the user has; Lambda runs nodejs22.x. The SDK's notice about its
-// future Node floor is for the deployment, not for every local run.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-// `driftwatch ... | head` closes the pipe early: that is not an error.
-process.stdout.on("error", (error) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
-register();
-const { main } = await import("../cli/main.ts");
-const { EXIT_SIGINT, EXIT_SIGTERM } = await import("../cli/exit-codes.ts");
-const code = await main(process.argv.slice(2));
-// An interrupted command has closed its store: a download or lookup it abandoned must not keep
-// the process alive, so it exits explicitly. Writes to files and terminals are synchronous, but
-// Node documents writes to pipes as asynchronous on POSIX (they usually complete at once on Linux,
-// not on macOS): exit once what was written is flushed, or after a second if a reader stalls.
-if (code === EXIT_SIGINT || code === EXIT_SIGTERM) {
-  setTimeout(() => process.exit(code), 1_000);
-  const flushed = (stream) => new Promise((resolve) => stream.write("", () => resolve()));
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  process.exit(code);
+let entry;
+try {
+  entry = await builtCliEntry();
+} catch (error) {
+  process.stderr.write(
+    `driftwatch: cannot build the CLI into dist/ (npm ci installs esbuild and builds it): ${error.message}\n`,
+  );
+  process.exit(1);
 }
-process.exitCode = code;
+await import(entry);

@@ -1,16 +1,21 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { registerCatalogueCommands } from "#cli/commands/catalogue";
-import { registerDemoCommand } from "#cli/commands/demo";
-import { registerDetectCommand } from "#cli/commands/detect";
-import { registerFeedsCommand } from "#cli/commands/feeds";
-import { registerEventsCommand } from "#cli/commands/query/events";
-import { registerHistoryCommand } from "#cli/commands/query/history";
-import { registerIpCommand } from "#cli/commands/query/ip";
-import { registerResolveCommand } from "#cli/commands/resolve";
+import { registerCatalogueCommands } from "#cli/command-line/catalogue";
+import { registerDemoCommand } from "#cli/command-line/demo";
+import { registerDetectCommand } from "#cli/command-line/detect";
+import { registerEventsCommand } from "#cli/command-line/events";
+import { registerFeedsCommand } from "#cli/command-line/feeds";
+import { registerHistoryCommand } from "#cli/command-line/history";
+import { registerIpCommand } from "#cli/command-line/ip";
+import { registerResolveCommand } from "#cli/command-line/resolve";
 import { describeError } from "#cli/options";
 
-/** Builds the `driftwatch` command tree. Each command returns its exit code. */
+/**
+ * Builds the `driftwatch` command tree. Each command returns its exit code. What a command
+ * accepts is declared in `cli/command-line/`; its action imports the module that runs it, so
+ * `driftwatch --help` (or one command) loads neither the AWS SDK nor the embedded stack unless
+ * the command runs against a store.
+ */
 export function buildProgram(): Command {
   const program = new Command("driftwatch")
     .description("Drift detector for firewall allowlists")

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
-import { DEFAULT_STATE_DIR } from "#cli/runtime";
+import { DEFAULT_STATE_DIR } from "#cli/state-dir";
 import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
 import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_DNS_TIMEOUT_MS } from "#shared/observe/dns/config";

@@ -12,11 +12,9 @@ import {
 } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { type AwsClients, createAwsClients } from "#shared/adapters/aws/clients";
-import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
+import type { AwsClients } from "#shared/adapters/aws/clients";
 import { writeFileAtomically } from "#shared/adapters/local/atomic-file";
-import { type EmbeddedStack, startEmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import { writeThroughNotifier } from "#shared/adapters/local/inbox";
+import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { FeedId } from "#shared/domain/feed";
 import type { Notifier } from "#shared/notify/ports";
 
@@ -105,10 +103,13 @@ export class ReportRecordError extends Error {
   override name = "ReportRecordError";
 }
 
-export const DEFAULT_STATE_DIR = ".driftwatch";
+export { DEFAULT_STATE_DIR } from "#cli/state-dir";
 
 /** The archived snapshot each feed's pointer names: the only archives a cycle reads. */
 async function currentFeedArchives(clients: AwsClients, tableName: string): Promise<string[]> {
+  const { createDynamoFeedPointerStore } = await import(
+    "#shared/adapters/dynamodb/feed-pointer-store"
+  );
   const pointers = createDynamoFeedPointerStore({ documents: clients.documents, tableName });
   const feeds = await Promise.all(FEED_IDS.map((feed) => pointers.get(feed)));
   return feeds.flatMap((pointer) => (pointer === null ? [] : [pointer.meta.archiveKey]));
@@ -121,6 +122,10 @@ export interface RuntimeOptions {
   needs?: readonly ("bucket" | "topic")[];
 }
 
+/**
+ * Opens the store a command runs against. The AWS SDK and the embedded stack are imported here,
+ * when a store is opened, not when the CLI starts: `driftwatch --help` loads neither.
+ */
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env } = options;
   const region = env.AWS_REGION;
@@ -142,6 +147,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         );
       }
     }
+    const { createAwsClients } = await import("#shared/adapters/aws/clients");
     const clients = createAwsClients({ region });
     return {
       mode: "aws",
@@ -160,6 +166,10 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     };
   }
+  const [{ startEmbeddedStack }, { writeThroughNotifier }] = await Promise.all([
+    import("#shared/adapters/local/embedded-stack"),
+    import("#shared/adapters/local/inbox"),
+  ]);
   const stateDir = resolve(options.stateDir);
   await prepareWritableDirectory(stateDir, `--state-dir ${options.stateDir}`);
   const lock = await lockStateDirectory(stateDir, options.stateDir);

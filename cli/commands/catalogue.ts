@@ -1,18 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { Command } from "commander";
-import {
-  type CatalogueGenerateOptions,
-  GENERATE_HOSTS_HELP,
-  runCatalogueGenerate,
-  seedArgument,
-} from "#cli/commands/catalogue-generate";
-import {
-  type CommandOutput,
-  positiveWholeNumber,
-  processOutput,
-  stateDirOption,
-} from "#cli/options";
+import type { CommandOutput } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
 import {
@@ -69,70 +57,6 @@ async function reportingErrors(
     output.stderr(`driftwatch: ${(error as Error).message}\n`);
     return 1;
   }
-}
-
-/** `driftwatch catalogue validate|list|extract|import|generate`. */
-export function registerCatalogueCommands(program: Command): void {
-  const catalogue = program
-    .command("catalogue")
-    .description("The vendor catalogue: validate, list, draft from a document, import");
-
-  catalogue
-    .command("validate")
-    .description("Check a catalogue file against the schema; print each problem with its path")
-    .argument("<file>", "catalogue JSON file")
-    .action(async (file: string) => {
-      process.exitCode = await runCatalogueValidate(file, processOutput);
-    });
-
-  catalogue
-    .command("list")
-    .description("Print the catalogue: a table, or one JSON document with --json")
-    .option("--json", "one JSON document: every endpoint with its IPs, ports, group and policy")
-    .option("--catalogue <file>", "catalogue file (default: the shipped Clearswift catalogue)")
-    .option("--from-store", "list the catalogue imported into the store")
-    .option("--id <catalogueId>", "with --from-store: which catalogue (default: the only one)")
-    .addOption(stateDirOption("embedded store state directory"))
-    .action(async (options: CatalogueListOptions) => {
-      process.exitCode = await runCatalogueList(options, processOutput);
-    });
-
-  catalogue
-    .command("extract")
-    .description("Draft a catalogue (needs review) from another vendor's plain-text document")
-    .argument("<file>", "the vendor's document, plain text or markdown")
-    .option("--out <file>", "write the draft here instead of stdout")
-    .option("--vendor <name>", "vendor name")
-    .option("--product <name>", "product name (default: the file name)")
-    .option("--id <catalogueId>", "catalogue id (default: a slug of the file name)")
-    .option("--title <title>", "document title (default: the first heading)")
-    .action(async (file: string, options: CatalogueExtractOptions) => {
-      process.exitCode = await runCatalogueExtract(file, options, processOutput);
-    });
-
-  catalogue
-    .command("import")
-    .description(
-      "Import a catalogue into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set)",
-    )
-    .argument("[file]", "catalogue JSON file (default: the shipped Clearswift catalogue)")
-    .addOption(stateDirOption("embedded store state directory"))
-    .option("--json", "print the import summary as JSON")
-    .action(async (file: string | undefined, options: CatalogueImportOptions) => {
-      process.exitCode = await runCatalogueImport(file, options, processOutput);
-    });
-
-  catalogue
-    .command("generate")
-    .description(
-      "Generate an estate for scale tests: a catalogue of N hostnames and the zone that answers for them (loopback server and NSD)",
-    )
-    .requiredOption("--hosts <n>", GENERATE_HOSTS_HELP, positiveWholeNumber("--hosts"))
-    .requiredOption("--out <dir>", "directory for catalogue.json, loopback.zone and nsd-root.zone")
-    .option("--seed <n>", "the same seed gives the same estate", seedArgument, 1)
-    .action(async (options: CatalogueGenerateOptions) => {
-      process.exitCode = await runCatalogueGenerate(options, processOutput);
-    });
 }
 
 // ---------------------------------------------------------------------------------------------

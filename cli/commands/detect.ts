@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type DetectProfile, detectProfile } from "#cli/detect-profile";
 import { EXIT_ERROR } from "#cli/exit-codes";
 import {
   completedAfterSignalLine,
@@ -9,23 +9,8 @@ import {
   type Interruption,
   interruptedLine,
   NEVER_INTERRUPTED,
-  runWatchingInterrupts,
 } from "#cli/interrupt";
-import {
-  awsIpRangesUrlOption,
-  type CommandOutput,
-  catalogueOption,
-  cloudfrontUrlOption,
-  deadlineOption,
-  describeError,
-  dnsServerOption,
-  positiveWholeNumber,
-  processOutput,
-  samplesOption,
-  stateDirOption,
-  timeoutMsOption,
-} from "#cli/options";
-import { type DetectProfile, detectProfile } from "#cli/detect-profile";
+import { type CommandOutput, describeError } from "#cli/options";
 import { createProgress, type Progress } from "#cli/progress";
 import { renderReport } from "#cli/render-report";
 import { type DeliveredReport, openRuntime, type Runtime } from "#cli/runtime";
@@ -73,46 +58,6 @@ export interface DetectCommandOptions {
   zone?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-/** `driftwatch detect`: one full detection cycle, then the report. */
-export function registerDetectCommand(program: Command): void {
-  program
-    .command("detect")
-    .description(
-      "Run one detection cycle: resolve the catalogue, ingest the feeds, compare, commit, notify, write allowlists, report. Exit 0: nothing to act on; 1: an error prevented the run; 2: drift to act on; 130/143: interrupted (SIGINT/SIGTERM)",
-    )
-    .addOption(dnsServerOption())
-    .addOption(stateDirOption())
-    .addOption(awsIpRangesUrlOption())
-    .addOption(cloudfrontUrlOption())
-    .addOption(catalogueOption())
-    .addOption(samplesOption("queries per name and resolver (round-robin names)"))
-    .addOption(timeoutMsOption())
-    .addOption(deadlineOption("no DNS query is asked after this many seconds", 60))
-    .option(
-      "--failure-threshold <runs>",
-      "consecutive failed runs before resolution-failed is notified",
-      positiveWholeNumber("--failure-threshold"),
-      DEFAULT_DRIFT_OPTIONS.failureThreshold,
-    )
-    .option(
-      "--zone <file>",
-      "serve this zone file (fixtures/dns/README.md) on loopback and ask it as a resolver",
-    )
-    .option("--json", "machine-readable: the run summary and every event, under `events`")
-    .option("--quiet", "no progress, and only the summary line and the exit reason")
-    .action(async (options: DetectCommandOptions) => {
-      await runWatchingInterrupts((interruption) =>
-        runDetectCommand(
-          options,
-          { ...processOutput, progressStream: process.stderr },
-          process.env,
-          () => new Date(),
-          interruption,
-        ),
-      );
-    });
 }
 
 /**

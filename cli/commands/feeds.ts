@@ -1,19 +1,11 @@
-import type { Command } from "commander";
 import {
   heldFetcher,
   InterruptedError,
   type Interruption,
   interruptedLine,
   NEVER_INTERRUPTED,
-  runWatchingInterrupts,
 } from "#cli/interrupt";
-import {
-  awsIpRangesUrlOption,
-  type CommandOutput,
-  cloudfrontUrlOption,
-  processOutput,
-  stateDirOption,
-} from "#cli/options";
+import type { CommandOutput } from "#cli/options";
 import { openRuntime } from "#cli/runtime";
 import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
@@ -33,28 +25,6 @@ export interface FeedsCommandOptions {
 }
 
 const MAX_LISTED_CHANGES = 20;
-
-/**
- * `driftwatch feeds`: one ingest of both feeds, into the embedded store or, when AWS_REGION,
- * DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set, into the AWS table and bucket
- * (`openRuntime`).
- */
-export function registerFeedsCommand(program: Command): void {
-  program
-    .command("feeds")
-    .description(
-      "Fetch, verify, archive and diff AWS ip-ranges.json and the CloudFront list, in the embedded store, or in AWS when AWS_REGION, DRIFTWATCH_TABLE_NAME and DRIFTWATCH_BUCKET_NAME are set (exit 1 when a feed is rejected or unreachable; 130/143 when interrupted)",
-    )
-    .addOption(awsIpRangesUrlOption())
-    .addOption(cloudfrontUrlOption())
-    .addOption(stateDirOption())
-    .option("--json", "machine-readable output")
-    .action(async (options: FeedsCommandOptions) => {
-      await runWatchingInterrupts((interruption) =>
-        runFeedsCommand(options, processOutput, process.env, () => new Date(), interruption),
-      );
-    });
-}
 
 /**
  * Returns the exit code: 0 when every feed is current, 1 when one was rejected or unreachable,

@@ -1,10 +1,6 @@
-import { type Command, Option } from "commander";
 import { z } from "zod";
 import { EXIT_OK } from "#cli/exit-codes";
-import { positiveWholeNumber, processOutput } from "#cli/options";
-import { DEFAULT_STATE_DIR } from "#cli/runtime";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
-import { DRIFT_EVENT_TYPES } from "#shared/compare/drift-event";
 import { queryCommittedEvents } from "#shared/query/committed-events";
 import { EventTypeField, WhenField } from "#shared/query/query-fields";
 import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
@@ -16,35 +12,6 @@ export interface EventsCommandOptions {
   type: string[];
   limit: number;
   json?: boolean;
-}
-
-export const DEFAULT_EVENTS_LIMIT = 100;
-
-/** `driftwatch events`. */
-export function registerEventsCommand(program: Command): void {
-  program
-    .command("events")
-    .description("The committed change events, newest first")
-    .option("--since <date|iso>", "committed at or after this (YYYY-MM-DD: the start of that day)")
-    .addOption(
-      new Option(
-        "--type <type>",
-        `only this event type (repeatable): ${DRIFT_EVENT_TYPES.join(", ")}`,
-      )
-        .argParser((value: string, previous: string[]) => [...previous, value])
-        .default([] as string[], "every type"),
-    )
-    .option(
-      "--limit <n>",
-      "at most this many events, the newest",
-      positiveWholeNumber("--limit"),
-      DEFAULT_EVENTS_LIMIT,
-    )
-    .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
-    .option("--json", "machine-readable output")
-    .action(async (options: EventsCommandOptions) => {
-      process.exitCode = await runEventsCommand(options, processOutput);
-    });
 }
 
 const EventsInput = z.object({ since: WhenField.optional(), type: z.array(EventTypeField) });

@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import type {
+  CatalogueExtractOptions,
+  CatalogueImportOptions,
+  CatalogueListOptions,
+} from "#cli/commands/catalogue";
+// Generating an estate is pure code over the catalogue schema (no store): loaded with the
+// command line, its options' parsers beside it.
+import {
+  type CatalogueGenerateOptions,
+  GENERATE_HOSTS_HELP,
+  runCatalogueGenerate,
+  seedArgument,
+} from "#cli/commands/catalogue-generate";
+import { positiveWholeNumber, processOutput, stateDirOption } from "#cli/options";
+
+/** `driftwatch catalogue validate|list|extract|import|generate`. */
+export function registerCatalogueCommands(program: Command): void {
+  const catalogue = program
+    .command("catalogue")
+    .description("The vendor catalogue: validate, list, draft from a document, import");
+  const commands = () => import("#cli/commands/catalogue");
+
+  catalogue
+    .command("validate")
+    .description("Check a catalogue file against the schema; print each problem with its path")
+    .argument("<file>", "catalogue JSON file")
+    .action(async (file: string) => {
+      const { runCatalogueValidate } = await commands();
+      process.exitCode = await runCatalogueValidate(file, processOutput);
+    });
+
+  catalogue
+    .command("list")
+    .description("Print the catalogue: a table, or one JSON document with --json")
+    .option("--json", "one JSON document: every endpoint with its IPs, ports, group and policy")
+    .option("--catalogue <file>", "catalogue file (default: the shipped Clearswift catalogue)")
+    .option("--from-store", "list the catalogue imported into the store")
+    .option("--id <catalogueId>", "with --from-store: which catalogue (default: the only one)")
+    .addOption(stateDirOption("embedded store state directory"))
+    .action(async (options: CatalogueListOptions) => {
+      const { runCatalogueList } = await commands();
+      process.exitCode = await runCatalogueList(options, processOutput);
+    });
+
+  catalogue
+    .command("extract")
+    .description("Draft a catalogue (needs review) from another vendor's plain-text document")
+    .argument("<file>", "the vendor's document, plain text or markdown")
+    .option("--out <file>", "write the draft here instead of stdout")
+    .option("--vendor <name>", "vendor name")
+    .option("--product <name>", "product name (default: the file name)")
+    .option("--id <catalogueId>", "catalogue id (default: a slug of the file name)")
+    .option("--title <title>", "document title (default: the first heading)")
+    .action(async (file: string, options: CatalogueExtractOptions) => {
+      const { runCatalogueExtract } = await commands();
+      process.exitCode = await runCatalogueExtract(file, options, processOutput);
+    });
+
+  catalogue
+    .command("import")
+    .description(
+      "Import a catalogue into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set)",
+    )
+    .argument("[file]", "catalogue JSON file (default: the shipped Clearswift catalogue)")
+    .addOption(stateDirOption("embedded store state directory"))
+    .option("--json", "print the import summary as JSON")
+    .action(async (file: string | undefined, options: CatalogueImportOptions) => {
+      const { runCatalogueImport } = await commands();
+      process.exitCode = await runCatalogueImport(file, options, processOutput);
+    });
+
+  catalogue
+    .command("generate")
+    .description(
+      "Generate an estate for scale tests: a catalogue of N hostnames and the zone that answers for them (loopback server and NSD)",
+    )
+    .requiredOption("--hosts <n>", GENERATE_HOSTS_HELP, positiveWholeNumber("--hosts"))
+    .requiredOption("--out <dir>", "directory for catalogue.json, loopback.zone and nsd-root.zone")
+    .option("--seed <n>", "the same seed gives the same estate", seedArgument, 1)
+    .action(async (options: CatalogueGenerateOptions) => {
+      process.exitCode = await runCatalogueGenerate(options, processOutput);
+    });
+}
