@@ -13,6 +13,8 @@ import type { DnsResolver } from "#shared/observe/dns/resolver";
  * - `aws`: the commands each AWS client sent (after the store opened), by operation, with the
  *   items of batch and transaction writes; `writes` sums the DynamoDB items written, the S3
  *   objects written and the SNS messages published;
+ * - `memory`: at each phase, the resident set and the V8 heap in use (MB); under
+ *   `node --expose-gc` a full collection runs first, so the heap is what is still reachable;
  * - `maxRssMb`: the process's peak resident set (getrusage).
  */
 export interface DetectProfile {
@@ -70,11 +72,22 @@ export function detectProfile(
   env: NodeJS.ProcessEnv,
   clock: () => number = () => performance.now(),
   maxRssKb: () => number = () => process.resourceUsage().maxRSS,
+  usage: () => NodeJS.MemoryUsage = () => process.memoryUsage(),
 ): DetectProfile {
   if (env[PROFILE_VARIABLE] !== "1") return NO_PROFILE;
   const phases: Record<string, number> = {};
+  const memory: Record<string, { rssMb: number; heapUsedMb: number; externalMb: number }> = {};
+  const mb = (bytes: number) => Math.round(bytes / 1_048_576);
   const at = (phase: string) => {
-    phases[phase] ??= Math.round(clock());
+    if (phases[phase] !== undefined) return;
+    phases[phase] = Math.round(clock());
+    (globalThis as { gc?: () => void }).gc?.();
+    const now = usage();
+    memory[phase] = {
+      rssMb: mb(now.rss),
+      heapUsedMb: mb(now.heapUsed),
+      externalMb: mb(now.external),
+    };
   };
   const dns = { lookups: 0 };
   const aws: Record<AwsService, Record<string, { calls: number; items: number }>> = {
@@ -140,6 +153,7 @@ export function detectProfile(
         Object.values(aws[service]).reduce((sum, counted) => sum + counted.calls, 0);
       const summary = {
         phases,
+        memory,
         dns: { lookups: dns.lookups },
         aws: {
           calls: {

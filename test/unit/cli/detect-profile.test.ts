@@ -81,6 +81,12 @@ describe("detect profile (DRIFTWATCH_PROFILE=1)", () => {
       { DRIFTWATCH_PROFILE: "1" },
       () => now,
       () => 204_800,
+      () => ({
+        ...process.memoryUsage(),
+        rss: 300 * 2 ** 20,
+        heapUsed: 100 * 2 ** 20,
+        external: 2 * 2 ** 20,
+      }),
     );
     const { resolver, answerNext } = pendingResolver();
     const timed = profile.resolver(resolver);
@@ -121,6 +127,19 @@ describe("detect profile (DRIFTWATCH_PROFILE=1)", () => {
       "compare started": 500,
     });
     expect(report.dns).toEqual({ lookups: 2 });
+    expect(Object.keys(report.memory)).toEqual([
+      "command started",
+      "catalogue loaded",
+      "backlog judged",
+      "first dns lookup",
+      "all hostnames resolved",
+      "compare started",
+    ]);
+    expect(report.memory["compare started"]).toEqual({
+      rssMb: 300,
+      heapUsedMb: 100,
+      externalMb: 2,
+    });
     expect(report.maxRssMb).toBe(200);
   });
 
