@@ -16,6 +16,7 @@ export interface BuildStamp {
 }
 
 export const ROOT: string;
+export function fingerprint(path: string): Promise<InputFingerprint>;
 export function readBuildStamp(root?: string): BuildStamp | null;
 export function staleReason(root?: string, stamp?: BuildStamp | null): string | null;
 export function buildCli(root?: string): Promise<BuildStamp>;

@@ -55,6 +55,11 @@ function sha256(contents) {
   return createHash("sha256").update(contents).digest("hex");
 }
 
+/** A file's fingerprint as a build records it. */
+export async function fingerprint(path) {
+  return (await readFingerprinted(path)).fingerprint;
+}
+
 /** A repository file as the build reads it: its fingerprint, taken before the read. */
 async function readFingerprinted(path) {
   const before = await stat(path);

@@ -23,17 +23,20 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * user runs it. Spawned asynchronously: the test process keeps serving DNS meanwhile. A child
  * still running after `killAfterMs` is killed, so a hang is a failure to report, not a test that
  * never ends. `extraEnv` adds variables (e.g. a fault injector preloaded through NODE_OPTIONS).
+ * bin/driftwatch.js runs the build in dist/, rebuilt first if a source changed since; `root` is
+ * the checkout whose bin runs (this one unless a test copied it).
  */
 export function spawnDriftwatch(
   args: string[],
   killAfterMs = 60_000,
   extraEnv: Record<string, string> = {},
+  root = ROOT,
 ): CliProcess {
   const env = { ...process.env, ...extraEnv };
   for (const name of ["AWS_REGION", "DRIFTWATCH_TABLE_NAME"]) delete env[name];
   const started = performance.now();
   const child = spawn(process.execPath, ["bin/driftwatch.js", ...args], {
-    cwd: ROOT,
+    cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

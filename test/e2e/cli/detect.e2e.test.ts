@@ -17,8 +17,9 @@ import type { AwsVersion } from "#test/helpers/feed-fixtures";
 
 /**
  * `driftwatch detect --json` as a user runs it: the real CLI in a child process (bin/driftwatch.js
- * through tsx, the embedded stores in a state directory), against a zone served on loopback by
- * this process. The child is spawned asynchronously: this process must keep answering DNS.
+ * running the build in dist/, the embedded stores in a state directory), against a zone served on
+ * loopback by this process. The child is spawned asynchronously: this process must keep answering
+ * DNS.
  */
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
