@@ -1,50 +1,84 @@
 import ipaddr from "ipaddr.js";
+import { formatIpv6, hostBitsZero, parseDottedDecimal, parseHexIpv6 } from "./ip-text";
 
-/** A CIDR as network bytes (4 or 16) and a prefix length. */
+/** A CIDR as its network address in 32-bit words and a prefix length. */
 export interface ParsedCidr {
   readonly family: 4 | 6;
   /** The CIDR in normal form: the IPv4 text as given, IPv6 compressed and lower case (RFC 5952). */
   readonly text: string;
-  readonly bytes: readonly number[];
+  /** The network address: one unsigned 32-bit word for IPv4, four (most significant first) for IPv6. */
+  readonly words: readonly number[];
   readonly length: number;
 }
 
 export type CidrCheck = { ok: true; cidr: ParsedCidr } | { ok: false; problem: string };
 
 /**
- * Parses a published prefix of the given family with ipaddr.js and checks that it is a network
- * address (host bits zero). IPv4 must be in canonical dotted-decimal form (no leading zeros, no
- * hex or long forms), so the same network always has the same key in a diff.
+ * Parses a published prefix of the given family and checks that it is a network address (host
+ * bits zero). IPv4 must be in canonical dotted-decimal form (no leading zeros, no hex or long
+ * forms), so the same network always has the same key in a diff.
+ *
+ * The forms feeds publish (canonical IPv4, IPv6 hex groups with one `::`, a prefix length without
+ * leading zeros) are parsed by hand in one scan; any other text, and every text that fails the
+ * check, goes to ipaddr.js, which decides and words the problem exactly as before.
  */
 export function parseFeedCidr(text: string, family: 4 | 6): CidrCheck {
-  const cache = family === 4 ? validV4 : validV6;
-  const cached = cache.get(text);
-  if (cached !== undefined) return cached;
-  const check = checkCidr(text, family);
-  if (check.ok) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(text, check);
-  }
-  return check;
+  const length = scanCidr(text, family);
+  if (length < 0) return checkCidr(text, family);
+  if (family === 4)
+    return { ok: true, cidr: { family, text, words: [scratch[0] as number], length } };
+  const words = Array.from(scratch);
+  return { ok: true, cidr: { family, text: `${formatIpv6(words)}/${length}`, words, length } };
 }
 
 /**
- * Valid CIDRs seen before, by family. Consecutive feed versions share almost every prefix and
- * an ingest parses two of them (the archived previous one and the new one), so validating each
- * distinct text once takes ipaddr.js out of the hot path. Bounded; a memo of a pure function.
+ * The normal form of a published prefix (`parseFeedCidr(text, family).cidr.text`) without
+ * building the parsed CIDR, or the problem that makes it invalid.
  */
-const CACHE_LIMIT = 100_000;
-const validV4 = new Map<string, CidrCheck>();
-const validV6 = new Map<string, CidrCheck>();
-
-/** Forgets every validated CIDR (benchmarks measure the cold path with it). */
-export function clearFeedCidrCache(): void {
-  validV4.clear();
-  validV6.clear();
+export function feedCidrText(text: string, family: 4 | 6): string | { problem: string } {
+  const length = scanCidr(text, family);
+  if (length >= 0) return family === 4 ? text : `${formatIpv6(scratch)}/${length}`;
+  const check = checkCidr(text, family);
+  return check.ok ? check.cidr.text : { problem: check.problem };
 }
 
+const scratch = new Uint32Array(4);
+
+/**
+ * The prefix length of a valid CIDR in a form parsed by hand, its network address in `scratch`;
+ * -1 for ipaddr.js to decide (another form, or invalid).
+ */
+function scanCidr(text: string, family: 4 | 6): number {
+  const slash = text.indexOf("/");
+  if (slash <= 0) return -1;
+  const length = canonicalLength(text, slash + 1, family === 4 ? 32 : 128);
+  if (length < 0) return -1;
+  if (family === 4) {
+    const value = parseDottedDecimal(text, 0, slash);
+    if (value < 0) return -1;
+    scratch[0] = value;
+    return hostBitsZero(scratch, 1, length) ? length : -1;
+  }
+  if (!parseHexIpv6(text, 0, slash, scratch)) return -1;
+  return hostBitsZero(scratch, 4, length) ? length : -1;
+}
+
+/** A prefix length from `start` to the end: decimal, no leading zero, at most `max`; else -1. */
+function canonicalLength(text: string, start: number, max: number): number {
+  const digits = text.length - start;
+  if (digits < 1 || digits > 3 || (digits > 1 && text.charCodeAt(start) === 48)) return -1;
+  let length = 0;
+  for (let i = start; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    length = length * 10 + digit;
+  }
+  return length <= max ? length : -1;
+}
+
+/** The CIDR checked with ipaddr.js: every form it accepts, and the problem of a bad one. */
 function checkCidr(text: string, family: 4 | 6): CidrCheck {
-  let bytes: number[];
+  let words: number[];
   let length: number;
   let normal = text;
   try {
@@ -53,63 +87,56 @@ function checkCidr(text: string, family: 4 | 6): CidrCheck {
       if (`${address.toString()}/${bits}` !== text) {
         return { ok: false, problem: "is not a canonical dotted-decimal IPv4 CIDR" };
       }
-      bytes = address.toByteArray();
+      const [a, b, c, d] = address.octets as [number, number, number, number];
+      words = [((a << 24) | (b << 16) | (c << 8) | d) >>> 0];
       length = bits;
     } else {
       const [address, bits] = ipaddr.IPv6.parseCIDR(text);
       if (address.zoneId !== undefined) return { ok: false, problem: "has a zone id" };
       normal = `${address.toRFC5952String()}/${bits}`;
-      bytes = address.toByteArray();
+      words = wordsOfParts(address.parts);
       length = bits;
     }
   } catch {
     return { ok: false, problem: `is not a valid IPv${family} CIDR` };
   }
-  if (!hostBitsZero(bytes, length)) {
+  if (!hostBitsZero(words, words.length, length)) {
     return { ok: false, problem: `has host bits set beyond /${length}` };
   }
-  return {
-    ok: true,
-    cidr: Object.freeze({ family, text: normal, bytes: Object.freeze(bytes), length }),
-  };
+  return { ok: true, cidr: { family, text: normal, words, length } };
 }
 
-function hostBitsZero(bytes: number[], length: number): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const firstBit = i * 8;
-    if (firstBit + 8 <= length) continue;
-    const keep = Math.max(0, length - firstBit);
-    const hostMask = 0xff >> keep;
-    if (((bytes[i] ?? 0) & hostMask) !== 0) return false;
+/** Eight 16-bit IPv6 groups as four 32-bit words. */
+function wordsOfParts(parts: readonly number[]): number[] {
+  const words: number[] = [];
+  for (let w = 0; w < 4; w++) {
+    words.push((((parts[2 * w] ?? 0) << 16) | (parts[2 * w + 1] ?? 0)) >>> 0);
   }
-  return true;
+  return words;
 }
 
 /**
- * Bytes of an IP address for a trie lookup: dotted-decimal IPv4 or IPv6; IPv4-mapped IPv6
- * (`::ffff:a.b.c.d`) counts as IPv4. Null when the text is not an address.
+ * Parses an IP address for a trie lookup into `out` (at least four words) and returns its
+ * family, or 0 when the text is not an address: dotted-decimal IPv4 (canonical: no leading
+ * zeros) into `out[0]`, IPv6 into `out[0..3]`; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) counts as
+ * IPv4. Common forms are parsed by hand without allocating; the rest (an embedded IPv4 part, a
+ * zone id) by ipaddr.js.
  */
-export function addressBytes(ip: string): { family: 4 | 6; bytes: readonly number[] } | null {
-  const v4 = dottedDecimalBytes(ip);
-  if (v4 !== null) return { family: 4, bytes: v4 };
-  if (!ipaddr.IPv6.isValid(ip)) return null;
-  const address = ipaddr.IPv6.parse(ip);
-  if (address.isIPv4MappedAddress()) {
-    return { family: 4, bytes: address.toIPv4Address().toByteArray() };
+export function parseAddress(ip: string, out: Uint32Array): 0 | 4 | 6 {
+  const v4 = parseDottedDecimal(ip, 0, ip.length);
+  if (v4 >= 0) {
+    out[0] = v4;
+    return 4;
   }
-  return { family: 6, bytes: address.toByteArray() };
-}
-
-/** `a.b.c.d`, each 0-255 in decimal without leading zeros (as `isValidFourPartDecimal`). */
-function dottedDecimalBytes(ip: string): number[] | null {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return null;
-  const bytes: number[] = [];
-  for (const part of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
-    const value = Number(part);
-    if (value > 255) return null;
-    bytes.push(value);
+  if (ip.indexOf(":") < 0) return 0;
+  if (!parseHexIpv6(ip, 0, ip.length, out)) {
+    if (!ipaddr.IPv6.isValid(ip)) return 0;
+    const words = wordsOfParts(ipaddr.IPv6.parse(ip).parts);
+    for (let w = 0; w < 4; w++) out[w] = words[w] as number;
   }
-  return bytes;
+  if (out[0] === 0 && out[1] === 0 && out[2] === 0xffff) {
+    out[0] = out[3] as number;
+    return 4;
+  }
+  return 6;
 }

@@ -15,21 +15,37 @@ export function diffFeedPrefixes(
   previous: readonly FeedPrefix[],
   next: readonly FeedPrefix[],
 ): PrefixChanges {
-  // Indexed by the prefix text (already a flat string from JSON.parse) rather than by a
-  // concatenated key: no string is built per entry, which keeps a diff of ~17k entries in ms.
+  // One index, of the previous entries by their prefix text (already a flat string from
+  // JSON.parse, so no key is built per entry): each next entry marks the previous ones it
+  // matches, or is added; the previous entries no next one marked are removed.
   const before = indexByPrefix(previous);
-  const after = indexByPrefix(next);
-  const added = next.filter((prefix) => !containsSame(before.get(prefix.prefix), prefix));
-  const removed = previous.filter((prefix) => !containsSame(after.get(prefix.prefix), prefix));
+  const kept = new Uint8Array(previous.length);
+  const added: FeedPrefix[] = [];
+  for (const prefix of next) {
+    let found = false;
+    const candidates = before.get(prefix.prefix);
+    if (candidates !== undefined) {
+      for (const at of candidates) {
+        if (samePrefix(previous[at] as FeedPrefix, prefix)) {
+          kept[at] = 1;
+          found = true;
+        }
+      }
+    }
+    if (!found) added.push(prefix);
+  }
+  const removed = previous.filter((_, at) => kept[at] === 0);
   return { added: added.sort(compareFeedPrefixes), removed: removed.sort(compareFeedPrefixes) };
 }
 
-function indexByPrefix(prefixes: readonly FeedPrefix[]): Map<string, FeedPrefix[]> {
-  const index = new Map<string, FeedPrefix[]>();
-  for (const prefix of prefixes) {
-    const list = index.get(prefix.prefix);
-    if (list === undefined) index.set(prefix.prefix, [prefix]);
-    else list.push(prefix);
+/** Positions of the entries, by prefix text. */
+function indexByPrefix(prefixes: readonly FeedPrefix[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (let at = 0; at < prefixes.length; at++) {
+    const text = (prefixes[at] as FeedPrefix).prefix;
+    const list = index.get(text);
+    if (list === undefined) index.set(text, [at]);
+    else list.push(at);
   }
   return index;
 }
@@ -51,17 +67,18 @@ export function uniqueFeedPrefixes(prefixes: readonly FeedPrefix[]): FeedPrefix[
 /** Same (prefix, service, region, network_border_group) and family; the prefix text matched. */
 function containsSame(candidates: FeedPrefix[] | undefined, prefix: FeedPrefix): boolean {
   if (candidates === undefined) return false;
-  for (const candidate of candidates) {
-    if (
-      candidate.service === prefix.service &&
-      candidate.region === prefix.region &&
-      candidate.networkBorderGroup === prefix.networkBorderGroup &&
-      candidate.family === prefix.family
-    ) {
-      return true;
-    }
-  }
+  for (const candidate of candidates) if (samePrefix(candidate, prefix)) return true;
   return false;
+}
+
+/** Same service, region, border group and family (the caller matched the prefix text). */
+function samePrefix(a: FeedPrefix, b: FeedPrefix): boolean {
+  return (
+    a.service === b.service &&
+    a.region === b.region &&
+    a.networkBorderGroup === b.networkBorderGroup &&
+    a.family === b.family
+  );
 }
 
 /** Stable order: family, then prefix, service, region, border group. */

@@ -34,6 +34,52 @@ export const AwsIpRangesDocument = z.object({
 });
 export type AwsIpRangesDocument = z.infer<typeof AwsIpRangesDocument>;
 
+const EPOCH_SECONDS = /^\d+$/;
+const CREATE_DATE = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/;
+
+/**
+ * True when `AwsIpRangesDocument` accepts the document, checked by hand: zod builds a copy of each
+ * of the ~17k entries, this reads them in place. It accepts exactly what the schema accepts (a
+ * test holds the two together); on false, parse with the schema for its issues.
+ */
+export function isAwsIpRangesDocument(document: unknown): document is AwsIpRangesDocument {
+  if (!isRecord(document)) return false;
+  const { syncToken, createDate, prefixes, ipv6_prefixes } = document;
+  return (
+    typeof syncToken === "string" &&
+    EPOCH_SECONDS.test(syncToken) &&
+    typeof createDate === "string" &&
+    CREATE_DATE.test(createDate) &&
+    entriesValid(prefixes, "ip_prefix") &&
+    entriesValid(ipv6_prefixes, "ipv6_prefix")
+  );
+}
+
+function entriesValid(entries: unknown, prefixField: "ip_prefix" | "ipv6_prefix"): boolean {
+  if (!Array.isArray(entries)) return false;
+  for (const entry of entries) {
+    if (
+      !isRecord(entry) ||
+      typeof entry[prefixField] !== "string" ||
+      !isLabel(entry.region) ||
+      !isLabel(entry.service) ||
+      !isLabel(entry.network_border_group)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** What `z.object` takes: an object that is not an array. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isLabel(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
+}
+
 /**
  * `http://d7uri8nf7uskq.cloudfront.net/tools/list-cloudfront-ips`: IPv4 CIDRs, no version. Other
  * top-level keys are kept (not stripped): the snapshot reads a list of CIDRs under a new key as

@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
 import type { FeedId, FeedPrefix } from "#shared/domain/feed";
-import { parseFeedCidr } from "./cidr";
+import { feedCidrText } from "./cidr";
 import { uniqueFeedPrefixes } from "./diff";
 import { FeedRejectedError } from "./errors";
 import type { IpSpaceChangedNotification } from "./schema";
-import { AwsIpRangesDocument, CloudFrontIpListDocument, describeZodIssues } from "./schema";
+import {
+  AwsIpRangesDocument,
+  CloudFrontIpListDocument,
+  describeZodIssues,
+  isAwsIpRangesDocument,
+} from "./schema";
 
 /** One verified version of a feed, normalised: what gets archived, diffed and matched. */
 export interface FeedSnapshot {
@@ -108,13 +113,7 @@ interface Normalised {
 }
 
 function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
-  const parsed = AwsIpRangesDocument.safeParse(document);
-  if (!parsed.success) {
-    throw new FeedRejectedError(feed, `schema: ${describeZodIssues(parsed.error)}`, {
-      cause: parsed.error,
-    });
-  }
-  const { syncToken, createDate, prefixes: v4, ipv6_prefixes: v6 } = parsed.data;
+  const { syncToken, createDate, prefixes: v4, ipv6_prefixes: v6 } = awsIpRanges(feed, document);
   if (v4.length === 0) throw new FeedRejectedError(feed, "empty list: prefixes has no entries");
   if (v6.length === 0) {
     throw new FeedRejectedError(feed, "empty list: ipv6_prefixes has no entries");
@@ -124,7 +123,7 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
   for (let i = 0; i < v4.length; i++) {
     const entry = v4[i] as (typeof v4)[number];
     prefixes[n++] = {
-      prefix: checkCidr(feed, entry.ip_prefix, 4, `prefixes[${i}].ip_prefix`),
+      prefix: checkCidr(feed, entry.ip_prefix, 4, i, v4Where),
       family: 4,
       service: entry.service,
       region: entry.region,
@@ -134,7 +133,7 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
   for (let i = 0; i < v6.length; i++) {
     const entry = v6[i] as (typeof v6)[number];
     prefixes[n++] = {
-      prefix: checkCidr(feed, entry.ipv6_prefix, 6, `ipv6_prefixes[${i}].ipv6_prefix`),
+      prefix: checkCidr(feed, entry.ipv6_prefix, 6, i, v6Where),
       family: 6,
       service: entry.service,
       region: entry.region,
@@ -142,6 +141,18 @@ function normaliseAwsIpRanges(feed: FeedId, document: unknown): Normalised {
     };
   }
   return { syncToken, createDate, prefixes };
+}
+
+/** The document when the schema accepts it (checked by hand first, zod for the issues). */
+function awsIpRanges(feed: FeedId, document: unknown): AwsIpRangesDocument {
+  if (isAwsIpRangesDocument(document)) return document;
+  const parsed = AwsIpRangesDocument.safeParse(document);
+  if (!parsed.success) {
+    throw new FeedRejectedError(feed, `schema: ${describeZodIssues(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
 }
 
 const KNOWN_CLOUDFRONT_LISTS: readonly (readonly [string, string])[] = [
@@ -173,10 +184,11 @@ function normaliseCloudFront(feed: FeedId, document: unknown): Normalised {
   }
   const prefixes: FeedPrefix[] = [];
   for (const [field, service, list] of lists) {
+    const where = (i: number) => `${field}[${i}]`;
     list.forEach((prefix, i) => {
       const family = prefix.includes(":") ? 6 : 4;
       prefixes.push({
-        prefix: checkCidr(feed, prefix, family, `${field}[${i}]`),
+        prefix: checkCidr(feed, prefix, family, i, where),
         family,
         service,
         region: GLOBAL_REGION,
@@ -214,16 +226,26 @@ function kindOf(value: unknown): string {
   return type === "object" ? "an object" : `a ${type}`;
 }
 
-/** The prefix in normal form (see `parseFeedCidr`), so one network has one key in a diff. */
-function checkCidr(feed: FeedId, prefix: string, family: 4 | 6, where: string): string {
-  const check = parseFeedCidr(prefix, family);
-  if (!check.ok) {
-    throw new FeedRejectedError(
-      feed,
-      `invalid CIDR ${JSON.stringify(prefix)} at ${where}: ${check.problem}`,
-    );
-  }
-  return check.cidr.text;
+const v4Where = (i: number) => `prefixes[${i}].ip_prefix`;
+const v6Where = (i: number) => `ipv6_prefixes[${i}].ipv6_prefix`;
+
+/**
+ * The prefix in normal form (see `parseFeedCidr`), so one network has one key in a diff.
+ * `where(index)` names its place for the reason, built only for a rejection.
+ */
+function checkCidr(
+  feed: FeedId,
+  prefix: string,
+  family: 4 | 6,
+  index: number,
+  where: (index: number) => string,
+): string {
+  const text = feedCidrText(prefix, family);
+  if (typeof text === "string") return text;
+  throw new FeedRejectedError(
+    feed,
+    `invalid CIDR ${JSON.stringify(prefix)} at ${where(index)}: ${text.problem}`,
+  );
 }
 
 /** The identity of a published prefix: (prefix, service, region, network_border_group), per family. */
