@@ -6,7 +6,11 @@
  * (cli/detect-profile.ts) for the phase times, the AWS calls and the peak RSS.
  *
  *   npx tsx bench/scale.bench.ts [--hosts 1000,3000,10000] [--runs 3] [--seed 1]
- *     [--dns nsd|loopback] [--cpu-prof DIR] [--json FILE]
+ *     [--dns nsd|loopback] [--cpu-prof DIR] [--live-heap] [--json FILE]
+ *
+ * --cpu-prof: one more steady-state run under `node --cpu-prof` (bench/scale/cpu-profile-summary.ts
+ * reads the profile); --live-heap: one more under `node --expose-gc`, so the profile line's heap at
+ * each phase is what is still reachable there.
  *
  * NSD is installed with `apt-get install -y nsd` when missing; when that fails the bench serves
  * the zone from the project's loopback server instead (in this process) and says so.
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     dns: { type: "string", default: "nsd" },
     "cpu-prof": { type: "string" },
+    "live-heap": { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -61,6 +66,8 @@ interface RunRow {
   newEvents: number;
   /** VmRSS (MB) when each phase was reached, from the 100 ms poll. */
   rssAtPhase: Record<string, number>;
+  memory: DetectRunResult["profile"]["memory"];
+  phases: Record<string, number>;
 }
 
 /** The RSS sample nearest after each phase's time (ms since the process started). */
@@ -71,6 +78,17 @@ function rssAtPhases(run: DetectRunResult): Record<string, number> {
     if (sample !== undefined) at[phase] = sample[1];
   }
   return at;
+}
+
+function phasesText(row: RunRow): string {
+  return Object.entries(row.phases)
+    .map(([phase, ms]) => {
+      const calls = Object.entries(row.aws.byPhase?.[phase] ?? {})
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ");
+      return `${phase} ${(ms / 1000).toFixed(2)}${calls === "" ? "" : ` [${calls}]`}`;
+    })
+    .join(", ");
 }
 
 /** `Operation calls[/items]` of each client, for the report. */
@@ -109,6 +127,8 @@ function rowOf(label: string, hosts: number, run: DetectRunResult, queries: numb
     events: run.summary.events ?? Number.NaN,
     newEvents: run.summary.newEvents ?? Number.NaN,
     rssAtPhase: rssAtPhases(run),
+    memory: run.profile.memory,
+    phases: run.profile.phases,
   };
 }
 
@@ -121,10 +141,16 @@ function describeRow(row: RunRow): string {
     `${Math.round(row.queriesPerSecond)} q/s), after last answer ${s(row.afterLastAnswerMs)}, ` +
     `${row.hostsPerSecond.toFixed(0)} hosts/s; AWS calls dynamodb ${calls.dynamodb}, s3 ${calls.s3}, ` +
     `sns ${calls.sns}, sqs ${calls.sqs}, items written ${writes}; exit ${row.exit}, ` +
-    `${row.events} events (${row.newEvents} new)\n    AWS: ${operationsText(row.aws)}\n    RSS by phase (MB): ` +
+    `${row.events} events (${row.newEvents} new)\n    AWS: ${operationsText(row.aws)}\n` +
+    `    phases (s since process start) and the AWS calls after each: ${phasesText(row)}\n    RSS by phase (MB): ` +
     Object.entries(row.rssAtPhase)
       .map(([phase, mb]) => `${phase} ${mb}`)
-      .join(", ")
+      .join(", ") +
+    (row.memory === undefined
+      ? ""
+      : `\n    RSS / V8 heap used / external by phase (MB): ${Object.entries(row.memory)
+          .map(([phase, m]) => `${phase} ${m.rssMb}/${m.heapUsedMb}/${m.externalMb}`)
+          .join(", ")}`)
   );
 }
 
@@ -210,6 +236,8 @@ async function benchSize(hosts: number): Promise<SizeResult> {
     const steady: RunRow[] = [];
     for (let i = 1; i <= runs; i++) steady.push(await timed(`steady ${i}`));
     const profiled = await profiledRun(hosts, timed);
+    if (values["live-heap"])
+      await timed("steady, --expose-gc (live heap by phase)", ["--expose-gc"]);
     const raw = await rawRun(estate, dns);
     const changed = await changedRun(estate, dir, dns, timed);
     return { hosts, dns: dns.kind, warmUp, steady, profiled, raw, changed };
@@ -268,8 +296,13 @@ if (values.json !== undefined)
   await writeFile(values.json, `${JSON.stringify(results, null, 2)}\n`);
 
 function summarise(all: SizeResult[]): void {
-  const median = (xs: number[]) =>
-    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1
+      ? (sorted[middle] ?? Number.NaN)
+      : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+  };
   log(
     "\n| hosts | wall (median) | peak RSS | before 1st query | DNS phase | after last answer | hosts/s | DNS q/s : raw c-ares | AWS calls steady (ddb/s3/sns) | items written steady / 1 changed |",
   );

@@ -12,7 +12,8 @@ import type { DnsResolver } from "#shared/observe/dns/resolver";
  * - `dns`: lookups asked (one lookup is A + AAAA, and the CNAME walk on a name's first sample);
  * - `aws`: the commands each AWS client sent (after the store opened), by operation, with the
  *   items of batch and transaction writes; `writes` sums the DynamoDB items written, the S3
- *   objects written and the SNS messages published;
+ *   objects written and the SNS messages published; `byPhase`, the calls made after each phase
+ *   mark and before the next (`service.Operation`: calls);
  * - `memory`: at each phase, the resident set and the V8 heap in use (MB); under
  *   `node --expose-gc` a full collection runs first, so the heap is what is still reachable;
  * - `maxRssMb`: the process's peak resident set (getrusage).
@@ -67,6 +68,63 @@ function itemsOf(requestItems: unknown): number {
   );
 }
 
+/**
+ * Counts AWS commands: `middleware(service)` is an initialize-step middleware (once per command
+ * sent; retries are not counted again), each call also counted under the phase `phase()` names.
+ */
+function awsCallCounter(phase: () => string) {
+  const operations: Record<AwsService, Record<string, { calls: number; items: number }>> = {
+    dynamodb: {},
+    s3: {},
+    sns: {},
+    sqs: {},
+  };
+  /** The calls made since each phase was marked, by `service.Operation`. */
+  const byPhase: Record<string, Record<string, number>> = {};
+  let writes = 0;
+  const middleware =
+    (service: AwsService) =>
+    <Input extends object, Output extends object>(
+      next: (args: { input: Input }) => Promise<Output>,
+      context: { commandName?: string },
+    ) =>
+    async (args: { input: Input }): Promise<Output> => {
+      const operation = context.commandName ?? "unknown";
+      const items = WRITES[operation]?.(args.input as Record<string, unknown>) ?? 0;
+      const counted = operations[service][operation] ?? { calls: 0, items: 0 };
+      operations[service][operation] = counted;
+      counted.calls++;
+      counted.items += items;
+      writes += items;
+      const bucket = byPhase[phase()] ?? {};
+      byPhase[phase()] = bucket;
+      const key = `${service}.${operation.replace(/Command$/, "")}`;
+      bucket[key] = (bucket[key] ?? 0) + 1;
+      return next(args);
+    };
+  const calls = (service: AwsService) =>
+    Object.values(operations[service]).reduce((sum, counted) => sum + counted.calls, 0);
+  return {
+    install(clients: AwsClients) {
+      const options = {
+        step: "initialize",
+        name: "driftwatchProfileCounter",
+        override: true,
+      } as const;
+      clients.dynamodb.middlewareStack.add(middleware("dynamodb"), options);
+      clients.s3.middlewareStack.add(middleware("s3"), options);
+      clients.sns.middlewareStack.add(middleware("sns"), options);
+      clients.sqs.middlewareStack.add(middleware("sqs"), options);
+    },
+    summary: () => ({
+      calls: { dynamodb: calls("dynamodb"), s3: calls("s3"), sns: calls("sns"), sqs: calls("sqs") },
+      writes,
+      operations,
+      byPhase,
+    }),
+  };
+}
+
 /** The profile `env` asks for: on when `DRIFTWATCH_PROFILE` is `1`. */
 export function detectProfile(
   env: NodeJS.ProcessEnv,
@@ -78,9 +136,11 @@ export function detectProfile(
   const phases: Record<string, number> = {};
   const memory: Record<string, { rssMb: number; heapUsedMb: number; externalMb: number }> = {};
   const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+  let current = "command started";
   const at = (phase: string) => {
     if (phases[phase] !== undefined) return;
     phases[phase] = Math.round(clock());
+    current = phase;
     (globalThis as { gc?: () => void }).gc?.();
     const now = usage();
     memory[phase] = {
@@ -90,30 +150,7 @@ export function detectProfile(
     };
   };
   const dns = { lookups: 0 };
-  const aws: Record<AwsService, Record<string, { calls: number; items: number }>> = {
-    dynamodb: {},
-    s3: {},
-    sns: {},
-    sqs: {},
-  };
-  let writes = 0;
-  /** An initialize-step middleware: once per command sent, retries not counted again. */
-  const counter =
-    (service: AwsService) =>
-    <Input extends object, Output extends object>(
-      next: (args: { input: Input }) => Promise<Output>,
-      context: { commandName?: string },
-    ) =>
-    async (args: { input: Input }): Promise<Output> => {
-      const operation = context.commandName ?? "unknown";
-      const items = WRITES[operation]?.(args.input as Record<string, unknown>) ?? 0;
-      const counted = aws[service][operation] ?? { calls: 0, items: 0 };
-      aws[service][operation] = counted;
-      counted.calls++;
-      counted.items += items;
-      writes += items;
-      return next(args);
-    };
+  const aws = awsCallCounter(() => current);
   at("command started");
   return {
     mark: at,
@@ -137,34 +174,13 @@ export function detectProfile(
         close: () => resolver.close(),
       };
     },
-    countAwsCalls(clients) {
-      const options = {
-        step: "initialize",
-        name: "driftwatchProfileCounter",
-        override: true,
-      } as const;
-      clients.dynamodb.middlewareStack.add(counter("dynamodb"), options);
-      clients.s3.middlewareStack.add(counter("s3"), options);
-      clients.sns.middlewareStack.add(counter("sns"), options);
-      clients.sqs.middlewareStack.add(counter("sqs"), options);
-    },
+    countAwsCalls: (clients) => aws.install(clients),
     report() {
-      const calls = (service: AwsService) =>
-        Object.values(aws[service]).reduce((sum, counted) => sum + counted.calls, 0);
       const summary = {
         phases,
         memory,
         dns: { lookups: dns.lookups },
-        aws: {
-          calls: {
-            dynamodb: calls("dynamodb"),
-            s3: calls("s3"),
-            sns: calls("sns"),
-            sqs: calls("sqs"),
-          },
-          writes,
-          operations: aws,
-        },
+        aws: aws.summary(),
         maxRssMb: Math.round(maxRssKb() / 1024),
       };
       return `${PROFILE_PREFIX}${JSON.stringify(summary)}\n`;

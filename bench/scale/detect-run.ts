@@ -13,7 +13,11 @@ export interface DetectProfileLine {
     calls: Record<"dynamodb" | "s3" | "sns" | "sqs", number>;
     writes: number;
     operations: Record<string, Record<string, { calls: number; items: number }>>;
+    /** The calls made after each phase mark, by `service.Operation`. */
+    byPhase?: Record<string, Record<string, number>>;
   };
+  /** RSS and V8 heap in use at each phase (the heap is live under `--expose-gc`). */
+  memory?: Record<string, { rssMb: number; heapUsedMb: number; externalMb: number }>;
   maxRssMb: number;
 }
 

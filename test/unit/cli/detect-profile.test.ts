@@ -168,6 +168,13 @@ describe("detect profile (DRIFTWATCH_PROFILE=1)", () => {
     // Assess
     expect(report.aws.calls).toEqual({ dynamodb: 3, s3: 0, sns: 0, sqs: 0 });
     expect(report.aws.writes).toBe(3);
+    expect(report.aws.byPhase).toEqual({
+      "command started": {
+        "dynamodb.PutItem": 1,
+        "dynamodb.GetItem": 1,
+        "dynamodb.BatchWriteItem": 1,
+      },
+    });
     expect(report.aws.operations.dynamodb).toEqual({
       PutItemCommand: { calls: 1, items: 1 },
       GetItemCommand: { calls: 1, items: 0 },
