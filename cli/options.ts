@@ -1,10 +1,9 @@
 import { InvalidArgumentError, Option } from "commander";
 import { DEFAULT_STATE_DIR } from "#cli/state-dir";
-import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
-import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
-import { DEFAULT_DNS_TIMEOUT_MS } from "#shared/observe/dns/config";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/default-catalogue-path";
+import { DEFAULT_DNS_TIMEOUT_MS, parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-options";
-import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "#shared/observe/feeds/config";
+import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "#shared/observe/feeds/feed-urls";
 
 /** Where a command writes; the CLI passes the process streams, tests pass collectors. */
 export interface CommandOutput {

@@ -1,18 +1,20 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type {
   CatalogueExtractOptions,
   CatalogueImportOptions,
   CatalogueListOptions,
 } from "#cli/commands/catalogue";
-// Generating an estate is pure code over the catalogue schema (no store): loaded with the
-// command line, its options' parsers beside it.
-import {
-  type CatalogueGenerateOptions,
-  GENERATE_HOSTS_HELP,
-  runCatalogueGenerate,
-  seedArgument,
-} from "#cli/commands/catalogue-generate";
+import type { CatalogueGenerateOptions } from "#cli/commands/catalogue-generate";
 import { positiveWholeNumber, processOutput, stateDirOption } from "#cli/options";
+import { MAX_GENERATED_HOSTS } from "#shared/catalogue/generate/generate-estate";
+
+/** `--seed`: a whole number (0 is a seed too). */
+export function seedArgument(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
+    throw new InvalidArgumentError("--seed must be a whole number from 0 to 4294967295");
+  }
+  return Number(value);
+}
 
 /** `driftwatch catalogue validate|list|extract|import|generate`. */
 export function registerCatalogueCommands(program: Command): void {
@@ -75,10 +77,15 @@ export function registerCatalogueCommands(program: Command): void {
     .description(
       "Generate an estate for scale tests: a catalogue of N hostnames and the zone that answers for them (loopback server and NSD)",
     )
-    .requiredOption("--hosts <n>", GENERATE_HOSTS_HELP, positiveWholeNumber("--hosts"))
+    .requiredOption(
+      "--hosts <n>",
+      `how many hostnames (1 to ${MAX_GENERATED_HOSTS})`,
+      positiveWholeNumber("--hosts"),
+    )
     .requiredOption("--out <dir>", "directory for catalogue.json, loopback.zone and nsd-root.zone")
     .option("--seed <n>", "the same seed gives the same estate", seedArgument, 1)
     .action(async (options: CatalogueGenerateOptions) => {
+      const { runCatalogueGenerate } = await import("#cli/commands/catalogue-generate");
       process.exitCode = await runCatalogueGenerate(options, processOutput);
     });
 }

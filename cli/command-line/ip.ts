@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { IpCommandOptions } from "#cli/commands/query/ip";
 import { processOutput } from "#cli/options";
 import { DEFAULT_STATE_DIR } from "#cli/state-dir";
-import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/load";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/default-catalogue-path";
 
 /** `driftwatch ip IP`. */
 export function registerIpCommand(program: Command): void {

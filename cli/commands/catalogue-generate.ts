@@ -1,27 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InvalidArgumentError } from "commander";
 import type { CommandOutput } from "#cli/options";
 import { prepareWritableDirectory, RuntimeConfigError } from "#cli/runtime";
-import {
-  GenerateEstateError,
-  generateEstate,
-  MAX_GENERATED_HOSTS,
-} from "#shared/catalogue/generate/generate-estate";
+import { GenerateEstateError, generateEstate } from "#shared/catalogue/generate/generate-estate";
 import { estateFiles } from "#shared/catalogue/generate/zone-files";
 
 export interface CatalogueGenerateOptions {
   hosts: number;
   out: string;
   seed: number;
-}
-
-/** `--seed`: a whole number (0 is a seed too). */
-export function seedArgument(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
-    throw new InvalidArgumentError("--seed must be a whole number from 0 to 4294967295");
-  }
-  return Number(value);
 }
 
 /**
@@ -62,5 +49,3 @@ export async function runCatalogueGenerate(
   for (const file of files) output.stdout(`  ${join(options.out, file.name)}\n`);
   return 0;
 }
-
-export const GENERATE_HOSTS_HELP = `how many hostnames (1 to ${MAX_GENERATED_HOSTS})`;

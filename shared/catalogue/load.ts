@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { z } from "zod";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/default-catalogue-path";
 import { Catalogue } from "#shared/catalogue/schema";
 
-/** The shipped Clearswift SEG 5.3 (Issue 3.6) catalogue, resolved from this module's location. */
-export const DEFAULT_CATALOGUE_PATH = fileURLToPath(
-  new URL("../../fixtures/catalogue/clearswift-seg-5.3.json", import.meta.url),
-);
+export { DEFAULT_CATALOGUE_PATH };
 
 /** One thing wrong with a catalogue, at a path such as `endpoints[12].ips[0]`. */
 export interface CatalogueProblem {

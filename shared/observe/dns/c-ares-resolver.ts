@@ -32,6 +32,10 @@ export interface CaresResolverOptions {
   clock?: () => number;
 }
 
+/** The per-try timeout and tries unless configured (`DRIFTWATCH_DNS_*`, `--timeout-ms`). */
+export const DEFAULT_DNS_TIMEOUT_MS = 2_000;
+export const DEFAULT_DNS_TRIES = 2;
+
 export class DnsResolverConfigError extends Error {
   override name = "DnsResolverConfigError";
 }

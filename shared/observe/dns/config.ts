@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/catalogue/schema";
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
-import { parseDnsServer } from "#shared/observe/dns/c-ares-resolver";
+import {
+  DEFAULT_DNS_TIMEOUT_MS,
+  DEFAULT_DNS_TRIES,
+  parseDnsServer,
+} from "#shared/observe/dns/c-ares-resolver";
 import { DEFAULT_GRACE, type Grace } from "#shared/observe/dns/observation-window";
 import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-options";
 
@@ -24,8 +28,7 @@ export interface DnsConfig {
   deadlineMarginMs: number;
 }
 
-export const DEFAULT_DNS_TIMEOUT_MS = 2_000;
-export const DEFAULT_DNS_TRIES = 2;
+export { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES };
 export const DEFAULT_INTERVAL_MINUTES = 15;
 export const DEFAULT_DEADLINE_MARGIN_MS = 10_000;
 /** Days a DNS history item and run record are kept (DynamoDB TTL) unless configured. */

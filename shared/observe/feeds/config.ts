@@ -3,10 +3,9 @@ import { type Env, jsonVariable, parsedVariable, requiredVariable } from "#share
 import type { FeedId } from "#shared/domain/feed";
 import { DEFAULT_FEED_GRACE, type FeedGrace } from "./damping";
 import { FeedConfigError } from "./errors";
+import { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL } from "./feed-urls";
 
-export const DEFAULT_AWS_IP_RANGES_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json";
-export const DEFAULT_CLOUDFRONT_URL =
-  "http://d7uri8nf7uskq.cloudfront.net/tools/list-cloudfront-ips";
+export { DEFAULT_AWS_IP_RANGES_URL, DEFAULT_CLOUDFRONT_URL };
 export const DEFAULT_FEED_TIMEOUT_MS = 10_000;
 /** The real ip-ranges.json is ~2.6 MB; 32 MiB leaves room for growth and stops a runaway body. */
 export const DEFAULT_FEED_MAX_BYTES = 32 * 1024 * 1024;
