@@ -17,7 +17,6 @@
 // one built; one whose time or size differs (an edit, a checkout, `npm ci`) is hashed, and the
 // build is stale unless the content is what was built. node_modules is covered by npm's
 // node_modules/.package-lock.json, which every install rewrites.
-import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -50,6 +49,13 @@ const EXTRA_INPUTS = [
 ];
 
 const LOADERS = { ".ts": "ts", ".json": "json", ".js": "js", ".mjs": "js", ".cjs": "js" };
+
+const require = createRequire(import.meta.url);
+
+/** node:crypto is loaded on first use: a start whose sources are untouched never hashes. */
+function createHash(algorithm) {
+  return require("node:crypto").createHash(algorithm);
+}
 
 function sha256(contents) {
   return createHash("sha256").update(contents).digest("hex");
@@ -136,7 +142,6 @@ export async function buildCli(root = ROOT) {
   const builtAt = new Date().toISOString();
   const inputs = await extraInputs(root);
   const { build } = await import("esbuild");
-  const require = createRequire(import.meta.url);
   const zodEnglishOnly = require("./esbuild-plugins.cjs").find(
     (plugin) => plugin.name === "zod-english-only",
   );
