@@ -10,18 +10,17 @@ interface PrefixGroup {
 
 /**
  * A 16-way trie over the address's 4-bit nibbles (a multibit trie with controlled prefix
- * expansion), one per family. Nodes live in typed arrays: slot `16n + v` of node n holds the
- * child for nibble v (`children`, 0: none; node 0 is the root) and the most specific network
- * seen on the way to it (`networks`, 1 + its index in `answers`; 0: none). A network whose
- * length is not a multiple of 4 fills every slot its last nibble allows. CIDR networks are
- * nested or disjoint, so the answer for an address is the most specific network containing it
- * plus every network containing that one: `answers` holds that list, least specific first,
- * for each network. A lookup walks at most 8 (IPv4) or 32 (IPv6) nodes, allocating only the
- * array it returns.
+ * expansion), one per family. Nodes live in one typed array, two Int32s per slot so that a step
+ * reads one cache line: slot `16n + v` of node n holds the child for nibble v (0: none; node 0 is
+ * the root) and the most specific network seen on the way to it (1 + its index in `answers`; 0:
+ * none). A network whose length is not a multiple of 4 fills every slot its last nibble allows.
+ * CIDR networks are nested or disjoint, so the answer for an address is the most specific
+ * network containing it plus every network containing that one: `answers` holds that list,
+ * least specific first, for each network. A lookup walks at most 8 (IPv4) or 32 (IPv6) nodes,
+ * allocating only the array it returns.
  */
 class NibbleTrie {
-  private children = new Int32Array(16 * 256);
-  private networks = new Int32Array(16 * 256);
+  private slots = new Int32Array(2 * 16 * 256);
   private readonly answers: FeedPrefix[][] = [];
   private root = 0;
   private nodes = 1;
@@ -50,10 +49,10 @@ class NibbleTrie {
     let found = this.root;
     let node = 0;
     for (let level = 0; level * 4 < bits; level++) {
-      const slot = (node << 4) | nibble(address, level);
-      const network = this.networks[slot] as number;
+      const slot = ((node << 4) | nibble(address, level)) << 1;
+      const network = this.slots[slot + 1] as number;
       if (network !== 0) found = network;
-      node = this.children[slot] as number;
+      node = this.slots[slot] as number;
       if (node === 0) break;
     }
     return found;
@@ -68,27 +67,24 @@ class NibbleTrie {
     const last = (length - 1) >> 2;
     let node = 0;
     for (let level = 0; level < last; level++) {
-      const slot = (node << 4) | nibble(address, level);
-      let child = this.children[slot] as number;
+      const slot = ((node << 4) | nibble(address, level)) << 1;
+      let child = this.slots[slot] as number;
       if (child === 0) {
         child = this.allocate();
-        this.children[slot] = child;
+        this.slots[slot] = child;
       }
       node = child;
     }
     const span = 1 << (4 * (last + 1) - length);
     const first = (node << 4) | (nibble(address, last) & ~(span - 1));
-    for (let slot = first; slot < first + span; slot++) this.networks[slot] = network;
+    for (let slot = first; slot < first + span; slot++) this.slots[2 * slot + 1] = network;
   }
 
   private allocate(): number {
-    if ((this.nodes + 1) * 16 > this.children.length) {
-      const children = new Int32Array(this.children.length * 2);
-      children.set(this.children);
-      this.children = children;
-      const networks = new Int32Array(this.networks.length * 2);
-      networks.set(this.networks);
-      this.networks = networks;
+    if ((this.nodes + 1) * 32 > this.slots.length) {
+      const slots = new Int32Array(this.slots.length * 2);
+      slots.set(this.slots);
+      this.slots = slots;
     }
     return this.nodes++;
   }
