@@ -45,6 +45,22 @@ export function feedCidrText(text: string, family: 4 | 6): string | { problem: s
 const scratch = new Uint32Array(4);
 
 /**
+ * The network of a published prefix into `out` from `at` (one word for IPv4, four for IPv6) and
+ * its length; -1 when the text is not a valid CIDR (`parseFeedCidr` says why).
+ */
+export function feedCidrNetwork(text: string, family: 4 | 6, out: Uint32Array, at: number): number {
+  let length = scanCidr(text, family);
+  if (length < 0) {
+    const check = checkCidr(text, family);
+    if (!check.ok) return -1;
+    scratch.set(check.cidr.words);
+    length = check.cidr.length;
+  }
+  for (let w = 0; w < (family === 4 ? 1 : 4); w++) out[at + w] = scratch[w] as number;
+  return length;
+}
+
+/**
  * The prefix length of a valid CIDR in a form parsed by hand, its network address in `scratch`;
  * -1 for ipaddr.js to decide (another form, or invalid).
  */

@@ -1,11 +1,12 @@
 import type { FeedPrefix, FeedSnapshotMeta, RangeMatcher } from "#shared/domain/feed";
-import { parseAddress, parseFeedCidr } from "./cidr";
+import { feedCidrNetwork, parseAddress, parseFeedCidr } from "./cidr";
 
-/** The prefixes of one network (same address and length), in the order the feed lists them. */
-interface PrefixGroup {
-  words: readonly number[];
-  length: number;
+/** The prefixes of one family with their networks: `words` from `i * width`, `lengths[i]`. */
+interface ParsedPrefixes {
+  width: 1 | 4;
   prefixes: FeedPrefix[];
+  words: Uint32Array;
+  lengths: Uint8Array;
 }
 
 /**
@@ -22,19 +23,31 @@ interface PrefixGroup {
 class NibbleTrie {
   private slots = new Int32Array(2 * 16 * 256);
   private readonly answers: FeedPrefix[][] = [];
+  /** The length of each network, by index in `answers`. */
+  private readonly lengths: number[] = [];
   private root = 0;
   private nodes = 1;
 
-  /** Built from the networks of one family (words: one per 32 bits). */
-  constructor(groups: readonly PrefixGroup[]) {
+  /**
+   * Inserts the networks shortest first, so each finds the networks containing it already in
+   * place; a network listed again (another service, region or border group) joins its answer.
+   */
+  constructor({ width, prefixes, words, lengths }: ParsedPrefixes) {
     const address = new Uint32Array(4);
-    const byLength = [...groups].sort((a, b) => a.length - b.length);
-    for (const group of byLength) {
-      for (let w = 0; w < group.words.length; w++) address[w] = group.words[w] as number;
-      const containing = this.longestMatch(address, group.length);
-      const above = containing === 0 ? [] : (this.answers[containing - 1] as FeedPrefix[]);
-      this.answers.push([...above, ...group.prefixes]);
-      this.insert(address, group.length, this.answers.length);
+    for (const i of byLength(lengths, width * 32)) {
+      for (let w = 0; w < width; w++) address[w] = words[i * width + w] as number;
+      const length = lengths[i] as number;
+      const prefix = prefixes[i] as FeedPrefix;
+      const containing = this.longestMatch(address, length);
+      if (containing !== 0 && this.lengths[containing - 1] === length) {
+        (this.answers[containing - 1] as FeedPrefix[]).push(prefix);
+        continue;
+      }
+      const answer = containing === 0 ? [] : (this.answers[containing - 1] as FeedPrefix[]).slice();
+      answer.push(prefix);
+      this.answers.push(answer);
+      this.lengths.push(length);
+      this.insert(address, length, this.answers.length);
     }
   }
 
@@ -95,29 +108,47 @@ function nibble(address: Uint32Array, level: number): number {
   return ((address[level >>> 3] as number) >>> (28 - ((level & 7) << 2))) & 15;
 }
 
-/** The prefixes grouped by network, per family, in first-seen order. */
-function groupByNetwork(
-  feed: string,
-  prefixes: readonly FeedPrefix[],
-): Record<4 | 6, PrefixGroup[]> {
-  const groups: Record<4 | 6, PrefixGroup[]> = { 4: [], 6: [] };
-  const seen = new Map<string, PrefixGroup>();
-  for (const prefix of prefixes) {
-    const check = parseFeedCidr(prefix.prefix, prefix.family);
-    if (!check.ok) {
-      throw new RangeError(`${feed}: ${JSON.stringify(prefix.prefix)} ${check.problem}`);
-    }
-    const key = `${prefix.family}${check.cidr.text}`;
-    const group = seen.get(key);
-    if (group !== undefined) {
-      group.prefixes.push(prefix);
-      continue;
-    }
-    const created = { words: check.cidr.words, length: check.cidr.length, prefixes: [prefix] };
-    seen.set(key, created);
-    groups[prefix.family].push(created);
+/** Indices of `lengths` ordered by length, in their order among equals (a counting sort). */
+function byLength(lengths: Uint8Array, max: number): Int32Array {
+  const starts = new Int32Array(max + 2);
+  for (const length of lengths) starts[length + 1] = (starts[length + 1] as number) + 1;
+  for (let length = 1; length <= max + 1; length++) {
+    starts[length] = (starts[length] as number) + (starts[length - 1] as number);
   }
-  return groups;
+  const order = new Int32Array(lengths.length);
+  for (let i = 0; i < lengths.length; i++) {
+    const length = lengths[i] as number;
+    order[starts[length] as number] = i;
+    starts[length] = (starts[length] as number) + 1;
+  }
+  return order;
+}
+
+/**
+ * The prefixes of each family with their networks parsed, in their order; a `RangeError` for the
+ * first invalid one.
+ */
+function parseFamilies(feed: string, all: readonly FeedPrefix[]): Record<4 | 6, ParsedPrefixes> {
+  const empty = (family: 4 | 6): ParsedPrefixes => {
+    const count = all.filter((prefix) => prefix.family === family).length;
+    const width = family === 4 ? 1 : 4;
+    const words = new Uint32Array(count * width);
+    return { width, prefixes: [], words, lengths: new Uint8Array(count) };
+  };
+  const parsed = { 4: empty(4), 6: empty(6) };
+  for (const prefix of all) {
+    const into = parsed[prefix.family];
+    const i = into.prefixes.length;
+    const length = feedCidrNetwork(prefix.prefix, prefix.family, into.words, i * into.width);
+    if (length < 0) {
+      const check = parseFeedCidr(prefix.prefix, prefix.family);
+      const problem = check.ok ? "is not a valid CIDR" : check.problem;
+      throw new RangeError(`${feed}: ${JSON.stringify(prefix.prefix)} ${problem}`);
+    }
+    into.lengths[i] = length;
+    into.prefixes.push(prefix);
+  }
+  return parsed;
 }
 
 /**
@@ -130,8 +161,8 @@ export function createRangeMatcher(
   meta: FeedSnapshotMeta,
   prefixes: readonly FeedPrefix[],
 ): RangeMatcher {
-  const groups = groupByNetwork(meta.feed, prefixes);
-  const tries = { 4: new NibbleTrie(groups[4]), 6: new NibbleTrie(groups[6]) };
+  const parsed = parseFamilies(meta.feed, prefixes);
+  const tries = { 4: new NibbleTrie(parsed[4]), 6: new NibbleTrie(parsed[6]) };
   const all = [...prefixes];
   const address = new Uint32Array(4);
   return {
