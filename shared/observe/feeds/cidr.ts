@@ -25,8 +25,9 @@ export type CidrCheck = { ok: true; cidr: ParsedCidr } | { ok: false; problem: s
 export function parseFeedCidr(text: string, family: 4 | 6): CidrCheck {
   const length = scanCidr(text, family);
   if (length < 0) return checkCidr(text, family);
-  if (family === 4)
+  if (family === 4) {
     return { ok: true, cidr: { family, text, words: [scratch[0] as number], length } };
+  }
   const words = Array.from(scratch);
   return { ok: true, cidr: { family, text: `${formatIpv6(words)}/${length}`, words, length } };
 }
