@@ -19,5 +19,5 @@ export const ROOT: string;
 export function fingerprint(path: string): Promise<InputFingerprint>;
 export function readBuildStamp(root?: string): BuildStamp | null;
 export function staleReason(root?: string, stamp?: BuildStamp | null): string | null;
-export function buildCli(root?: string): Promise<BuildStamp>;
+export function buildCli(root?: string, options?: { logLevel?: string }): Promise<BuildStamp>;
 export function builtCliEntry(root?: string): Promise<string>;

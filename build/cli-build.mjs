@@ -137,8 +137,12 @@ export function staleReason(root = ROOT, stamp = readBuildStamp(root)) {
   return null;
 }
 
-/** Builds the CLI into dist/ and returns the stamp written. */
-export async function buildCli(root = ROOT) {
+/**
+ * Builds the CLI into dist/ and returns the stamp written. Silent unless asked (`npm run build`
+ * shows esbuild's warnings): a rebuild at start must not write to a command's stderr; a failed
+ * build's errors are in the error thrown.
+ */
+export async function buildCli(root = ROOT, { logLevel = "silent" } = {}) {
   const builtAt = new Date().toISOString();
   const inputs = await extraInputs(root);
   const { build } = await import("esbuild");
@@ -169,7 +173,7 @@ export async function buildCli(root = ROOT) {
     sourcesContent: false,
     metafile: true,
     write: false,
-    logLevel: "warning",
+    logLevel,
     plugins: [zodEnglishOnly, repositoryFiles(root, outdir, inputs)],
   });
   // What each output file holds (the test of what `--help` loads reads it).
@@ -240,12 +244,25 @@ async function removeEarlierBuilds(dist, current) {
  */
 export async function builtCliEntry(root = ROOT) {
   let stamp = readBuildStamp(root);
-  if (staleReason(root, stamp) !== null) stamp = await buildCli(root);
+  const reason = staleReason(root, stamp);
+  if (reason !== null) {
+    try {
+      stamp = await buildCli(root);
+    } catch (error) {
+      const hint = error?.code === "ERR_MODULE_NOT_FOUND" ? " (npm ci installs esbuild)" : "";
+      throw new Error(
+        `the CLI must be rebuilt (${reason}) and the build failed${hint}: ${error?.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
   return pathToFileURL(join(root, DIST, stamp.entry)).href;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const stamp = await buildCli();
+  const stamp = await buildCli(ROOT, { logLevel: "warning" });
   const files = Object.keys(stamp.inputs).length;
   process.stdout.write(`built dist/${stamp.entry} from ${files} files\n`);
 }

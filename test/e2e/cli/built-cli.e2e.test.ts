@@ -151,6 +151,8 @@ describe("the built driftwatch CLI", () => {
       before.replace("A self-contained tour:", "A self-contained tour (edited):"),
     );
     const secondRun = await spawnDriftwatch(["--help"], 60_000, {}, copy).exited;
+    await writeFile(declaration, `${before}\nexport const broken = ;\n`);
+    const brokenRun = await spawnDriftwatch(["--help"], 60_000, {}, copy).exited;
 
     // Assess
     expect(firstRun.code).toBe(0);
@@ -158,5 +160,10 @@ describe("the built driftwatch CLI", () => {
     expect(secondRun.stderr).toBe("");
     expect(secondRun.code).toBe(0);
     expect(secondRun.stdout).toContain("A self-contained tour (edited):");
+    expect(brokenRun.code).toBe(1);
+    expect(brokenRun.stdout).toBe("");
+    expect(brokenRun.stderr).toContain(
+      "driftwatch: the CLI must be rebuilt (cli/command-line/demo.ts changed) and the build failed",
+    );
   });
 });
