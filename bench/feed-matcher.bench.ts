@@ -115,15 +115,23 @@ function linearMatcher(): Pick<RangeMatcher, "contains"> {
       if (family === 0) throw new RangeError(`${JSON.stringify(ip)} is not an IP address`);
       const { width, network, mask, lengths, prefixes: own } = tables[family];
       const found: number[] = [];
-      for (let i = 0; i < own.length; i++) {
-        let w = 0;
-        const at = i * width;
-        while (
-          w < width &&
-          ((address[w] as number) & (mask[at + w] as number)) >>> 0 === network[at + w]
-        )
-          w++;
-        if (w === width) found.push(i);
+      const a0 = address[0] as number;
+      if (width === 1) {
+        for (let i = 0; i < own.length; i++) {
+          if ((a0 & (mask[i] as number)) >>> 0 === network[i]) found.push(i);
+        }
+      } else {
+        const [, a1, a2, a3] = address as unknown as [number, number, number, number];
+        for (let i = 0, at = 0; i < own.length; i++, at += 4) {
+          if (
+            (a0 & (mask[at] as number)) >>> 0 === network[at] &&
+            (a1 & (mask[at + 1] as number)) >>> 0 === network[at + 1] &&
+            (a2 & (mask[at + 2] as number)) >>> 0 === network[at + 2] &&
+            (a3 & (mask[at + 3] as number)) >>> 0 === network[at + 3]
+          ) {
+            found.push(i);
+          }
+        }
       }
       found.sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
       return found.map((i) => own[i] as FeedPrefix);
@@ -165,34 +173,60 @@ function addresses(family: 4 | 6, inRanges: boolean, count: number): string[] {
   });
 }
 
-/** Nanoseconds per lookup of one pass over the addresses. */
-function pass(matcher: Pick<RangeMatcher, "contains">, ips: string[]): number {
+/** CPU and wall nanoseconds per lookup of one pass over the addresses. */
+function pass(
+  matcher: Pick<RangeMatcher, "contains">,
+  ips: string[],
+): { cpu: number; wall: number } {
   let sink = 0;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (const ip of ips) sink += matcher.contains(ip).length;
-  const ns = Number(process.hrtime.bigint() - start) / ips.length;
+  const wall = Number(process.hrtime.bigint() - start) / ips.length;
+  const used = process.cpuUsage(cpu);
   if (sink < 0) throw new Error("unreachable");
-  return ns;
+  return { cpu: ((used.user + used.system) * 1e3) / ips.length, wall };
 }
 
 const median = (samples: number[]) =>
   [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)] as number;
 
+interface PassTime {
+  cpu: number;
+  wall: number;
+}
+
+interface Timing {
+  trie: PassTime;
+  linear: PassTime;
+}
+
 /**
  * Median ns per lookup of each side over `ROUNDS` rounds, a trie pass and a scan pass taking
  * turns in each round, so a change in machine load falls on both.
  */
-function timeBoth(ips: string[], scanned: string[]): { trieNs: number; linearNs: number } {
-  pass(trie, ips);
-  pass(linear, scanned.slice(0, 200));
-  const trieSamples: number[] = [];
-  const linearSamples: number[] = [];
+function timeBoth(
+  sides: Record<"trie" | "linear", Pick<RangeMatcher, "contains">>,
+  ips: string[],
+  scanned: string[],
+): Timing {
+  pass(sides.trie, ips);
+  pass(sides.linear, scanned.slice(0, 200));
+  const samples: Record<"trie" | "linear", PassTime[]> = { trie: [], linear: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    trieSamples.push(pass(trie, ips));
-    linearSamples.push(pass(linear, scanned));
+    samples.trie.push(pass(sides.trie, ips));
+    samples.linear.push(pass(sides.linear, scanned));
   }
-  return { trieNs: median(trieSamples), linearNs: median(linearSamples) };
+  const of = (side: PassTime[]): PassTime => ({
+    cpu: median(side.map((s) => s.cpu)),
+    wall: median(side.map((s) => s.wall)),
+  });
+  return { trie: of(samples.trie), linear: of(samples.linear) };
 }
+
+const ns = (value: number) =>
+  value >= 1e4 ? `${(value / 1e3).toFixed(1)} µs` : `${value.toFixed(0)} ns`;
+const perSecond = (value: number) => `${(1e3 / value).toFixed(value > 1e4 ? 3 : 2)} M/s`;
 
 const trie = createRangeMatcher(meta, prefixes);
 const linear = linearMatcher();
@@ -210,9 +244,9 @@ for (const family of [4, 6] as const) {
       if (key(trie.contains(ip)) !== expected) throw new Error(`trie and scan differ on ${ip}`);
       if (expected !== "") hits++;
     }
-    const { trieNs, linearNs } = timeBoth(ips, scanned);
+    const { trie: t, linear: l } = timeBoth({ trie, linear }, ips, scanned);
     rows.push(
-      `| IPv${family} | ${inRanges ? "in ranges" : "random"} | ${((100 * hits) / scanned.length).toFixed(0)}% | ${trieNs.toFixed(0)} ns | ${(1e3 / trieNs).toFixed(2)} M/s | ${(linearNs / 1e3).toFixed(1)} µs | ${(1e3 / linearNs).toFixed(3)} M/s | ${(linearNs / trieNs).toFixed(0)}× |`,
+      `| IPv${family} | ${inRanges ? "in ranges" : "random"} | ${((100 * hits) / scanned.length).toFixed(0)}% | ${ns(t.cpu)} | ${perSecond(t.cpu)} | ${ns(l.cpu)} | ${perSecond(l.cpu)} | ${(l.cpu / t.cpu).toFixed(0)}× | ${ns(t.wall)} / ${ns(l.wall)} (${(l.wall / t.wall).toFixed(0)}×) |`,
     );
   }
 }
@@ -221,8 +255,9 @@ const count = (family: 4 | 6) => prefixes.filter((p) => p.family === family).len
 process.stdout.write(
   `${[
     `prefixes: ${version} + CloudFront from ${feedsDir} (${count(4)} IPv4, ${count(6)} IPv6), node ${process.version}, ${ROUNDS} rounds, ${LOOKUPS} trie lookups and ${SCANS} scans per set (answers checked equal)`,
-    "| family | addresses | hits | trie | trie lookups/s | linear scan | scan lookups/s | trie vs scan |",
-    "| ------ | --------- | ---- | ---- | -------------- | ----------- | -------------- | ------------ |",
+    "CPU time per lookup (process.cpuUsage: the time the process ran, not the time it waited for a core); wall time in the last column",
+    "| family | addresses | hits | trie | trie lookups/s | linear scan | scan lookups/s | trie vs scan | wall: trie / scan |",
+    "| ------ | --------- | ---- | ---- | -------------- | ----------- | -------------- | ------------ | ----------------- |",
     ...rows,
   ].join("\n")}\n`,
 );

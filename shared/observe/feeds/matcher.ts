@@ -11,20 +11,23 @@ interface ParsedPrefixes {
 
 /**
  * A 16-way trie over the address's 4-bit nibbles (a multibit trie with controlled prefix
- * expansion), one per family. Nodes live in one typed array, two Int32s per slot so that a step
+ * expansion), one per family. Nodes live in one typed array, two numbers per slot so that a step
  * reads one cache line: slot `16n + v` of node n holds the child for nibble v (0: none; node 0 is
- * the root) and the most specific network seen on the way to it (1 + its index in `answers`; 0:
- * none). A network whose length is not a multiple of 4 fills every slot its last nibble allows.
- * CIDR networks are nested or disjoint, so the answer for an address is the most specific
- * network containing it plus every network containing that one: `answers` holds that list,
- * least specific first, for each network. A lookup walks at most 8 (IPv4) or 32 (IPv6) nodes,
- * allocating only the array it returns.
+ * the root) and the most specific network seen on the way to it (1 + its index; 0: none). A
+ * network whose length is not a multiple of 4 fills every slot its last nibble allows. CIDR
+ * networks are nested or disjoint, so the answer for an address is the most specific network
+ * containing it plus every network containing that one: that list, least specific first, is
+ * kept for each network. A lookup walks at most 8 (IPv4) or 32 (IPv6) nodes and copies one
+ * list, allocating only the array it returns.
  */
 class NibbleTrie {
-  private slots = new Int32Array(2 * 16 * 256);
-  private readonly answers: FeedPrefix[][] = [];
-  /** The length of each network, by index in `answers`. */
-  private readonly lengths: number[] = [];
+  private slots: Int32Array | Uint16Array = new Int32Array(2 * 16 * 256);
+  /** While building: each network's answer, and its length. */
+  private answers: FeedPrefix[][] = [];
+  private lengths: number[] = [];
+  /** Built: the answers one after another, network i's from `spans[2i]` to `spans[2i + 1]`. */
+  private flat: FeedPrefix[] = [];
+  private spans = new Int32Array(0);
   private root = 0;
   private nodes = 1;
 
@@ -49,12 +52,35 @@ class NibbleTrie {
       this.lengths.push(length);
       this.insert(address, length, this.answers.length);
     }
+    this.compact();
+  }
+
+  /**
+   * The slots as 16-bit numbers when every node and network index fits (a feed has a few
+   * thousand nodes and about as many networks as prefixes): a node is then 64 bytes, one cache
+   * line, and the whole trie a few hundred KB. The answers in one array: a lookup reads one span
+   * and copies it, instead of following an array of arrays.
+   */
+  private compact(): void {
+    if (this.nodes <= 0xffff && this.answers.length <= 0xffff) {
+      this.slots = Uint16Array.from(this.slots.subarray(0, this.nodes * 32));
+    }
+    this.spans = new Int32Array(2 * this.answers.length);
+    this.answers.forEach((answer, i) => {
+      this.spans[2 * i] = this.flat.length;
+      for (const prefix of answer) this.flat.push(prefix);
+      this.spans[2 * i + 1] = this.flat.length;
+    });
+    this.answers = [];
+    this.lengths = [];
   }
 
   /** Every prefix containing the address, least specific first. */
   lookup(address: Uint32Array, bits: number): FeedPrefix[] {
     const found = this.longestMatch(address, bits);
-    return found === 0 ? [] : (this.answers[found - 1] as FeedPrefix[]).slice();
+    if (found === 0) return [];
+    const at = 2 * (found - 1);
+    return this.flat.slice(this.spans[at] as number, this.spans[at + 1] as number);
   }
 
   /** 1 + the index of the most specific network containing the address; 0 when none does. */
