@@ -107,7 +107,7 @@ describe("generated estate", () => {
     }
     for (const e of byKind("round-robin")) {
       const name = zone.names.get(e.hostname ?? "");
-      expect(name?.roundRobin).toBe(2);
+      expect(name?.roundRobin).toBe(3);
       expect(name?.a.length).toBeGreaterThanOrEqual(6);
     }
     for (const e of byKind("cloudfront-cname")) {
