@@ -6,13 +6,13 @@
  *
  *   npx tsx bench/detect.bench.ts [--runs 7]
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
+import { detectRun } from "./scale/detect-run";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
 const runs = Number(values.runs);
@@ -35,28 +35,23 @@ const args = [
   "--json",
 ];
 
-/** Spawns without blocking: the loopback DNS server answers from this process's event loop. */
+/**
+ * One detect in a new process (bench/scale/detect-run.ts: spawned without blocking, so the
+ * loopback DNS server answers from this process's event loop).
+ */
 async function detect(): Promise<{
   ms: number;
   code: number | null;
   hostnames: number;
   resolved: number;
 }> {
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: root });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((done) => child.on("close", done));
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (code === 1 || code === null) throw new Error(`detect failed (exit ${code}): ${stderr}`);
-  const report = JSON.parse(stdout) as { summary: { hostnames: number; resolved: number } };
-  return { ms, code, ...report.summary };
+  const run = await detectRun({ cwd: root, args });
+  return {
+    ms: run.wallMs,
+    code: run.code,
+    hostnames: run.summary.hostnames ?? Number.NaN,
+    resolved: run.summary.resolved ?? Number.NaN,
+  };
 }
 
 try {
