@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
+import { isDriftSubjectKey } from "#shared/compare/drift-event";
 import type { ChangeEventInsert } from "#shared/notify/records-by-subject";
 import type { StreamEvent } from "./publish-events-event";
 
@@ -8,11 +9,11 @@ const ItemKey = z.object({ pk: z.object({ S: z.string() }) });
 
 /**
  * The subject of a new change-event or change-set item: the key of a DriftSubject
- * (shared/compare/drift-event.ts), `endpoint:…`, `pool:…` or `feed:…`.
+ * (`isDriftSubjectKey`).
  */
 const ChangeEventImage = z.object({
   subjectKey: z.object({
-    S: z.string().regex(/^(endpoint|pool|feed):./, "expected endpoint:…, pool:… or feed:…"),
+    S: z.string().refine(isDriftSubjectKey, "expected endpoint:…, pool:… or feed:…"),
   }),
 });
 

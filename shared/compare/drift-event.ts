@@ -59,6 +59,23 @@ export type DriftSubject =
   | { kind: "pool"; key: string; poolId: string; group: string }
   | { kind: "feed"; key: string; feed: FeedId; group: string | null };
 
+/** The kinds of subject; a subject's `key` is its kind, a colon and the kind's own identity. */
+export const DRIFT_SUBJECT_KINDS = [
+  "endpoint",
+  "pool",
+  "feed",
+] as const satisfies readonly DriftSubject["kind"][];
+
+/** Whether `key` has the shape of a subject key (`endpoint:…`, `pool:…`, `feed:…`). */
+export function isDriftSubjectKey(key: string): boolean {
+  const colon = key.indexOf(":");
+  return (
+    colon > 0 &&
+    colon < key.length - 1 &&
+    (DRIFT_SUBJECT_KINDS as readonly string[]).includes(key.slice(0, colon))
+  );
+}
+
 /** Per-IP evidence: when and by whom it was seen. */
 export interface IpEvidence {
   ip: string;
