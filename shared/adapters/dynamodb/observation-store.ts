@@ -54,6 +54,7 @@ export function createDynamoObservationStore(
   return {
     beginRun: (run) => beginRun(table, run),
     savedObservations: (run, hostnames) => savedObservations(table, run, hostnames),
+    observationsOfRun: (run, hostnames) => savedObservations(table, run, hostnames),
     previousObservations: (hostnames, before) => previousObservations(table, hostnames, before),
     saveObservation: (observation) => saveObservation(table, observation),
     latestObservations: (hostnames) => latestObservations(table, hostnames),

@@ -69,6 +69,11 @@ export interface ObservationQueries {
   /** Each hostname's current state (its newest observation); absent when never observed. */
   latestObservations(hostnames: string[]): Promise<Map<string, HostObservation>>;
   /**
+   * Every hostname's state as of the run (after it): what the compare step judges when the run
+   * is complete, whether the run wrote a new revision of the hostname or confirmed the one before.
+   */
+  observationsOfRun(run: RunPosition, hostnames: string[]): Promise<Map<string, HostObservation>>;
+  /**
    * The state of a hostname in effect at `at` (ISO instant; a date `YYYY-MM-DD` means the end
    * of that UTC day): "what did X resolve to on date D". Null before the first observation.
    */
