@@ -64,6 +64,16 @@ const portOnly: ListingPolicy = {
 };
 
 /**
+ * `wildcard-domain`: a wildcard domain resolves to nothing, so no IP is listed for it (a
+ * firewall allows it by name, as a domain-list entry); it is left out of the IP allowlists.
+ */
+const domainOnly: ListingPolicy = {
+  hasAddresses: false,
+  publishedRanges: false,
+  addresses: () => [],
+};
+
+/**
  * `cloudfront`, `aws-ip-ranges`: the published prefixes the policy names (the whole CloudFront
  * list; the AWS services and regions where the endpoint's IPs are published), plus documented
  * IPs, plus the observed IPs inside a published range that no listed prefix contains. An
@@ -89,6 +99,7 @@ export const LISTING_POLICIES: Record<ExpectationPolicy, ListingPolicy> = {
   "hostname-only": observedSet,
   "any-destination": portOnly,
   internal: portOnly,
+  "wildcard-domain": domainOnly,
 };
 
 function publishedRangeAddresses(subject: ListingSubject): string[] {

@@ -11,12 +11,67 @@ const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), {
   error: (issue) => `${JSON.stringify(issue.input)} is not an IPv4 address`,
 });
 
-const hostname = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    "must be a lower-case fully qualified hostname",
-  );
+/** An IPv6 address in its canonical form (RFC 5952: lower case, zeros compressed). */
+const ipv6 = z.string().refine((s) => ipaddr.IPv6.isValid(s) && ipaddr.parse(s).toString() === s, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an IPv6 address in canonical form (RFC 5952)`,
+});
+
+/** An IPv4 address, or an IPv6 address in canonical form. */
+const ip = z.union([ipv4, ipv6], {
+  error: (issue) =>
+    typeof issue.input === "string" && issue.input.includes(":")
+      ? `${JSON.stringify(issue.input)} is not an IPv6 address in canonical form (RFC 5952)`
+      : `${JSON.stringify(issue.input)} is not an IPv4 address`,
+});
+
+/** A CIDR range of either family, written as its network address (`192.0.2.0/24`, `2001:db8::/32`). */
+const cidr = z.string().refine(isNetworkCidr, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a CIDR range written as its network address (e.g. 192.0.2.0/24, 2001:db8::/32)`,
+});
+
+function isNetworkCidr(value: string): boolean {
+  if (!ipaddr.isValidCIDR(value)) return false;
+  const [address, bits] = ipaddr.parseCIDR(value);
+  const network =
+    address.kind() === "ipv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(value)
+      : ipaddr.IPv6.networkAddressFromCIDR(value);
+  return `${network.toString()}/${bits}` === value && address.toString() === network.toString();
+}
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** A hostname, or a wildcard domain (`*.apc.avira.com`) for the policy `wildcard-domain`. */
+const hostname = z.string().refine((s) => HOSTNAME.test(s.startsWith("*.") ? s.slice(2) : s), {
+  error: (issue) =>
+    typeof issue.input === "string" && isWildcardDomain(issue.input)
+      ? "must be *. and a lower-case fully qualified domain"
+      : "must be a lower-case fully qualified hostname",
+});
+
+/** Whether a catalogue hostname is a wildcard domain (`*.example.com`). */
+export function isWildcardDomain(name: string): boolean {
+  return name.startsWith("*.");
+}
+
+/** Where in the source document a drafted fact was read: its line number and text. */
+export const ExtractedFact = z.strictObject({
+  /** What the fact is about. */
+  fact: z.enum(["hostname", "ip", "range", "port", "policy", "pool"]),
+  /** The value, as recorded (`tcp/80/out`, `192.0.2.1`, `pool spam-rule-updates`). */
+  value: z.string().min(1),
+  /** 1-based line number in the document. */
+  line: z.number().int().min(1),
+  /** The line's text (trimmed, at most 200 characters). */
+  text: z.string(),
+  /** `high`: written on the line itself; `medium`: from its heading, section or URL; `low`: guessed. */
+  confidence: z.enum(["high", "medium", "low"]),
+  /** Set when the value was assumed or inferred rather than read: what a reviewer must check. */
+  assumed: z.string().min(1).optional(),
+});
+export type ExtractedFact = z.infer<typeof ExtractedFact>;
 
 export const Provenance = z.strictObject({
   document: z.string().min(1),
@@ -41,7 +96,7 @@ export const PortSpec = z.strictObject({
 export type PortSpec = z.infer<typeof PortSpec>;
 
 export const RetiredIp = z.strictObject({
-  ip: ipv4,
+  ip: ip,
   /** When the change history retired it, `YYYY-MM` or `YYYY-MM-DD`. */
   retiredOn: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, "must be YYYY-MM or YYYY-MM-DD"),
   note: z.string().optional(),
@@ -58,6 +113,8 @@ export type RetiredIp = z.infer<typeof RetiredIp>;
  * - `hostname-only`: a hostname with no documented IPs; the observed set is the allowlist.
  * - `any-destination`: a port rule to any address (SMTP any/any); nothing to resolve.
  * - `internal`: a port-only row towards the customer's own servers; nothing to resolve.
+ * - `wildcard-domain`: a wildcard domain (`*.apc.avira.com`); not resolvable, so nothing is
+ *   resolved or judged by IP: a firewall allows it as a domain (FQDN/domain list).
  */
 export const ExpectationPolicy = z.enum([
   "pinned",
@@ -68,6 +125,7 @@ export const ExpectationPolicy = z.enum([
   "hostname-only",
   "any-destination",
   "internal",
+  "wildcard-domain",
 ]);
 export type ExpectationPolicy = z.infer<typeof ExpectationPolicy>;
 
@@ -80,12 +138,17 @@ export const Endpoint = z.strictObject({
   service: z.string().min(1),
   purpose: z.string().min(1),
   scope: z.enum(["external", "internal"]),
-  /** Null for port-only rows and any/any rows. */
+  /** Null for port-only rows and any/any rows; `*.domain` for policy `wildcard-domain`. */
   hostname: hostname.nullable(),
   ports: z.array(PortSpec).min(1),
   policy: ExpectationPolicy,
-  /** IPs documented for this hostname alone. */
-  ips: z.array(ipv4),
+  /** IPs documented for this hostname alone (IPv4, or IPv6 in canonical form). */
+  ips: z.array(ip),
+  /**
+   * CIDR ranges documented for this hostname alone (either family). Recorded for review and
+   * `catalogue diff`; the verdicts and allowlists do not judge by them yet.
+   */
+  ranges: z.array(cidr).optional(),
   /** Id of the pool whose IPs this endpoint may use. */
   pool: z.string().optional(),
   retiredIps: z.array(RetiredIp),
@@ -94,15 +157,21 @@ export const Endpoint = z.strictObject({
   provenance: Provenance,
   /** How a fact was recorded when the document is irregular (its spelling, its case). */
   notes: z.string().min(1).optional(),
+  /** Drafts only: each fact with its source line and confidence (`catalogue extract`). */
+  facts: z.array(ExtractedFact).optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
 export const Pool = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a lower-case slug"),
   description: z.string().min(1),
-  ips: z.array(ipv4).min(1),
+  ips: z.array(ip),
+  /** CIDR ranges documented for the set of hosts (either family); see `Endpoint.ranges`. */
+  ranges: z.array(cidr).optional(),
   retiredIps: z.array(RetiredIp),
   provenance: Provenance,
+  /** Drafts only: each fact with its source line and confidence. */
+  facts: z.array(ExtractedFact).optional(),
 });
 export type Pool = z.infer<typeof Pool>;
 
@@ -119,11 +188,24 @@ export type FeedSource = z.infer<typeof FeedSource>;
  */
 export const Mention = z.strictObject({
   value: z.string().min(1),
-  kind: z.enum(["ipv4", "ipv4-range", "hostname"]),
+  kind: z.enum(["ipv4", "ipv4-range", "ipv6", "ipv6-range", "hostname", "wildcard"]),
   reason: z.string().min(1),
   provenance: Provenance,
+  /** Drafts only: the 1-based line of the document it was read on. */
+  line: z.number().int().min(1).optional(),
 });
 export type Mention = z.infer<typeof Mention>;
+
+/** An assumed fact of a draft: where it is in the catalogue, where it was read, and why. */
+export const ReviewFlag = z.strictObject({
+  /** `endpoints[3].ports`, `pools[0]` */
+  path: z.string().min(1),
+  /** The endpoint's or pool's id. */
+  subject: z.string().min(1),
+  line: z.number().int().min(1),
+  reason: z.string().min(1),
+});
+export type ReviewFlag = z.infer<typeof ReviewFlag>;
 
 export const Catalogue = z
   .strictObject({
@@ -143,8 +225,19 @@ export const Catalogue = z
     feeds: z.array(FeedSource),
     /** Addresses named by the document that are not endpoints. */
     mentions: z.array(Mention).optional(),
+    /** Drafts only: every assumed fact a reviewer must check, by path (`catalogue extract`). */
+    reviewFlags: z.array(ReviewFlag).optional(),
   })
   .superRefine((catalogue, ctx) => {
+    catalogue.pools.forEach((pool, i) => {
+      if (pool.ips.length === 0 && (pool.ranges?.length ?? 0) === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["pools", i, "ips"],
+          message: "a pool needs at least one IP or range",
+        });
+      }
+    });
     const poolIds = new Set(catalogue.pools.map((p) => p.id));
     const seen = new Set<string>();
     catalogue.endpoints.forEach((endpoint, i) => {
@@ -180,6 +273,16 @@ export const Catalogue = z
           message: `policy \`${endpoint.policy}\` needs feed "${endpoint.policy}"`,
         });
       }
+      const wildcard = endpoint.hostname !== null && isWildcardDomain(endpoint.hostname);
+      if (wildcard !== (endpoint.policy === "wildcard-domain") && endpoint.hostname !== null) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["endpoints", i, "policy"],
+          message: wildcard
+            ? `a wildcard hostname (${endpoint.hostname}) needs policy \`wildcard-domain\``
+            : "policy `wildcard-domain` needs a *.domain hostname",
+        });
+      }
       const needsHost = !["any-destination", "internal"].includes(endpoint.policy);
       if (needsHost && endpoint.hostname === null) {
         ctx.addIssue({
@@ -192,11 +295,16 @@ export const Catalogue = z
   });
 export type Catalogue = z.infer<typeof Catalogue>;
 
-/** Hostnames that a run resolves: every endpoint with a hostname, once each. */
+/**
+ * Hostnames that a run resolves: every endpoint with a hostname, once each; wildcard domains
+ * (`wildcard-domain`) are not resolvable and are left out.
+ */
 export function resolvableHostnames(catalogue: Catalogue): string[] {
   const names = new Set<string>();
   for (const endpoint of catalogue.endpoints) {
-    if (endpoint.hostname !== null) names.add(endpoint.hostname);
+    if (endpoint.hostname === null || endpoint.policy === "wildcard-domain") continue;
+    if (isWildcardDomain(endpoint.hostname)) continue;
+    names.add(endpoint.hostname);
   }
   return [...names].sort();
 }

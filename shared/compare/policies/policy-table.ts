@@ -8,6 +8,7 @@ import { pinned } from "./pinned";
 import type { Policy } from "./policy";
 import { pool } from "./pool";
 import { rotating } from "./rotating";
+import { wildcardDomain } from "./wildcard-domain";
 
 /** Every expectation policy's verdict rules, by name: the verdicts look an endpoint's up here. */
 export const POLICY_TABLE: Record<ExpectationPolicy, Policy> = {
@@ -19,4 +20,5 @@ export const POLICY_TABLE: Record<ExpectationPolicy, Policy> = {
   "hostname-only": hostnameOnly,
   "any-destination": anyDestination,
   internal,
+  "wildcard-domain": wildcardDomain,
 };

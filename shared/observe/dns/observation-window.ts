@@ -39,6 +39,8 @@ export const DEFAULT_GRACE: Record<ExpectationPolicy, Grace> = {
   rotating: { runs: 8, hours: 24 },
   "any-destination": { runs: 3, hours: 1 },
   internal: { runs: 3, hours: 1 },
+  // Never resolved (resolvableHostnames leaves wildcard domains out); listed for completeness.
+  "wildcard-domain": { runs: 3, hours: 1 },
 };
 
 /**

@@ -11,11 +11,16 @@ export interface ResolveTarget {
   group?: string;
 }
 
-/** Every hostname of the catalogue with the policy of each endpoint that names it. */
+/**
+ * Every hostname of the catalogue with the policy of each endpoint that names it; wildcard
+ * domains (policy `wildcard-domain`) are not resolvable and are never targets.
+ */
 export function targetsFromCatalogue(catalogue: Catalogue): ResolveTarget[] {
   const hostnames = new Set(resolvableHostnames(catalogue));
   return catalogue.endpoints.flatMap((endpoint) =>
-    endpoint.hostname !== null && hostnames.has(endpoint.hostname)
+    endpoint.hostname !== null &&
+    endpoint.policy !== "wildcard-domain" &&
+    hostnames.has(endpoint.hostname)
       ? [{ hostname: endpoint.hostname, policy: endpoint.policy, group: endpoint.group }]
       : [],
   );
