@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { EventsCommandOptions } from "#cli/commands/query/events";
 import { positiveWholeNumber, processOutput } from "#cli/options";
 import { DEFAULT_STATE_DIR } from "#cli/state-dir";
-import { DRIFT_EVENT_TYPES } from "#shared/compare/drift-event";
+import { CHANGE_EVENT_TYPES } from "#shared/compare/drift-event";
 
 export const DEFAULT_EVENTS_LIMIT = 100;
 
@@ -15,7 +15,7 @@ export function registerEventsCommand(program: Command): void {
     .addOption(
       new Option(
         "--type <type>",
-        `only this event type (repeatable): ${DRIFT_EVENT_TYPES.join(", ")}`,
+        `only this event type (repeatable): ${CHANGE_EVENT_TYPES.join(", ")}`,
       )
         .argParser((value: string, previous: string[]) => [...previous, value])
         .default([] as string[], "every type"),

@@ -18,7 +18,17 @@ export const DRIFT_EVENT_TYPES = [
   "feed-ranges-changed",
   "feed-rejected",
 ] as const;
-export type DriftEventType = (typeof DRIFT_EVENT_TYPES)[number];
+
+/**
+ * Change events about the catalogue rather than the firewall: the vendor revised the document
+ * the catalogue was written from (shared/observe/vendor-document). Not a verdict of the compare
+ * step on observations; committed and published the same way.
+ */
+export const CATALOGUE_EVENT_TYPES = ["vendor-document-changed"] as const;
+
+/** Every change event type: what a stored event or a notification may carry. */
+export const CHANGE_EVENT_TYPES = [...DRIFT_EVENT_TYPES, ...CATALOGUE_EVENT_TYPES] as const;
+export type DriftEventType = (typeof CHANGE_EVENT_TYPES)[number];
 
 /** `high`: the firewall owner must act. `medium`: should look. `low`: for the record. */
 export const SEVERITIES = ["high", "medium", "low"] as const;
@@ -53,20 +63,23 @@ export interface EndpointRef {
  * - `pool`: the IPs a vendor documents for a set of hosts, within one firewall group.
  * - `feed`: a published range feed, within one firewall group (`group` null when no catalogued
  *   endpoint uses the feed).
+ * - `document`: the vendor's document a catalogue was written from (`group` null).
  */
 export type DriftSubject =
   | { kind: "endpoint"; key: string; endpointId: string }
   | { kind: "pool"; key: string; poolId: string; group: string }
-  | { kind: "feed"; key: string; feed: FeedId; group: string | null };
+  | { kind: "feed"; key: string; feed: FeedId; group: string | null }
+  | { kind: "document"; key: string; catalogueId: string };
 
 /** The kinds of subject; a subject's `key` is its kind, a colon and the kind's own identity. */
 export const DRIFT_SUBJECT_KINDS = [
   "endpoint",
   "pool",
   "feed",
+  "document",
 ] as const satisfies readonly DriftSubject["kind"][];
 
-/** Whether `key` has the shape of a subject key (`endpoint:…`, `pool:…`, `feed:…`). */
+/** Whether `key` has the shape of a subject key (`endpoint:…`, `pool:…`, `feed:…`, `document:…`). */
 export function isDriftSubjectKey(key: string): boolean {
   const colon = key.indexOf(":");
   return (
@@ -113,6 +126,27 @@ export interface FeedEvidence {
   previousSyncToken?: string;
 }
 
+/** vendor-document-changed: the two versions, where they are archived, and the text diff. */
+export interface DocumentEvidence {
+  /** The URL the catalogue names. */
+  url: string;
+  /** The final URL the new version came from, after redirects. */
+  source: string;
+  sha256: string;
+  previousSha256: string;
+  /** The archived texts (content-addressed): the whole of both versions. */
+  archiveKey: string;
+  previousArchiveKey: string;
+  fetchedAt: string;
+  previousFetchedAt: string;
+  linesAdded: number;
+  linesRemoved: number;
+  /** Unified-diff style, of the extracted text (HTML reduced to text); capped in size. */
+  diff: string;
+  /** The diff was cut to keep the message small. */
+  truncated: boolean;
+}
+
 export interface DriftEvidence {
   /** When the observation or feed snapshot behind the event was taken. */
   observedAt?: string;
@@ -127,6 +161,8 @@ export interface DriftEvidence {
   feed?: FeedEvidence;
   /** feed-ranges-changed: the changed prefixes with their service, region and border group. */
   prefixes?: (FeedPrefix & { change: "added" | "removed" })[];
+  /** vendor-document-changed: the versions and the text diff. */
+  document?: DocumentEvidence;
 }
 
 export interface DriftEvent {

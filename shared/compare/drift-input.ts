@@ -3,6 +3,7 @@ import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
+import type { VendorDocumentCheck } from "#shared/domain/vendor-document";
 
 /** What one run of `evaluateDrift` judges, and how. */
 export interface DriftOptions {
@@ -33,6 +34,8 @@ export interface DriftInput {
   now: Date;
   runId: string;
   options: DriftOptions;
+  /** Checks of the vendor's document the catalogue names (`vendor-document-changed`). */
+  documents?: readonly VendorDocumentCheck[];
   /**
    * The last written allowlist document of each group relying on an unreadable feed
    * (`readWrittenAllowlists`): such a group's allowlist keeps that feed's last known prefixes.

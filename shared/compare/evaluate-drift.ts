@@ -15,6 +15,7 @@ import { resolutionFailed } from "./verdicts/resolution-failed";
 import { retiredIpSeen } from "./verdicts/retired-ip-seen";
 import { createRunContext } from "./verdicts/run-context";
 import { suspiciousAnswer } from "./verdicts/suspicious-answer";
+import { vendorDocumentChanged } from "./verdicts/vendor-document-changed";
 
 export interface DriftEvaluation {
   /** Sorted by subject, severity, type and id. */
@@ -50,6 +51,7 @@ const FEED_VERDICTS: readonly ((f: FeedCase) => DriftEvent[])[] = [feedRejected,
  * 3. Per pool and group: the pool's IPs no answer has used for the grace period.
  * 4. Per feed and group: relevant prefix changes (feed-ranges-changed) and rejected downloads
  *    (feed-rejected).
+ * 5. Per check of the vendor's document: a changed text (vendor-document-changed).
  *
  * Event ids hash the canonical change and what caused it: the run for changes that happen once
  * (an IP entering or leaving), a stable marker for standing conditions (the last sighting of an
@@ -74,6 +76,7 @@ export function evaluateDriftAndPlan(input: DriftInput): DriftEvaluation {
     ...endpointCases(run).flatMap((c) => ENDPOINT_VERDICTS.flatMap((verdict) => verdict(c))),
     ...poolCases(run).flatMap(poolIpUnused),
     ...feedCases(run).flatMap((f) => FEED_VERDICTS.flatMap((verdict) => verdict(f))),
+    ...(input.documents ?? []).flatMap((check) => vendorDocumentChanged(run, check)),
   ];
   events.sort(
     (a, b) =>

@@ -1,6 +1,6 @@
 import { describePorts } from "#shared/allowlists/build";
 import type { DriftEvent, DriftEvidence, DriftSubject } from "#shared/compare/drift-event";
-import { DRIFT_EVENT_TYPES, highestSeverity } from "#shared/compare/drift-event";
+import { CHANGE_EVENT_TYPES, highestSeverity } from "#shared/compare/drift-event";
 import { contentId } from "#shared/domain/canonical";
 import type { ChangeSet } from "#shared/record/change-set";
 import { NotificationTooLargeError } from "./errors";
@@ -201,7 +201,7 @@ function render(
   partCount: number,
 ): OutgoingNotification {
   const endpoints = events.flatMap((event) => event.endpoints);
-  const eventTypes = DRIFT_EVENT_TYPES.filter((type) => events.some((e) => e.type === type));
+  const eventTypes = CHANGE_EVENT_TYPES.filter((type) => events.some((e) => e.type === type));
   const severity = highestSeverity(events.map((e) => e.severity));
   const hostnames = [
     ...new Set(endpoints.flatMap((e) => (e.hostname === null ? [] : [e.hostname]))),
@@ -255,6 +255,8 @@ function subjectName(subject: DriftSubject, hostnames: string[]): string {
       return hostnames[0] ?? subject.endpointId;
     case "pool":
       return `pool ${subject.poolId}`;
+    case "document":
+      return `the vendor document of ${subject.catalogueId}`;
     default:
       return subject.feed === "cloudfront" ? "CloudFront list" : "AWS ip-ranges.json";
   }
@@ -293,6 +295,14 @@ function emailList(items: readonly string[]): string {
     : shown;
 }
 
+/** The text diff of a vendor-document-changed event, indented, at most 60 lines. */
+function emailDiff(document: NonNullable<DriftEvidence["document"]>): string[] {
+  const lines = document.diff.trimEnd().split("\n");
+  const shown = lines.slice(0, 60).map((line) => `   | ${line}`);
+  if (lines.length > 60) shown.push(`   | … ${lines.length - 60} more lines in the JSON message`);
+  return [`   Diff (+${document.linesAdded} -${document.linesRemoved} lines):`, ...shown];
+}
+
 function emailText(body: DriftNotification): string {
   const name = subjectName(body.subject, body.hostnames);
   const changes = body.events.length === 1 ? "1 change" : `${body.events.length} changes`;
@@ -314,6 +324,7 @@ function emailText(body: DriftNotification): string {
       lines.push(`   Rule to remove: ${emailList(event.removed)}${ports ? ` on ${ports}` : ""}`);
     }
     lines.push(`   Action: ${event.action}`);
+    if (event.evidence.document !== undefined) lines.push(...emailDiff(event.evidence.document));
     for (const warning of event.warnings) lines.push(`   Warning: ${warning.message}`);
     lines.push("");
   });

@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { DRIFT_EVENT_TYPES, type DriftEventType } from "#shared/compare/drift-event";
+import { CHANGE_EVENT_TYPES, type DriftEventType } from "#shared/compare/drift-event";
 import { parseWhen } from "./when";
 
 /**
@@ -52,11 +52,11 @@ export const IpAddressField = z.string().transform((text, ctx) => {
 });
 
 function isDriftEventType(type: string): type is DriftEventType {
-  return (DRIFT_EVENT_TYPES as readonly string[]).includes(type);
+  return (CHANGE_EVENT_TYPES as readonly string[]).includes(type);
 }
 
-/** One of `DRIFT_EVENT_TYPES`. */
+/** One of `CHANGE_EVENT_TYPES`. */
 export const EventTypeField = z.string().refine(isDriftEventType, {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is not an event type (one of ${DRIFT_EVENT_TYPES.join(", ")})`,
+    `${JSON.stringify(issue.input)} is not an event type (one of ${CHANGE_EVENT_TYPES.join(", ")})`,
 });

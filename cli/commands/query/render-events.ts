@@ -47,5 +47,7 @@ function subjectOf(event: DriftEvent): string {
       return `pool ${event.subject.poolId}`;
     case "feed":
       return `feed ${event.subject.feed}`;
+    case "document":
+      return `document ${event.subject.catalogueId}`;
   }
 }

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { DRIFT_EVENT_TYPES, type DriftEvent, SEVERITIES } from "#shared/compare/drift-event";
+import { CHANGE_EVENT_TYPES, type DriftEvent, SEVERITIES } from "#shared/compare/drift-event";
 import { EventRecordError } from "#shared/notify/errors";
 import type { ChangeSetRecord } from "#shared/notify/ports";
 import type { ChangeSet } from "#shared/record/change-set";
@@ -20,11 +20,12 @@ const SubjectItem = z.discriminatedUnion("kind", [
     feed: z.enum(["cloudfront", "aws-ip-ranges"]),
     group: z.string().nullable(),
   }),
+  z.object({ kind: z.literal("document"), key: z.string(), catalogueId: z.string() }),
 ]);
 
 const StoredEvent = z.looseObject({
   eventId: z.string(),
-  type: z.enum(DRIFT_EVENT_TYPES),
+  type: z.enum(CHANGE_EVENT_TYPES),
   severity: z.enum(SEVERITIES),
   subject: SubjectItem,
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DRIFT_EVENT_TYPES, SEVERITIES } from "#shared/compare/drift-event";
+import { CHANGE_EVENT_TYPES, SEVERITIES } from "#shared/compare/drift-event";
 import { EventRecordError } from "#shared/notify/errors";
 import type { EventRecord } from "#shared/record/ports";
 import { eventKey, pendingSortKey, UNPUBLISHED } from "./event-keys";
@@ -8,7 +8,7 @@ import { eventKey, pendingSortKey, UNPUBLISHED } from "./event-keys";
 
 const EventRecordItem = z.object({
   eventId: z.string(),
-  type: z.enum(DRIFT_EVENT_TYPES),
+  type: z.enum(CHANGE_EVENT_TYPES),
   severity: z.enum(SEVERITIES),
   subjectKey: z.string(),
   group: z.string().nullable(),
