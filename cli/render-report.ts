@@ -12,6 +12,7 @@ export function renderReport(report: DetectionReport): string {
     ...suspiciousLines(report),
     ...resolverLines(report),
     ...feedLines(report),
+    ...documentLines(report),
     ...otherEventLines(report),
     "",
     "Where things are",
@@ -128,6 +129,28 @@ function feedLines(report: DetectionReport): string[] {
             : "-",
         [f.reason, f.warning].filter((text) => text !== undefined).join("; "),
       ]),
+    ),
+  ];
+}
+
+/** The vendor's document, when the catalogue names one: its status, never an event by itself. */
+function documentLines(report: DetectionReport): string[] {
+  const d = report.document;
+  if (d === undefined) return [];
+  return [
+    "",
+    "Vendor document",
+    ...table(
+      ["STATUS", "VERSION", "CHANGES", "URL", "REASON"],
+      [
+        [
+          d.status,
+          d.sha256 === undefined ? "none yet" : `sha256 ${d.sha256.slice(0, 12)}`,
+          d.linesAdded === undefined ? "-" : `+${d.linesAdded} -${d.linesRemoved ?? 0} lines`,
+          d.url,
+          d.reason ?? "",
+        ],
+      ],
     ),
   ];
 }

@@ -41,6 +41,10 @@ import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_MAX_BYTES, DEFAULT_FEED_TIMEOUT_MS } from "#shared/observe/feeds/config";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
+import {
+  createHttpDocumentFetcher,
+  DEFAULT_DOCUMENT_FETCH,
+} from "#shared/observe/vendor-document/http-document-fetcher";
 
 export interface DetectCommandOptions {
   /** Resolvers as given (`host[:port]`); the OS-configured ones when empty. */
@@ -214,6 +218,7 @@ function startCycle(
       ),
       archive: stores.archive,
       feedPointers: stores.feedPointers,
+      documentFetcher: createHttpDocumentFetcher(DEFAULT_DOCUMENT_FETCH),
       judgeDrift: createJudgeDrift(stores, {
         ...DEFAULT_DRIFT_OPTIONS,
         failureThreshold: options.failureThreshold,

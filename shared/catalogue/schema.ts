@@ -207,6 +207,18 @@ export const ReviewFlag = z.strictObject({
 });
 export type ReviewFlag = z.infer<typeof ReviewFlag>;
 
+/**
+ * The vendor's page the catalogue was written from, when it is online: each cycle checks it and
+ * raises `vendor-document-changed` when its text changes (docs/vendor-document.md).
+ */
+export const DocumentSource = z.strictObject({
+  url: z.url({
+    protocol: /^https?$/,
+    error: (issue) => `${JSON.stringify(issue.input)} is not an http or https URL`,
+  }),
+});
+export type DocumentSource = z.infer<typeof DocumentSource>;
+
 export const Catalogue = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -217,6 +229,8 @@ export const Catalogue = z
       title: z.string().min(1),
       issue: z.string().min(1),
       date: z.string().min(1),
+      /** Where the vendor publishes the document, to watch it for revisions. */
+      source: DocumentSource.optional(),
     }),
     /** `needs-review` for drafts produced by `catalogue extract`. */
     review: z.enum(["reviewed", "needs-review"]),

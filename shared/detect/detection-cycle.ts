@@ -2,6 +2,7 @@ import type { Catalogue } from "#shared/catalogue/schema";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
+import type { VendorDocumentCheck } from "#shared/domain/vendor-document";
 import type {
   ObservationQueries,
   ObservationStore,
@@ -18,6 +19,12 @@ import type {
   FeedLogger,
   FeedPointerStore,
 } from "#shared/observe/feeds/ports";
+import {
+  checkVendorDocument,
+  markVendorDocumentJudged,
+  type VendorDocumentCheckResult,
+} from "#shared/observe/vendor-document/check-vendor-document";
+import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { markFeedResultsJudged } from "./judge-feed-ingest";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
@@ -30,6 +37,11 @@ export interface DetectionCycleDeps {
   feedPointers: FeedPointerStore & FeedChangeJudgements;
   /** The compare → record → publish step, injected so the cycle stays free of its adapters. */
   judgeDrift: JudgeDrift;
+  /**
+   * Downloads the vendor's document when the catalogue names one (`document.source.url`);
+   * without it the document is not checked.
+   */
+  documentFetcher?: DocumentFetcher;
   /** Structured logging (Powertools' Logger fits); silent when omitted. */
   logger?: RunLogger & FeedLogger;
   clock?: () => number;
@@ -70,6 +82,8 @@ export interface DetectionCycleResult {
   drift: JudgeDriftResult;
   /** Earlier runs an interrupted cycle left unjudged, judged by this one first (usually none). */
   backlog: JudgedBacklog[];
+  /** The check of the vendor's document; absent when the catalogue names none. */
+  document?: VendorDocumentCheck;
 }
 
 /**
@@ -78,10 +92,12 @@ export interface DetectionCycleResult {
  * Primary course:
  * 0. Judge what an earlier, interrupted cycle saved and did not judge (judge-unjudged.ts).
  * 1. Resolve every hostname of the catalogue and record the observations (DNS).
- * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp.
+ * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp. Check the
+ *    vendor's document the catalogue names, if any (vendor-document/check-vendor-document.ts):
+ *    a failed download is a status, a changed text is judged in 4.
  * 3. Load the current range matchers (the last good snapshot of each feed).
  * 4. Compare, commit the change events, rewrite changed allowlists, then publish (judge-drift.ts).
- * 5. Mark the run and the feed changes judged.
+ * 5. Mark the run and the feed changes judged; move the document's pointer to a changed version.
  *
  * A failed lookup or feed is a result, never an empty answer: it removes nothing (steps 1 and 2
  * keep the last good state). A store failure throws and nothing is published for this run; what
@@ -123,7 +139,8 @@ export async function runDetectionCycle(
     },
     { feeds: input.feeds, now: input.now, options: input.feedOptions, runId: input.runId },
   );
-  const [resolved, feeds] = await Promise.all([
+  const documentDone = checkCycleDocument(deps, input);
+  const [resolved, feeds, document] = await Promise.all([
     resolveHostnames(
       {
         resolver: deps.resolver,
@@ -144,6 +161,7 @@ export async function runDetectionCycle(
       progress({ stage: "feeds", done: results.length, total: input.feeds.length });
       return results;
     }),
+    documentDone,
   ]);
 
   // 3.
@@ -161,11 +179,13 @@ export async function runDetectionCycle(
     feeds: { results: feeds, matchers, unreadable: unreadable.map((error) => error.feed) },
     now: input.now,
     runId: input.runId,
+    ...(document === null ? {} : { documents: [document.check] }),
   });
 
   // 5.
   await deps.observations.markRunJudged(resolved.runId);
   await markFeedResultsJudged(deps.feedPointers, feeds);
+  if (document !== null) await markVendorDocumentJudged(deps.archive, document);
 
   return {
     runId: input.runId,
@@ -178,5 +198,23 @@ export async function runDetectionCycle(
     matchers,
     drift,
     backlog,
+    ...(document === null ? {} : { document: document.check }),
   };
+}
+
+/** Step 2, the document: checked when the catalogue names its URL and a fetcher is given. */
+async function checkCycleDocument(
+  deps: DetectionCycleDeps,
+  input: DetectionCycleInput,
+): Promise<VendorDocumentCheckResult | null> {
+  const url = input.catalogue.document.source?.url;
+  if (url === undefined || deps.documentFetcher === undefined) return null;
+  return checkVendorDocument(
+    {
+      fetcher: deps.documentFetcher,
+      archive: deps.archive,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    },
+    { catalogueId: input.catalogue.id, url, now: input.now },
+  );
 }

@@ -1,6 +1,7 @@
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { DriftFeeds, DriftOptions } from "#shared/compare/drift-input";
 import type { HostObservation } from "#shared/domain/observation";
+import type { VendorDocumentCheck } from "#shared/domain/vendor-document";
 import type { EventStore, Notifier } from "#shared/notify/ports";
 import {
   type PublishFailure,
@@ -53,6 +54,8 @@ export type JudgeDrift = (input: {
   feeds: DriftFeeds;
   now: Date;
   runId: string;
+  /** Checks of the vendor's document (a changed one raises `vendor-document-changed`). */
+  documents?: readonly VendorDocumentCheck[];
 }) => Promise<JudgeDriftResult>;
 
 /**

@@ -5,6 +5,7 @@ import {
   type HostObservation,
   type ResolutionOutcome,
 } from "#shared/domain/observation";
+import type { VendorDocumentCheck, VendorDocumentStatus } from "#shared/domain/vendor-document";
 import type { DetectionCycleResult } from "./detection-cycle";
 import { type FirewallAction, firewallActions } from "./firewall-actions";
 
@@ -76,6 +77,20 @@ export interface DetectionReport {
     added: number;
     removed: number;
   }[];
+  /**
+   * The check of the vendor's document the catalogue names (absent: none named). A failed
+   * download is only this status: it raises no event and does not change the exit code.
+   */
+  document?: {
+    url: string;
+    status: VendorDocumentStatus;
+    reason?: string;
+    sha256?: string;
+    /** When the current version was first fetched. */
+    since?: string;
+    linesAdded?: number;
+    linesRemoved?: number;
+  };
   locations: ReportLocations;
   exit: { code: 0 | 1 | 2; reason: string };
   /** Every event of the run, in the SNS contract's shape; `new` as for `summary.newEvents`. */
@@ -148,6 +163,7 @@ export function buildDetectionReport(
     suspicious: suspiciousOf(observations),
     resolvers: resolverHealth(observations),
     feeds: result.feeds.map(feedRow),
+    ...(result.document === undefined ? {} : { document: documentRow(result.document) }),
     locations,
     exit: exitFor({
       newHigh,
@@ -241,6 +257,20 @@ function suspiciousOf(observations: readonly HostObservation[]): DetectionReport
       resolver: s.resolver,
     })),
   );
+}
+
+function documentRow(check: VendorDocumentCheck): NonNullable<DetectionReport["document"]> {
+  return {
+    url: check.url,
+    status: check.status,
+    ...(check.reason === undefined ? {} : { reason: check.reason }),
+    ...(check.current === undefined
+      ? {}
+      : { sha256: check.current.sha256, since: check.current.fetchedAt }),
+    ...(check.diff === undefined
+      ? {}
+      : { linesAdded: check.diff.linesAdded, linesRemoved: check.diff.linesRemoved }),
+  };
 }
 
 function feedRow(f: FeedIngestResult): DetectionReport["feeds"][number] {
