@@ -2,6 +2,10 @@ import { loadDriftConfig } from "#shared/compare/config";
 import type { IngestAndJudgeFeedsDeps } from "#shared/detect/ingest-and-judge-feeds";
 import { loadFeedConfig } from "#shared/observe/feeds/config";
 import { createHttpFeedFetcher } from "#shared/observe/feeds/http-fetcher";
+import {
+  createHttpDocumentFetcher,
+  DEFAULT_DOCUMENT_FETCH,
+} from "#shared/observe/vendor-document/http-document-fetcher";
 import { createObserveRuntime, type ObserveHandlerDependencies } from "./observe-runtime";
 
 /**
@@ -30,6 +34,11 @@ export function ingestFeedsRuntime(
     logger: runtime.structuredLogger,
     metrics: runtime.metrics,
     clock: runtime.clock,
+    // The vendor's page (catalogue document.source.url): the feeds' timeout, its own size cap.
+    documentFetcher: createHttpDocumentFetcher({
+      timeoutMs: config.timeoutMs,
+      maxBytes: DEFAULT_DOCUMENT_FETCH.maxBytes,
+    }),
   };
   const settings = {
     feeds: config.feeds,

@@ -5,6 +5,12 @@ import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import type { FeedFetcher, FeedLogger } from "#shared/observe/feeds/ports";
 import type { IpSpaceChangedNotification } from "#shared/observe/feeds/schema";
+import {
+  checkVendorDocument,
+  markVendorDocumentJudged,
+  type VendorDocumentCheckResult,
+} from "#shared/observe/vendor-document/check-vendor-document";
+import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
 import type { CatalogueSource } from "./catalogue-source";
 import type { JudgeDriftResult } from "./judge-drift";
 import { judgeFeedIngest } from "./judge-feed-ingest";
@@ -17,6 +23,8 @@ export interface IngestAndJudgeFeedsDeps extends Omit<JudgeUnjudgedDeps, "logger
   metrics: Pick<Metrics, "addMetric" | "singleMetric">;
   /** Epoch-ms clock: the ingest's time. */
   clock: () => number;
+  /** Downloads the vendor's document on scheduled ingests, when the catalogue names one. */
+  documentFetcher?: DocumentFetcher;
 }
 
 export interface IngestAndJudgeFeedsInput {
@@ -46,6 +54,8 @@ export interface IngestAndJudgeFeedsResult {
     added?: number;
     removed?: number;
   }[];
+  /** The vendor's document, checked on the schedule when the catalogue names one. */
+  document?: { url: string; status: string; reason?: string; sha256?: string };
 }
 
 /**
@@ -60,6 +70,9 @@ export interface IngestAndJudgeFeedsResult {
  *    (judgeFeedIngest): commit feed-ranges-changed / feed-rejected events and rewrite the
  *    allowlists whose published ranges moved. Committed before a failed feed throws: the
  *    feed-rejected event must not wait for a retry.
+ *    On the schedule, the vendor's document the catalogue names is checked first and judged
+ *    with them (vendor-document-changed); a failed download is a status, logged and counted
+ *    (`VendorDocumentChecks` by status), never a throw. Its pointer moves after the commit.
  * 4. A rejected or unreachable feed: throw `FeedIngestFailedError` (Lambda retries, alarms fire).
  */
 export async function ingestAndJudgeFeeds(
@@ -95,23 +108,61 @@ export async function ingestAndJudgeFeeds(
     },
   );
   addFeedMetrics(metrics, results, now);
+  const document = await scheduledDocumentCheck(deps, input, now);
   // 3.
   const drift = await judgeFeedIngest(deps, {
     catalogueId: input.catalogueId,
     results,
     runId,
     now,
+    ...(document === null ? {} : { documents: [document.check] }),
   }).catch((error: unknown) => {
     logger.error("recording the feeds' drift failed", { runId, error: error as Error });
     throw error;
   });
   const committed =
     (drift?.committed ?? 0) + backlog.reduce((sum, judged) => sum + judged.drift.committed, 0);
+  if (document !== null) await markVendorDocumentJudged(deps.archive, document);
   metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, committed);
   // 4.
   const failed = results.filter((r) => r.status === "rejected" || r.status === "unreachable");
   if (failed.length > 0) throw new FeedIngestFailedError(results);
-  return ingestSummary(input, drift, backlog, results);
+  return { ...ingestSummary(input, drift, backlog, results), ...documentSummary(document) };
+}
+
+/** Step 3, on the schedule: the vendor's document, when the catalogue names one. */
+async function scheduledDocumentCheck(
+  deps: IngestAndJudgeFeedsDeps,
+  input: IngestAndJudgeFeedsInput,
+  now: Date,
+): Promise<VendorDocumentCheckResult | null> {
+  if (input.trigger !== "schedule" || deps.documentFetcher === undefined) return null;
+  const catalogue = await deps.catalogues(input.catalogueId);
+  const url = catalogue.document.source?.url;
+  if (url === undefined) return null;
+  const checked = await checkVendorDocument(
+    { fetcher: deps.documentFetcher, archive: deps.archive, logger: deps.logger },
+    { catalogueId: catalogue.id, url, now },
+  );
+  const single = deps.metrics.singleMetric();
+  single.addDimensions({ status: checked.check.status });
+  single.addMetric("VendorDocumentChecks", MetricUnit.Count, 1);
+  return checked;
+}
+
+function documentSummary(
+  document: VendorDocumentCheckResult | null,
+): Pick<IngestAndJudgeFeedsResult, "document"> {
+  if (document === null) return {};
+  const { url, status, reason, current } = document.check;
+  return {
+    document: {
+      url,
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      ...(current === undefined ? {} : { sha256: current.sha256 }),
+    },
+  };
 }
 
 function addFeedMetrics(

@@ -2,6 +2,7 @@ import { resolvableHostnames } from "#shared/catalogue/schema";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
+import type { VendorDocumentCheck } from "#shared/domain/vendor-document";
 import type { ObservationQueries } from "#shared/observe/dns/observation-store";
 import { countedChangeId } from "#shared/observe/feeds/changes";
 import {
@@ -68,7 +69,8 @@ export function standingObservation(observation: HostObservation): HostObservati
 
 /**
  * After a feed ingest:
- * 1. Nothing to judge (see `feedResultsToJudge`): null, nothing read or written.
+ * 1. Nothing to judge (see `feedResultsToJudge`; nor a changed vendor document): null, nothing
+ *    read or written.
  * 2. Read the catalogue and the latest observation of each of its hostnames, as standing state.
  * 3. Load the current range matchers (the new snapshot, or the last good one after a rejection).
  * 4. Compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
@@ -80,10 +82,18 @@ export function standingObservation(observation: HostObservation): HostObservati
  */
 export async function judgeFeedIngest(
   deps: JudgeFeedIngestDeps,
-  input: { catalogueId: string; results: FeedIngestResult[]; runId: string; now: Date },
+  input: {
+    catalogueId: string;
+    results: FeedIngestResult[];
+    runId: string;
+    now: Date;
+    /** The scheduled check of the vendor's document, judged with the feeds. */
+    documents?: readonly VendorDocumentCheck[];
+  },
 ): Promise<JudgeDriftResult | null> {
   // 1.
-  if (!feedResultsToJudge(input.results)) return null;
+  const documentChanged = (input.documents ?? []).some((check) => check.status === "changed");
+  if (!feedResultsToJudge(input.results) && !documentChanged) return null;
   // 2.
   const catalogue = await deps.catalogues(input.catalogueId);
   const latest = await deps.observations.latestObservations(resolvableHostnames(catalogue));
@@ -105,6 +115,7 @@ export async function judgeFeedIngest(
     },
     now: input.now,
     runId: input.runId,
+    ...(input.documents === undefined ? {} : { documents: input.documents }),
   });
   // 5.
   await markFeedResultsJudged(deps.feedPointers, input.results);

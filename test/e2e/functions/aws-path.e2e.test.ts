@@ -6,6 +6,7 @@ import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogu
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { Catalogue } from "#shared/catalogue/schema";
 import {
   type AwsCallRecorder,
   type RecordedAwsCall,
@@ -47,8 +48,10 @@ import { insertRecordsFor, streamBatches } from "#test/helpers/stream-records";
  *    (dynalite has no Streams: built from a scan, in the mapping's filter and batch size), then
  *    the same batches replayed;
  * 4. a second resolve run on the changed zone (fixtures/dns/clearswift-v2.zone: a pinned host
- *    moved, among others); the sweep publishes its change sets before the stream trigger
- *    arrives, then the late stream batches, then a sweep with nothing left.
+ *    moved, among others) and a scheduled ingest that finds the vendor's page (the catalogue's
+ *    document.source, baselined by the first scheduled ingest) revised; the sweep publishes
+ *    their change sets before the stream trigger arrives, then the late stream batches, then a
+ *    sweep with nothing left.
  *
  * Every change set must reach each subscribed queue (filter policies in fauxqs) exactly once,
  * every body valid against schema/drift-notification.schema.json. Then every recorded call is
@@ -89,11 +92,17 @@ let feeds: FeedServer;
 let bindings: LocalBindings;
 const recorders = new Map<string, AwsCallRecorder>();
 
-/** What the feed server answers for each feed; the scenario moves it on. */
-const served: { awsIpRanges: Uint8Array; cloudfront: Uint8Array; version: string } = {
+/** What the feed server answers for each feed and the vendor's page; the scenario moves it on. */
+const served: {
+  awsIpRanges: Uint8Array;
+  cloudfront: Uint8Array;
+  version: string;
+  page: string;
+} = {
   awsIpRanges: new Uint8Array(),
   cloudfront: new Uint8Array(),
   version: "",
+  page: "<html><body><h1>Ports</h1><p>products.clearswift.net 443</p></body></html>",
 };
 
 async function startFeeds(): Promise<FeedServer> {
@@ -102,6 +111,9 @@ async function startFeeds(): Promise<FeedServer> {
       jsonRoute(served.awsIpRanges, `"aws-${served.version}"`)(request, response),
     "/tools/list-cloudfront-ips": (request, response) =>
       jsonRoute(served.cloudfront, `"cloudfront-${served.version}"`)(request, response),
+    "/ports": (_request, response) => {
+      response.writeHead(200, { "content-type": "text/html" }).end(served.page);
+    },
   });
 }
 
@@ -233,7 +245,7 @@ beforeAll(async () => {
   await createDynamoDbCatalogueStore({
     documents: stack.clients.documents,
     tableName: stack.tableName,
-  }).importCatalogue(await loadCatalogueFile(), new Date());
+  }).importCatalogue(withSource(await loadCatalogueFile(), feeds.url("/ports")), new Date());
   for (const id of FUNCTIONS) {
     recorders.set(
       id,
@@ -270,6 +282,10 @@ beforeAll(async () => {
   // 4. The zone changes; the sweep gets there before the stream trigger.
   dns.reload(await readFile(join(REPO_ROOT, "fixtures/dns/clearswift-v2.zone"), "utf8"));
   await step("resolve, changed zone", () => invoke(RESOLVE, scheduledAt(2, "resolve")));
+  served.page = served.page.replace("</p>", "</p><p>telemetry.clearswift.com 443</p>");
+  await step("ingest on schedule, page revised", () =>
+    invoke(INGEST, scheduledAt(2, "ingest-feeds")),
+  );
   await step("sweep", () => invoke(PUBLISH, scheduledAt(1, "publish-sweep")));
   // The stream carries the INSERTs written since the first batches, numbered after them.
   const seen = new Set(firstBatches.flatMap((b) => b.Records.map(recordKey)));
@@ -287,6 +303,11 @@ beforeAll(async () => {
     .filter((image) => image.kind?.S === "change-set")
     .map((image) => ({ changeSetId: `${image.changeSetId?.S}`, state: `${image.state?.S}` }));
 }, 240_000);
+
+/** The catalogue, naming the vendor's page (on the loopback feed server) as its source. */
+function withSource(catalogue: Catalogue, url: string): Catalogue {
+  return { ...catalogue, document: { ...catalogue.document, source: { url } } };
+}
 
 afterAll(async () => {
   for (const recorder of recorders.values()) await recorder.stop();
@@ -340,6 +361,28 @@ describe("the packaged functions through the scenarios", () => {
     expect(at(results["ingest on redelivery"], "drift", "committed") ?? 0).toBe(0);
   });
 
+  it("ingest: the schedule baselines the vendor's page, then commits its revision once, published by the sweep", () => {
+    expect(results["ingest on schedule"]).toMatchObject({ document: { status: "baseline" } });
+    expect(results["ingest on notification"]).not.toHaveProperty("document");
+    expect(results["ingest on schedule, page revised"]).toMatchObject({
+      trigger: "schedule",
+      document: { status: "changed" },
+      drift: { committed: 1 },
+    });
+    const revised = deliveredTo("everything", ["sweep"]).filter((d) =>
+      d.notification.eventTypes.includes("vendor-document-changed"),
+    );
+    expect(revised.map((d) => d.notification.subject.key)).toEqual(["document:clearswift-seg-5.3"]);
+    expect(revised[0]?.notification.events[0]?.evidence.document?.diff).toContain(
+      "+telemetry.clearswift.com 443",
+    );
+    expect(
+      deliveredTo("everything", ["ingest on schedule, page revised", "late stream"]).filter((d) =>
+        d.notification.eventTypes.includes("vendor-document-changed"),
+      ),
+    ).toEqual([]);
+  });
+
   it("resolve: the baseline commits nothing, the changed zone commits its change sets", () => {
     expect(results["resolve, baseline"]).toMatchObject({ duplicateRun: false, committed: 0 });
     expect(results["resolve, changed zone"]).toMatchObject({ duplicateRun: false });
@@ -353,7 +396,13 @@ describe("the packaged functions through the scenarios", () => {
     ]);
     expect(everything(["stream replay", "late stream", "sweep, nothing left"])).toEqual([]);
     expect(everything(["sweep"]).length).toBeGreaterThan(0);
-    expect(everything(["ingest on notification", "resolve, changed zone"])).toEqual([]);
+    expect(
+      everything([
+        "ingest on notification",
+        "resolve, changed zone",
+        "ingest on schedule, page revised",
+      ]),
+    ).toEqual([]);
     for (const stepName of ["stream", "stream replay", "late stream"]) {
       for (const response of results[stepName] as unknown[]) {
         expect(response, stepName).toEqual({ batchItemFailures: [] });

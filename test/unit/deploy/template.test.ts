@@ -698,6 +698,8 @@ describe("the packaged CloudFormation template", () => {
       expect(bucketObjectPatterns(template, roleId, "s3:GetObject"), roleId).toEqual([
         "allowlists/*",
         "feeds/*",
+        // The ingest function's schedule checks the vendor's page the catalogue names.
+        ...(roleId === "IngestFeedsRole" ? ["vendor-documents/*"] : []),
       ]);
       const publishing = roleStatements(template, roleId).flatMap((statement) =>
         statement.actions.filter((a) => a.startsWith("sns:") || a.startsWith("kms:")),
@@ -710,6 +712,7 @@ describe("the packaged CloudFormation template", () => {
     expect(bucketObjectPatterns(template, "IngestFeedsRole", "s3:PutObject")).toEqual([
       "allowlists/*",
       "feeds/*",
+      "vendor-documents/*",
     ]);
     expect(bucketObjectPatterns(template, "PublishEventsRole", "s3:PutObject")).toEqual([]);
     // gsi1: the resolve function lists the runs left unjudged; the ingest function keeps its
