@@ -12,6 +12,7 @@ import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { FeedIngestFailedError } from "#shared/observe/feeds/errors";
 import { ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
+import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { feedDeps } from "#test/helpers/feed-deps";
 import {
   awsIpRangesUrl,
@@ -130,6 +131,38 @@ describe("the ingest-feeds Lambda", () => {
     expect(age?.FeedAgeSeconds).toBe(0);
     expect(age?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service"]]);
     expect(age?.service).toBe("driftwatch-test");
+  });
+
+  it("checks the catalogue's vendor page on the schedule; offline, it is a status and a metric, not an event or a failure", async () => {
+    // Prepare: the catalogue names a page nothing serves
+    const shipped = await loadCatalogueFile();
+    const url = `http://127.0.0.1:${await closedLoopbackPort()}/ports`;
+    await createDynamoDbCatalogueStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    }).importCatalogue(
+      { ...shipped, document: { ...shipped.document, source: { url } } },
+      new Date("2026-08-02T00:00:00Z"),
+    );
+    const { handler } = await coldStart(awsIpRangesUrl("2026-08-21-18-57-05"));
+
+    // Act
+    const response = await handler(scheduled, context);
+
+    // Assess
+    expect(response.document).toMatchObject({
+      url,
+      status: "unreachable",
+      reason: expect.stringContaining("ECONNREFUSED"),
+    });
+    const pending = await createDynamoEventStore({
+      documents: stack.clients.documents,
+      tableName: stack.tableName,
+    }).listUnpublished("document:clearswift-seg-5.3");
+    expect(pending).toEqual([]);
+    expect(response.drift?.committed ?? 0).toBe(0);
+    const checks = metricDocuments().find((doc) => "VendorDocumentChecks" in doc);
+    expect(checks).toMatchObject({ VendorDocumentChecks: 1, status: "unreachable" });
   });
 
   it("ingests the version an AmazonIpSpaceChanged notification announces, md5 verified", async () => {
