@@ -3,16 +3,16 @@ import type { VendorDocumentDiff } from "#shared/domain/vendor-document";
 /**
  * A line diff of two texts in unified-diff style (`---`/`+++` headers, `@@ -a,b +c,d @@` hunks,
  * 3 lines of context), for a person to read in a notification. The common head and tail are
- * trimmed first; the middle is matched by longest common subsequence, or, when it is too large
- * for that (more than `maxCells` line pairs), shown as removed then added. Pure and deterministic.
+ * trimmed first; the middle is Myers' shortest edit script, or, when that takes more than
+ * `maxEdits` edits, shown as removed then added. Pure and deterministic.
  */
 export interface TextDiffOptions {
   fromLabel: string;
   toLabel: string;
   /** Characters of diff text kept; the rest is cut at a line and counted (default 32,000). */
   maxChars?: number;
-  /** Line pairs the LCS table may hold (default 4,000,000). */
-  maxCells?: number;
+  /** Edits (lines removed + added) the shortest-edit search goes to (default 2,000). */
+  maxEdits?: number;
   context?: number;
 }
 
@@ -25,7 +25,7 @@ export function unifiedTextDiff(
 ): VendorDocumentDiff {
   const a = splitLines(from);
   const b = splitLines(to);
-  const ops = diffLines(a, b, options.maxCells ?? 4_000_000);
+  const ops = diffLines(a, b, options.maxEdits ?? 2_000);
   const linesAdded = ops.filter((op) => op.kind === "+").length;
   const linesRemoved = ops.filter((op) => op.kind === "-").length;
   const hunks = renderHunks(ops, options.context ?? 3);
@@ -50,7 +50,7 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-function diffLines(a: string[], b: string[], maxCells: number): Op[] {
+function diffLines(a: string[], b: string[], maxEdits: number): Op[] {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
@@ -62,47 +62,94 @@ function diffLines(a: string[], b: string[], maxCells: number): Op[] {
     tail++;
   const midA = a.slice(head, a.length - tail);
   const midB = b.slice(head, b.length - tail);
-  const middle =
-    midA.length * midB.length <= maxCells
-      ? lcsOps(midA, midB)
-      : [
-          ...midA.map((line): Op => ({ kind: "-", line })),
-          ...midB.map((line): Op => ({ kind: "+", line })),
-        ];
+  const middle = myers(midA, midB, maxEdits) ?? [
+    ...midA.map((line): Op => ({ kind: "-", line })),
+    ...midB.map((line): Op => ({ kind: "+", line })),
+  ];
   return [
     ...a.slice(0, head).map((line): Op => ({ kind: " ", line })),
-    ...middle,
+    ...removalsFirst(middle),
     ...a.slice(a.length - tail).map((line): Op => ({ kind: " ", line })),
   ];
 }
 
-function lcsOps(a: string[], b: string[]): Op[] {
-  const width = b.length + 1;
-  // lengths[i * width + j]: the LCS length of a[i..] and b[j..].
-  const lengths = new Uint32Array((a.length + 1) * width);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lengths[i * width + j] =
-        a[i] === b[j]
-          ? (lengths[(i + 1) * width + j + 1] as number) + 1
-          : Math.max(lengths[(i + 1) * width + j] as number, lengths[i * width + j + 1] as number);
+/**
+ * Myers' O((N+M)·D) shortest edit script, or null when it needs more than `maxEdits` edits (its
+ * trace holds about D² numbers). Fast on long documents with few, scattered changes.
+ */
+function myers(a: string[], b: string[], maxEdits: number): Op[] | null {
+  const n = a.length;
+  const m = b.length;
+  const offset = n + m + 1;
+  const v = new Int32Array(2 * offset + 1);
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(maxEdits, n + m); d++) {
+    for (let k = -d; k <= d; k += 2) {
+      let x =
+        k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number))
+          ? (v[offset + k + 1] as number)
+          : (v[offset + k - 1] as number) + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        trace.push(v.slice(offset - d, offset + d + 1));
+        return backtrack(a, b, trace);
+      }
     }
+    trace.push(v.slice(offset - d, offset + d + 1));
   }
+  return null;
+}
+
+/** The edit script from Myers' trace: `trace[d][k + d]` is the furthest x on diagonal k. */
+function backtrack(a: string[], b: string[], trace: Int32Array[]): Op[] {
   const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      ops.push({ kind: " ", line: a[i] as string });
-      i++;
-      j++;
-    } else if ((lengths[(i + 1) * width + j] as number) >= (lengths[i * width + j + 1] as number)) {
-      ops.push({ kind: "-", line: a[i++] as string });
-    } else ops.push({ kind: "+", line: b[j++] as string });
+  let x = a.length;
+  let y = b.length;
+  for (let d = trace.length - 1; d > 0; d--) {
+    const previous = trace[d - 1] as Int32Array;
+    const at = (k: number) => previous[k + d - 1] as number;
+    const k = x - y;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const previousK = down ? k + 1 : k - 1;
+    const previousX = at(previousK);
+    const previousY = previousX - previousK;
+    while (x > previousX && y > previousY) {
+      x--;
+      y--;
+      ops.push({ kind: " ", line: a[x] as string });
+    }
+    if (down) ops.push({ kind: "+", line: b[--y] as string });
+    else ops.push({ kind: "-", line: a[--x] as string });
   }
-  while (i < a.length) ops.push({ kind: "-", line: a[i++] as string });
-  while (j < b.length) ops.push({ kind: "+", line: b[j++] as string });
-  return ops;
+  while (x > 0 && y > 0) {
+    x--;
+    y--;
+    ops.push({ kind: " ", line: a[x] as string });
+  }
+  return ops.reverse();
+}
+
+/** Within each run of changed lines, the removed lines before the added ones (as diff prints). */
+function removalsFirst(ops: Op[]): Op[] {
+  const out: Op[] = [];
+  let run: Op[] = [];
+  const flush = () => {
+    out.push(...run.filter((op) => op.kind === "-"), ...run.filter((op) => op.kind === "+"));
+    run = [];
+  };
+  for (const op of ops) {
+    if (op.kind === " ") {
+      flush();
+      out.push(op);
+    } else run.push(op);
+  }
+  flush();
+  return out;
 }
 
 /** The changed runs with `context` lines around them, merged when their context touches. */

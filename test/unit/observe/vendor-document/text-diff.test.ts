@@ -57,7 +57,36 @@ describe("unifiedTextDiff", () => {
   });
 
   it("falls back to removed-then-added when the middle is too large to match", () => {
-    const diff = unifiedTextDiff("a\nx\n", "x\nc\n", { ...labels, maxCells: 1 });
+    const diff = unifiedTextDiff("a\nx\n", "x\nc\n", { ...labels, maxEdits: 1 });
     expect(diff.text).toBe("--- old\n+++ new\n@@ -1,2 +1,2 @@\n-a\n-x\n+x\n+c\n");
+  });
+
+  it("is a shortest edit script that rebuilds both texts (random texts, checked against an LCS table)", () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const lcs = (a: string[], b: string[]) => {
+      const width = b.length + 1;
+      const t = new Int32Array((a.length + 1) * width);
+      const at = (i: number, j: number) => t[i * width + j] as number;
+      for (let i = a.length - 1; i >= 0; i--)
+        for (let j = b.length - 1; j >= 0; j--)
+          t[i * width + j] =
+            a[i] === b[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
+      return at(0, 0);
+    };
+    const text = (lines: string[]) => (lines.length === 0 ? "" : `${lines.join("\n")}\n`);
+    for (let run = 0; run < 200; run++) {
+      const a = Array.from({ length: random(30) }, () => `l${random(6)}`);
+      const b = Array.from({ length: random(30) }, () => `l${random(6)}`);
+      const diff = unifiedTextDiff(text(a), text(b), { ...labels, context: 1000 });
+      expect(diff.linesAdded + diff.linesRemoved).toBe(a.length + b.length - 2 * lcs(a, b));
+      if (diff.linesAdded + diff.linesRemoved === 0) continue;
+      const body = diff.text.split("\n").slice(3, -1);
+      expect(body.filter((l) => !l.startsWith("+")).map((l) => l.slice(1))).toEqual(a);
+      expect(body.filter((l) => !l.startsWith("-")).map((l) => l.slice(1))).toEqual(b);
+    }
   });
 });
