@@ -227,6 +227,8 @@ describe("address and port finding", () => {
       ranges: ["10.0.0.0/8"],
       ips: ["10.0.0.1"],
       hostnames: ["a.example.com"],
+      wildcards: [],
+      hostPorts: [],
     });
   });
 
