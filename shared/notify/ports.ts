@@ -1,10 +1,30 @@
+import type { Severity } from "#shared/compare/drift-event";
 import type { ChangeSet } from "#shared/record/change-set";
 import type { EventCommitStore, EventRecord } from "#shared/record/ports";
 import type { OutgoingNotification } from "./notification";
 
 /** Where notifications go (SNS in AWS and in the embedded stack). */
 export interface Notifier {
-  publish(notification: OutgoingNotification): Promise<{ messageId: string }>;
+  /** The message id SNS gave, and the topic it went to when the notifier knows it. */
+  publish(notification: OutgoingNotification): Promise<{ messageId: string; topicArn?: string }>;
+}
+
+/** One message SNS accepted for a change set: what `driftwatch notifications` lists. */
+export interface NotificationDelivery {
+  /** 1-based part of the change set (1 for a change set sent in one message). */
+  part: number;
+  /** The topic it was published to; empty when the notifier did not say. */
+  topicArn: string;
+  /** The id SNS answered with. */
+  messageId: string;
+  /** The e-mail subject line it carried. */
+  subject: string;
+  /** The highest severity of the events in that message. */
+  severity: Severity;
+  /** When SNS accepted it (the publisher's clock). */
+  sentAt: string;
+  /** The events it carried. */
+  eventIds: string[];
 }
 
 export type PublishState = "pending" | "publishing" | "published";
@@ -20,6 +40,8 @@ export interface ChangeSetRecord extends ChangeSet {
   /** Until when the current attempt holds the change set; another publisher waits until then. */
   leaseUntil?: string;
   publishedAt?: string;
+  /** The messages SNS accepted, in the order they were recorded (absent before this was kept). */
+  deliveries?: NotificationDelivery[];
 }
 
 export type PublishLease =
@@ -51,8 +73,21 @@ export interface EventStore extends EventCommitStore {
    * once. Leaves alone a lease another attempt took over.
    */
   abortPublish(changeSetId: string, attempt: number): Promise<void>;
-  markPartPublished(changeSetId: string, part: number): Promise<void>;
-  markChangeSetPublished(changeSetId: string, now: Date): Promise<void>;
+  /** Records that SNS accepted a part of a multi-part change set, and the message it became. */
+  markPartPublished(
+    changeSetId: string,
+    part: number,
+    delivery?: NotificationDelivery,
+  ): Promise<void>;
+  /**
+   * Marks the change set published, with the messages of this attempt not recorded by
+   * `markPartPublished` (the one message of a single-part change set).
+   */
+  markChangeSetPublished(
+    changeSetId: string,
+    now: Date,
+    deliveries?: readonly NotificationDelivery[],
+  ): Promise<void>;
   /** Marks the record published and takes it out of the unpublished index (idempotent). */
   markEventPublished(eventId: string, now: Date): Promise<void>;
 }
@@ -65,4 +100,14 @@ export interface EventQueries {
    * audits, not for a scheduled job.
    */
   listChangeSets(range?: { since?: string }): Promise<ChangeSetRecord[]>;
+  /**
+   * One page of the published change sets, in the order they were published (oldest first),
+   * only those published at or after `since` when given. `cursor` is the opaque text a previous
+   * page returned; the answer's `cursor` is null on the last page. Reads one page, never the table.
+   */
+  publishedChangeSets(page: {
+    since?: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<{ changeSets: ChangeSetRecord[]; cursor: string | null }>;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { buildNotifications } from "./build-notifications";
 import { NotificationTooLargeError, PublishError } from "./errors";
-import type { ChangeSetRecord, EventStore, Notifier } from "./ports";
+import type { OutgoingNotification } from "./notification";
+import type { ChangeSetRecord, EventStore, NotificationDelivery, Notifier } from "./ports";
 import {
   type ChangeSetOutcome,
   type EventOwnership,
@@ -202,7 +203,7 @@ async function sendChangeSet(
     });
     return { status: "lost", sent: progress.sent };
   }
-  await store.markChangeSetPublished(changeSetId, call.now);
+  await store.markChangeSetPublished(changeSetId, call.now, progress.unrecorded);
   logger?.info("change set published", {
     changeSetId,
     subjectKey,
@@ -216,7 +217,9 @@ async function sendChangeSet(
 }
 
 type SendProgress =
-  | { stopped: "done" | "lost"; sent: number }
+  | { stopped: "lost"; sent: number }
+  /** `unrecorded`: the messages not recorded part by part (a single-part change set's one). */
+  | { stopped: "done"; sent: number; unrecorded: NotificationDelivery[] }
   | { stopped: "failed"; sent: number; error: unknown };
 
 /**
@@ -231,6 +234,7 @@ async function sendParts(
   const { events: store, notifier } = call;
   const { changeSetId } = record;
   let sent = 0;
+  const unrecorded: NotificationDelivery[] = [];
   try {
     // The same owned events always give the same bytes and message ids (a retry resends
     // exactly what SNS may already have accepted).
@@ -241,18 +245,39 @@ async function sendParts(
       if (!(await store.renewPublish(changeSetId, record.attempts, call.clock(), call.leaseMs))) {
         return { stopped: "lost", sent };
       }
+      let accepted: { messageId: string; topicArn?: string };
       try {
-        await notifier.publish(message);
+        accepted = await notifier.publish(message);
       } catch (cause) {
         throw new PublishError(changeSetId, message.body.part, { cause });
       }
       sent++;
-      if (messages.length > 1) await store.markPartPublished(changeSetId, message.body.part);
+      const delivery = deliveryOf(message, accepted, call.clock());
+      if (messages.length > 1) {
+        await store.markPartPublished(changeSetId, message.body.part, delivery);
+      } else unrecorded.push(delivery);
     }
   } catch (error) {
     return { stopped: "failed", sent, error };
   }
-  return { stopped: "done", sent };
+  return { stopped: "done", sent, unrecorded };
+}
+
+/** What is kept of a message SNS accepted (`driftwatch notifications`). */
+function deliveryOf(
+  message: OutgoingNotification,
+  accepted: { messageId: string; topicArn?: string },
+  sentAt: Date,
+): NotificationDelivery {
+  return {
+    part: message.body.part,
+    topicArn: accepted.topicArn ?? "",
+    messageId: accepted.messageId,
+    subject: message.emailSubject,
+    severity: message.body.severity,
+    sentAt: sentAt.toISOString(),
+    eventIds: [...new Set(message.body.events.map((event) => event.eventId))],
+  };
 }
 
 /** The ownership of a change set's events, from their records. */

@@ -7,7 +7,7 @@ export type CommittedEvent = DriftEvent & {
 };
 
 export interface CommittedEventsDeps {
-  events: EventQueries;
+  events: Pick<EventQueries, "listChangeSets">;
 }
 
 export interface CommittedEventsInput {

@@ -6,6 +6,7 @@ import {
   listChangeSets,
   markChangeSetPublished,
   markPartPublished,
+  publishedChangeSets,
   putChangeSet,
 } from "./event-store/change-sets";
 import {
@@ -59,9 +60,12 @@ export function createDynamoEventStore(
     renewPublish: (changeSetId, attempt, now, leaseMs) =>
       renewPublish(table, changeSetId, attempt, now, leaseMs),
     abortPublish: (changeSetId, attempt) => abortPublish(table, changeSetId, attempt),
-    markPartPublished: (changeSetId, part) => markPartPublished(table, changeSetId, part),
-    markChangeSetPublished: (changeSetId, now) => markChangeSetPublished(table, changeSetId, now),
+    markPartPublished: (changeSetId, part, delivery) =>
+      markPartPublished(table, changeSetId, part, delivery),
+    markChangeSetPublished: (changeSetId, now, deliveries) =>
+      markChangeSetPublished(table, changeSetId, now, deliveries),
     listChangeSets: (range) => listChangeSets(table, range),
+    publishedChangeSets: (page) => publishedChangeSets(table, page),
     markEventPublished: (eventId, now) => markEventPublished(table, eventId, now),
   };
 }

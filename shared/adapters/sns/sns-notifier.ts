@@ -10,7 +10,7 @@ export function createSnsNotifier(deps: { sns: SNSClient; topicArn: string }): N
       const response = await deps.sns.send(
         new PublishCommand(toPublishInput(deps.topicArn, notification)),
       );
-      return { messageId: response.MessageId ?? "" };
+      return { messageId: response.MessageId ?? "", topicArn: deps.topicArn };
     },
   };
 }

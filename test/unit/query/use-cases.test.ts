@@ -172,7 +172,7 @@ describe("queryCommittedEvents", () => {
 
   function eventsStore() {
     const asked: ({ since?: string } | undefined)[] = [];
-    const events: EventQueries = {
+    const events: Pick<EventQueries, "listChangeSets"> = {
       async listChangeSets(range) {
         asked.push(range);
         return changeSets.filter((c) => range?.since === undefined || c.createdAt >= range.since);

@@ -46,6 +46,19 @@ const ChangeSetItem = z.object({
   lastAttemptAt: z.string().optional(),
   leaseUntil: z.string().optional(),
   publishedAt: z.string().optional(),
+  deliveries: z
+    .array(
+      z.object({
+        part: z.number().int().positive(),
+        topicArn: z.string(),
+        messageId: z.string(),
+        subject: z.string(),
+        severity: z.enum(SEVERITIES),
+        sentAt: z.string(),
+        eventIds: z.array(z.string()),
+      }),
+    )
+    .optional(),
 });
 
 /** The item of a change set just committed: pending, its events inline or gzipped. */

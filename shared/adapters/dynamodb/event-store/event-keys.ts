@@ -5,6 +5,15 @@ import type { EventRecord } from "#shared/record/ports";
 /** `gsi1pk` of the change events whose change set is not published yet (sparse index). */
 export const UNPUBLISHED = "UNPUBLISHED";
 
+/**
+ * `gsi1pk` of the change sets once published (`gsi1sk = <publishedAt>#<changeSetId>`): the
+ * notifications in the order they went out, for `driftwatch notifications`.
+ */
+export const PUBLISHED_CHANGE_SET = "PUBLISHED_CHANGE_SET";
+
+export const publishedSortKey = (publishedAt: string, changeSetId: string) =>
+  `${publishedAt}#${changeSetId}`;
+
 export const eventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: "EVENT" });
 export const changeSetKey = (changeSetId: string) => ({
   pk: `EVENT#${changeSetId}`,
