@@ -28,10 +28,15 @@ import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { markFeedResultsJudged } from "./judge-feed-ingest";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
+import type { RunObservationsReader } from "./sharded-run/complete-run";
+import { resolveShardsInProcess } from "./sharded-run/resolve-shards-in-process";
 
 export interface DetectionCycleDeps {
   resolver: DnsResolver;
-  observations: ObservationStore & RunJudgements & Pick<ObservationQueries, "latestObservations">;
+  observations: ObservationStore &
+    RunJudgements &
+    Pick<ObservationQueries, "latestObservations"> &
+    RunObservationsReader;
   fetcher: FeedFetcher;
   archive: ObjectArchive;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
@@ -62,6 +67,12 @@ export interface DetectionCycleInput {
   resolveOptions?: Partial<ResolveOptions>;
   feedOptions: FeedIngestOptions;
   /**
+   * Resolve the run in shards, in this process (the use cases the sharded AWS run uses): at
+   * least `count` shards of at most `maxShardSize` hostnames, `concurrency` at a time (default 1).
+   * Without it, one resolveHostnames call covers the catalogue.
+   */
+  shards?: { count: number; maxShardSize?: number; concurrency?: number };
+  /**
    * Called at each stage boundary, synchronously from the cycle: a callback that throws stops the
    * cycle there (the CLI stops an interrupted run before "compare", so it commits nothing).
    */
@@ -91,7 +102,8 @@ export interface DetectionCycleResult {
  *
  * Primary course:
  * 0. Judge what an earlier, interrupted cycle saved and did not judge (judge-unjudged.ts).
- * 1. Resolve every hostname of the catalogue and record the observations (DNS).
+ * 1. Resolve every hostname of the catalogue and record the observations (DNS), in one call or
+ *    shard by shard (`input.shards`, sharded-run/resolve-shards-in-process.ts).
  * 2. Ingest both range feeds (at the same time as 1): verify, archive, diff, damp. Check the
  *    vendor's document the catalogue names, if any (vendor-document/check-vendor-document.ts):
  *    a failed download is a status, a changed text is judged in 4.
@@ -141,22 +153,7 @@ export async function runDetectionCycle(
   );
   const documentDone = checkCycleDocument(deps, input);
   const [resolved, feeds, document] = await Promise.all([
-    resolveHostnames(
-      {
-        resolver: deps.resolver,
-        store: deps.observations,
-        clock,
-        ...(deps.logger ? { logger: deps.logger } : {}),
-      },
-      {
-        targets: input.catalogue,
-        runId: input.runId,
-        now: input.now,
-        deadline: input.deadline,
-        ...(input.resolveOptions ? { options: input.resolveOptions } : {}),
-        onProgress: (done, total) => progress({ stage: "resolve", done, total }),
-      },
-    ),
+    resolveCycleHostnames(deps, input, clock),
     feedsDone.then((results) => {
       progress({ stage: "feeds", done: results.length, total: input.feeds.length });
       return results;
@@ -217,4 +214,46 @@ async function checkCycleDocument(
     },
     { catalogueId: input.catalogue.id, url, now: input.now },
   );
+}
+
+/** Step 1: the run's observations, from one resolveHostnames call or from its shards. */
+async function resolveCycleHostnames(
+  deps: DetectionCycleDeps,
+  input: DetectionCycleInput,
+  clock: () => number,
+): Promise<{ runId: string; observations: HostObservation[]; duplicateRun: boolean }> {
+  const resolveDeps = {
+    resolver: deps.resolver,
+    store: deps.observations,
+    clock,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  };
+  const common = {
+    runId: input.runId,
+    now: input.now,
+    deadline: input.deadline,
+    ...(input.resolveOptions ? { options: input.resolveOptions } : {}),
+    onProgress: (done: number, total: number) =>
+      input.onProgress?.({ stage: "resolve", done, total }),
+  };
+  if (input.shards === undefined) {
+    return resolveHostnames(resolveDeps, { ...common, targets: input.catalogue });
+  }
+  const sharded = await resolveShardsInProcess(
+    { ...resolveDeps, observations: deps.observations },
+    {
+      ...common,
+      catalogue: input.catalogue,
+      shards: input.shards.count,
+      ...(input.shards.maxShardSize === undefined
+        ? {}
+        : { maxShardSize: input.shards.maxShardSize }),
+      ...(input.shards.concurrency === undefined ? {} : { concurrency: input.shards.concurrency }),
+    },
+  );
+  return {
+    runId: input.runId,
+    observations: sharded.observations,
+    duplicateRun: sharded.duplicateRun,
+  };
 }
