@@ -264,7 +264,7 @@ describe("SNS publish input", () => {
     const result = await notifier.publish(notification);
 
     // Assess
-    expect(result).toEqual({ messageId: "m-1" });
+    expect(result).toEqual({ messageId: "m-1", topicArn: TOPIC });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     expect(input?.MessageStructure).toBe("json");
     expect(input?.TopicArn).toBe(TOPIC);
