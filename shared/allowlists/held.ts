@@ -90,11 +90,7 @@ export function holdAllowlists(
       );
       return { ...entry, addresses: sortAddresses([...kept, ...listed]) };
     });
-    allowlists.push(
-      groupAllowlist(allowlist.catalogueId, allowlist.group, entries, {
-        aggregate: allowlist.aggregated,
-      }),
-    );
+    allowlists.push(groupAllowlist(allowlist.catalogueId, allowlist.group, entries));
   }
   return { allowlists, held };
 }
