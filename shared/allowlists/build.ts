@@ -3,6 +3,7 @@ import { sortAddresses } from "#shared/domain/addresses";
 import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
+import { aggregateCidrs } from "./aggregate-cidrs";
 import { LISTING_POLICIES } from "./listing-policies";
 import type { FeedWithdrawal } from "./stranded";
 import type { WrittenAllowlist } from "./written-allowlist";
@@ -20,8 +21,13 @@ export interface GroupAllowlist {
   catalogueId: string;
   /** Union of the endpoints' ports, sorted. */
   ports: PortSpec[];
-  /** Union of the endpoints' addresses (IPs and CIDR prefixes), deduplicated and sorted. */
+  /**
+   * Union of the endpoints' addresses (IPs and CIDR prefixes), deduplicated and sorted; with the
+   * group option `aggregate`, the fewest prefixes covering them (`aggregateCidrs`).
+   */
   addresses: string[];
+  /** Set (true) when `addresses` is aggregated; absent otherwise, so default hashes stay put. */
+  aggregated?: true;
   endpoints: AllowlistEndpoint[];
   /** sha256 of the content above: equal hashes, equal files. */
   contentSha256: string;
@@ -81,21 +87,29 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
 
   return [...byGroup.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([group, endpoints]) => groupAllowlist(catalogue.id, group, endpoints));
+    .map(([group, endpoints]) =>
+      groupAllowlist(catalogue.id, group, endpoints, catalogue.groups?.[group]),
+    );
 }
 
-/** A group's allowlist from its endpoints' entries: the union of ports and addresses, hashed. */
+/**
+ * A group's allowlist from its endpoints' entries: the union of ports and addresses (aggregated
+ * with the group option `aggregate`), hashed.
+ */
 export function groupAllowlist(
   catalogueId: string,
   group: string,
   entries: readonly AllowlistEndpoint[],
+  options: { aggregate?: boolean | undefined } = {},
 ): GroupAllowlist {
   const endpoints = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const union = endpoints.flatMap((e) => e.addresses);
   const content = {
     group,
     catalogueId,
     ports: sortPorts(endpoints.flatMap((e) => e.ports)),
-    addresses: sortAddresses(endpoints.flatMap((e) => e.addresses)),
+    addresses: options.aggregate === true ? aggregateCidrs(union) : sortAddresses(union),
+    ...(options.aggregate === true ? { aggregated: true as const } : {}),
     endpoints,
   };
   return { ...content, contentSha256: contentId(content) };

@@ -90,7 +90,11 @@ export function holdAllowlists(
       );
       return { ...entry, addresses: sortAddresses([...kept, ...listed]) };
     });
-    allowlists.push(groupAllowlist(allowlist.catalogueId, allowlist.group, entries));
+    allowlists.push(
+      groupAllowlist(allowlist.catalogueId, allowlist.group, entries, {
+        aggregate: allowlist.aggregated,
+      }),
+    );
   }
   return { allowlists, held };
 }

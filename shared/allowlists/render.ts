@@ -35,6 +35,7 @@ export function renderAllowlistJson(allowlist: GroupAllowlist, generatedAt: stri
     contentSha256: allowlist.contentSha256,
     ports: allowlist.ports,
     addresses: allowlist.addresses,
+    ...(allowlist.aggregated === true ? { aggregated: true } : {}),
     endpoints: allowlist.endpoints,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -219,6 +219,16 @@ export const DocumentSource = z.strictObject({
 });
 export type DocumentSource = z.infer<typeof DocumentSource>;
 
+/**
+ * Options of one firewall group's allowlist (`Catalogue.groups`, keyed by the endpoints' `group`).
+ * Every option is off when absent.
+ */
+export const GroupOptions = z.strictObject({
+  /** List the fewest CIDR prefixes covering the same addresses (`aggregateCidrs`). */
+  aggregate: z.boolean().optional(),
+});
+export type GroupOptions = z.infer<typeof GroupOptions>;
+
 export const Catalogue = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -241,8 +251,20 @@ export const Catalogue = z
     mentions: z.array(Mention).optional(),
     /** Drafts only: every assumed fact a reviewer must check, by path (`catalogue extract`). */
     reviewFlags: z.array(ReviewFlag).optional(),
+    /** Per-group allowlist options, by group (`{"av-update-mirrors": {"aggregate": true}}`). */
+    groups: z.record(z.string(), GroupOptions).optional(),
   })
   .superRefine((catalogue, ctx) => {
+    const groups = new Set(catalogue.endpoints.map((endpoint) => endpoint.group));
+    for (const group of Object.keys(catalogue.groups ?? {})) {
+      if (!groups.has(group)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["groups", group],
+          message: `options for unknown group ${JSON.stringify(group)} (no endpoint has it)`,
+        });
+      }
+    }
     catalogue.pools.forEach((pool, i) => {
       if (pool.ips.length === 0 && (pool.ranges?.length ?? 0) === 0) {
         ctx.addIssue({
