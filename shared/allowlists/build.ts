@@ -28,6 +28,12 @@ export interface GroupAllowlist {
   addresses: string[];
   /** Set (true) when `addresses` is aggregated; absent otherwise, so default hashes stay put. */
   aggregated?: true;
+  /**
+   * The names a firewall allows by name only (`wildcard-domain` endpoints, `*.apc.avira.com`),
+   * sorted; absent when there are none, so the hashes of lists without them stay put. Written as
+   * domain lists (`renderDomainList`).
+   */
+  domains?: string[];
   endpoints: AllowlistEndpoint[];
   /** sha256 of the content above: equal hashes, equal files. */
   contentSha256: string;
@@ -61,7 +67,9 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
 
   for (const endpoint of catalogue.endpoints) {
     const listing = LISTING_POLICIES[endpoint.policy];
-    if (!listing.hasAddresses || endpoint.hostname === null) continue;
+    if ((!listing.hasAddresses && listing.listsDomain !== true) || endpoint.hostname === null) {
+      continue;
+    }
     const observation = observations.get(endpoint.hostname);
     const pool = endpoint.pool === undefined ? undefined : pools.get(endpoint.pool);
     const addresses = listing.addresses({
@@ -94,7 +102,7 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
 
 /**
  * A group's allowlist from its endpoints' entries: the union of ports and addresses (aggregated
- * with the group option `aggregate`), hashed.
+ * with the group option `aggregate`) and the names allowed by name only, hashed.
  */
 export function groupAllowlist(
   catalogueId: string,
@@ -104,12 +112,20 @@ export function groupAllowlist(
 ): GroupAllowlist {
   const endpoints = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const union = endpoints.flatMap((e) => e.addresses);
+  const domains = [
+    ...new Set(
+      endpoints.flatMap((e) =>
+        LISTING_POLICIES[e.policy].listsDomain === true && e.hostname !== null ? [e.hostname] : [],
+      ),
+    ),
+  ].sort();
   const content = {
     group,
     catalogueId,
     ports: sortPorts(endpoints.flatMap((e) => e.ports)),
     addresses: options.aggregate === true ? aggregateCidrs(union) : sortAddresses(union),
     ...(options.aggregate === true ? { aggregated: true as const } : {}),
+    ...(domains.length > 0 ? { domains } : {}),
     endpoints,
   };
   return { ...content, contentSha256: contentId(content) };

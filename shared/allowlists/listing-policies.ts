@@ -18,6 +18,11 @@ export interface ListingPolicy {
    */
   readonly hasAddresses: boolean;
   /**
+   * True for an endpoint a firewall allows by name only (`wildcard-domain`): it is listed in its
+   * group's domain list (`GroupAllowlist.domains`) rather than by address.
+   */
+  readonly listsDomain?: true;
+  /**
    * Judged against a feed's published ranges: a feed withdrawal can strand its IPs
    * (`strandedIps`), which stay listed while observed, so its group's last written document is
    * read back each cycle.
@@ -65,10 +70,12 @@ const portOnly: ListingPolicy = {
 
 /**
  * `wildcard-domain`: a wildcard domain resolves to nothing, so no IP is listed for it (a
- * firewall allows it by name, as a domain-list entry); it is left out of the IP allowlists.
+ * firewall allows it by name, as a domain-list entry); it is listed in its group's domain list
+ * (`GroupAllowlist.domains`), never in the IP list.
  */
 const domainOnly: ListingPolicy = {
   hasAddresses: false,
+  listsDomain: true,
   publishedRanges: false,
   addresses: () => [],
 };

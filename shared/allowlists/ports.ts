@@ -5,6 +5,8 @@ export interface AllowlistState {
   /** When the content last changed: the generation time in the files' headers. */
   generatedAt: string;
   addresses: number;
+  /** Names in the group's domain lists (`GroupAllowlist.domains`); absent when none. */
+  domains?: number;
   keys: { txt: string; json: string };
   updatedAt: string;
 }

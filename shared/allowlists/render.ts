@@ -23,6 +23,40 @@ export function renderEdl(allowlist: GroupAllowlist, generatedAt: string): strin
   return `${[...header, ...allowlist.addresses].join("\n")}\n`;
 }
 
+/**
+ * The domain lists of a group with names allowed by name only (`GroupAllowlist.domains`):
+ * `domains` for PAN-OS domain EDLs and FQDN-based firewalls (`*.apc.avira.com`, with a `#`
+ * header like the IP EDL), `networkFirewall` for AWS Network Firewall domain list rule groups
+ * (`.apc.avira.com`: the leading dot matches the domain and every subdomain; no header, one
+ * target per line).
+ */
+export function domainListKeys(group: string): { domains: string; networkFirewall: string } {
+  return {
+    domains: `allowlists/${group}.domains.txt`,
+    networkFirewall: `allowlists/${group}.network-firewall-domains.txt`,
+  };
+}
+
+/** `renderDomainList(list, at, "edl")` / `"network-firewall"`: see `domainListKeys`. */
+export function renderDomainList(
+  allowlist: GroupAllowlist,
+  generatedAt: string,
+  syntax: "edl" | "network-firewall",
+): string {
+  const domains = allowlist.domains ?? [];
+  if (syntax === "network-firewall") {
+    const targets = domains.map((name) => (name.startsWith("*.") ? name.slice(1) : name));
+    return targets.length === 0 ? "" : `${targets.join("\n")}\n`;
+  }
+  const header = [
+    `# driftwatch domain list for firewall group ${allowlist.group} (catalogue ${allowlist.catalogueId})`,
+    `# ports: ${describePorts(allowlist.ports)}`,
+    `# generated: ${generatedAt} (when this content last changed)`,
+    `# entries: ${domains.length}; content sha256: ${allowlist.contentSha256}`,
+  ];
+  return `${[...header, ...domains].join("\n")}\n`;
+}
+
 export const ALLOWLIST_JSON_SCHEMA_VERSION = 1;
 
 /** The same list as JSON, with ports, protocols and each endpoint's policy and addresses. */
@@ -36,6 +70,7 @@ export function renderAllowlistJson(allowlist: GroupAllowlist, generatedAt: stri
     ports: allowlist.ports,
     addresses: allowlist.addresses,
     ...(allowlist.aggregated === true ? { aggregated: true } : {}),
+    ...(allowlist.domains === undefined ? {} : { domains: allowlist.domains }),
     endpoints: allowlist.endpoints,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -2,7 +2,15 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { GroupAllowlist } from "./build";
 import type { AllowlistStateStore } from "./ports";
-import { allowlistKeys, renderAllowlistJson, renderEdl } from "./render";
+import {
+  allowlistKeys,
+  domainListKeys,
+  renderAllowlistJson,
+  renderDomainList,
+  renderEdl,
+} from "./render";
+
+const TEXT = "text/plain; charset=utf-8";
 
 export interface AllowlistWriterDeps {
   state: AllowlistStateStore;
@@ -19,7 +27,8 @@ export interface AllowlistWriteResult {
 }
 
 /**
- * Writes each group's allowlist files (`allowlists/<group>.txt`, `.json`) when they change.
+ * Writes each group's allowlist files (`allowlists/<group>.txt`, `.json`, and the domain lists of a
+ * group with wildcard domains, `domainListKeys`) when they change.
  *
  * 1. Compare the content hash with the group's `ALLOWLIST#<group>` state.
  * 2. Render with `generatedAt` = now when the content changed, else the stored time, so an
@@ -41,9 +50,23 @@ export async function writeAllowlists(
     const keys = allowlistKeys(allowlist.group);
     const metadata = { "content-sha256": allowlist.contentSha256, "generated-at": generatedAt };
     const files: [string, string, string][] = [
-      [keys.txt, renderEdl(allowlist, generatedAt), "text/plain; charset=utf-8"],
+      [keys.txt, renderEdl(allowlist, generatedAt), TEXT],
       [keys.json, renderAllowlistJson(allowlist, generatedAt), "application/json"],
     ];
+    const domains = allowlist.domains?.length ?? 0;
+    // Domain lists exist for groups with names allowed by name only; when the last one goes,
+    // they are written once more, empty, so no firewall keeps polling a stale list.
+    if (domains > 0 || (changed && (previous?.domains ?? 0) > 0)) {
+      const domainKeys = domainListKeys(allowlist.group);
+      files.push(
+        [domainKeys.domains, renderDomainList(allowlist, generatedAt, "edl"), TEXT],
+        [
+          domainKeys.networkFirewall,
+          renderDomainList(allowlist, generatedAt, "network-firewall"),
+          TEXT,
+        ],
+      );
+    }
     for (const [key, text, contentType] of files) {
       const wrote = await deps.objects.putIfChanged(
         key,
@@ -60,6 +83,7 @@ export async function writeAllowlists(
           contentSha256: allowlist.contentSha256,
           generatedAt,
           addresses: allowlist.addresses.length,
+          ...(domains > 0 ? { domains } : {}),
           keys,
           updatedAt: input.now.toISOString(),
         },

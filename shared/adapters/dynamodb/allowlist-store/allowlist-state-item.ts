@@ -8,6 +8,7 @@ const StateItem = z.object({
   contentSha256: z.string(),
   generatedAt: z.string(),
   addresses: z.number().int().nonnegative(),
+  domains: z.number().int().positive().optional(),
   keys: z.object({ txt: z.string(), json: z.string() }),
   updatedAt: z.string(),
 });
