@@ -47,6 +47,9 @@ export interface CatalogueListing {
     /** Distinct IPv4 addresses: endpoint, pool and retired. */
     ipv4: number;
     retiredIpv4: number;
+    /** Distinct IPv6 addresses: endpoint, pool and retired. */
+    ipv6: number;
+    retiredIpv6: number;
   };
   endpoints: EndpointListing[];
   pools: Pool[];
@@ -98,8 +101,10 @@ export function listCatalogue(catalogue: Catalogue): CatalogueListing {
       hostnames: new Set(catalogue.endpoints.flatMap((e) => (e.hostname ? [e.hostname] : []))).size,
       pools: catalogue.pools.length,
       feeds: catalogue.feeds.length,
-      ipv4: new Set([...active, ...retired]).size,
-      retiredIpv4: retired.size,
+      ipv4: ofFamily(new Set([...active, ...retired]), "ipv4"),
+      retiredIpv4: ofFamily(retired, "ipv4"),
+      ipv6: ofFamily(new Set([...active, ...retired]), "ipv6"),
+      retiredIpv6: ofFamily(retired, "ipv6"),
     },
     endpoints,
     pools: catalogue.pools,
@@ -108,13 +113,20 @@ export function listCatalogue(catalogue: Catalogue): CatalogueListing {
   };
 }
 
+/** How many of the addresses are of one family (an IPv6 address always has a colon). */
+function ofFamily(addresses: Set<string>, family: "ipv4" | "ipv6"): number {
+  return [...addresses].filter((ip) => ip.includes(":") === (family === "ipv6")).length;
+}
+
 /** One line: what the catalogue holds. */
 export function describeCatalogue(listing: CatalogueListing): string {
   const { catalogue, counts } = listing;
   return (
     `${catalogue.id} (${catalogue.review}): ${counts.endpoints} endpoints, ` +
     `${counts.hostnames} hostnames, ${counts.pools} pools, ${counts.feeds} feeds, ` +
-    `${counts.ipv4} IPv4 addresses (${counts.retiredIpv4} retired); ` +
+    `${counts.ipv4} IPv4 addresses (${counts.retiredIpv4} retired)` +
+    (counts.ipv6 > 0 ? `, ${counts.ipv6} IPv6 addresses (${counts.retiredIpv6} retired)` : "") +
+    "; " +
     `${catalogue.document.title}, issue ${catalogue.document.issue}`
   );
 }

@@ -1,3 +1,4 @@
+import { isWildcardDomain } from "#shared/catalogue/schema";
 import type { DriftEvent, Severity } from "#shared/compare/drift-event";
 import type { FeedId, FeedIngestResult, FeedIngestStatus } from "#shared/domain/feed";
 import {
@@ -19,7 +20,10 @@ export interface DetectionReport {
   durationMs: number;
   catalogue: { id: string; vendor: string; product: string; endpoints: number };
   summary: {
-    /** Endpoints with a hostname (the others are port rules with nothing to observe). */
+    /**
+     * Endpoints with a resolvable hostname (port rules and wildcard domains have nothing to
+     * observe).
+     */
     checked: number;
     unchanged: number;
     /** Endpoints with a `high` or `medium` event in this run, unless they are failing. */
@@ -203,7 +207,8 @@ function reportedEvents(result: DetectionCycleResult, unreported: readonly Drift
 }
 
 /**
- * Endpoints with a hostname by state: unchanged + drifted + failing = checked. A failing
+ * Endpoints with a resolvable hostname by state: unchanged + drifted + failing = checked; a
+ * wildcard domain (`wildcard-domain`) is never resolved, so it is not checked. A failing
  * endpoint is not also counted as drifted (a feed event names endpoints whose hostname may have
  * failed in the same run).
  */
@@ -212,7 +217,9 @@ function endpointStates(
   events: readonly DriftEvent[],
 ): Pick<DetectionReport["summary"], "checked" | "unchanged" | "drifted" | "failing"> {
   const byHost = new Map(result.observations.map((o) => [o.hostname, o]));
-  const checkedEndpoints = result.catalogue.endpoints.filter((e) => e.hostname !== null);
+  const checkedEndpoints = result.catalogue.endpoints.filter(
+    (e) => e.hostname !== null && e.policy !== "wildcard-domain" && !isWildcardDomain(e.hostname),
+  );
   const failingIds = new Set(
     checkedEndpoints
       .filter((e) => isFailure(byHost.get(e.hostname as string)?.outcome))

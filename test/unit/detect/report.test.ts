@@ -191,4 +191,33 @@ describe("the detection report", () => {
     expect(text).toContain("Suspicious answers");
     expect(text).toContain("10.20.30.40");
   });
+
+  it("does not count a wildcard domain as checked: it is never resolved", () => {
+    // Prepare: the steady state, and a catalogue with a wildcard-domain endpoint as well.
+    const wildcard = {
+      id: "avira-apc/apc.avira.com",
+      group: "avira-apc",
+      service: "Avira Protection Cloud",
+      purpose: "Cloud lookups",
+      scope: "external",
+      hostname: "*.apc.avira.com",
+      ports: [{ protocol: "tcp", port: 443, direction: "out" }],
+      policy: "wildcard-domain",
+      ips: [],
+      retiredIps: [],
+      provenance: { document: "Ports", issue: "1", section: "Avira" },
+    } satisfies DetectionCycleResult["catalogue"]["endpoints"][number];
+    const result = cycle(steadyState());
+    const withWildcard = {
+      ...result,
+      catalogue: { ...result.catalogue, endpoints: [...result.catalogue.endpoints, wildcard] },
+    };
+
+    // Act
+    const report = buildDetectionReport(withWildcard, LOCATIONS);
+
+    // Assess
+    expect(report.summary).toMatchObject({ checked: 7, unchanged: 7, drifted: 0, failing: 0 });
+    expect(report.catalogue.endpoints).toBe(result.catalogue.endpoints.length + 1);
+  });
 });
