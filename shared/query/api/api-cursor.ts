@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { ApiParameterError } from "./api-errors";
+
+/**
+ * The router's own paging cursors (history and events; the notifications cursor is the store's):
+ * base64url JSON of where the next page starts, opaque to the caller. A cursor that does not
+ * decode to one of the route's shape is refused with a 400, never used.
+ */
+
+const HistoryCursor = z.strictObject({ k: z.literal("history"), before: z.iso.datetime() });
+const EventsCursor = z.strictObject({
+  k: z.literal("events"),
+  remaining: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+export type HistoryCursor = z.infer<typeof HistoryCursor>;
+export type EventsCursor = z.infer<typeof EventsCursor>;
+
+export function encodeApiCursor(cursor: HistoryCursor | EventsCursor): string {
+  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+}
+
+function decode<T>(schema: z.ZodType<T>, cursor: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidCursor(cursor);
+  return parsed.data;
+}
+
+export function invalidCursor(cursor: string): ApiParameterError {
+  return new ApiParameterError(
+    "cursor",
+    `${JSON.stringify(cursor.slice(0, 80))} is not a cursor a previous page of this route returned`,
+  );
+}
+
+export const decodeHistoryCursor = (cursor: string) => decode(HistoryCursor, cursor);
+export const decodeEventsCursor = (cursor: string) => decode(EventsCursor, cursor);
