@@ -8,15 +8,28 @@ import type { GroupAllowlist } from "./build";
  *   a hostname that resolves to more is only partly allowed by an FQDN rule.
  * - `securityGroupRules`: rules per AWS security group and direction (default quota 60, counted
  *   per family): one rule per address or prefix and protocol/port.
+ * - `prefixListEntries`: entries of an AWS customer-managed prefix list (one family each; at most
+ *   1,000); a prefix list referenced by a security group counts its max entries as rules.
+ * - `wafIpSetAddresses`: addresses of an AWS WAF IP set (one IP version each; 10,000).
+ * - `networkFirewallIpSetCidrs`: CIDRs AWS Network Firewall resolves from the IP set references of
+ *   one firewall, both families (1,000,000): a group's list is part of that budget.
  */
 export interface AllowlistLimits {
   fqdnObjectAddresses: number;
   securityGroupRules: number;
+  prefixListEntries: number;
+  wafIpSetAddresses: number;
+  networkFirewallIpSetCidrs: number;
 }
 
 /** A firewall limit the allowlist has grown past (`fqdnWarnings`, `securityGroupWarnings`). */
 export interface AllowlistWarning {
-  kind: "fqdn-object-addresses" | "security-group-rules";
+  kind:
+    | "fqdn-object-addresses"
+    | "security-group-rules"
+    | "prefix-list-entries"
+    | "waf-ip-set-addresses"
+    | "network-firewall-ip-set-cidrs";
   /** What is counted: a hostname (FQDN object) or a group (security group). */
   scope: string;
   size: number;
@@ -27,6 +40,9 @@ export interface AllowlistWarning {
 export const DEFAULT_ALLOWLIST_LIMITS: AllowlistLimits = {
   fqdnObjectAddresses: 32,
   securityGroupRules: 60,
+  prefixListEntries: 1000,
+  wafIpSetAddresses: 10_000,
+  networkFirewallIpSetCidrs: 1_000_000,
 };
 
 /** The observed set of a hostname beyond the FQDN object limit, per family. */
@@ -75,6 +91,64 @@ export function securityGroupWarnings(
           `${limits.securityGroupRules}: use a managed prefix list or a firewall with an EDL.`,
       });
     }
+  }
+  return warnings;
+}
+
+/** Every size warning of a group's allowlist: security group, prefix list, WAF, Network Firewall. */
+export function allowlistSizeWarnings(
+  allowlist: GroupAllowlist,
+  limits: AllowlistLimits,
+): AllowlistWarning[] {
+  return [...securityGroupWarnings(allowlist, limits), ...entryWarnings(allowlist, limits)];
+}
+
+/** Prefix lists and WAF IP sets hold one family each; Network Firewall counts both together. */
+function entryWarnings(allowlist: GroupAllowlist, limits: AllowlistLimits): AllowlistWarning[] {
+  const byFamily = {
+    4: allowlist.addresses.filter((a) => addressFamily(a) === 4).length,
+    6: allowlist.addresses.filter((a) => addressFamily(a) === 6).length,
+  };
+  const group = allowlist.group;
+  const warnings: AllowlistWarning[] = [];
+  for (const family of [4, 6] as const) {
+    const size = byFamily[family];
+    if (size > limits.prefixListEntries) {
+      warnings.push({
+        kind: "prefix-list-entries",
+        scope: group,
+        size,
+        limit: limits.prefixListEntries,
+        message:
+          `The ${group} allowlist has ${size} IPv${family} entries, more than the ` +
+          `${limits.prefixListEntries} a managed prefix list holds: split it across prefix lists ` +
+          "or turn on the group option aggregate.",
+      });
+    }
+    if (size > limits.wafIpSetAddresses) {
+      warnings.push({
+        kind: "waf-ip-set-addresses",
+        scope: group,
+        size,
+        limit: limits.wafIpSetAddresses,
+        message:
+          `The ${group} allowlist has ${size} IPv${family} entries, more than the ` +
+          `${limits.wafIpSetAddresses} an AWS WAF IP set holds: split it across IP sets.`,
+      });
+    }
+  }
+  const total = byFamily[4] + byFamily[6];
+  if (total > limits.networkFirewallIpSetCidrs) {
+    warnings.push({
+      kind: "network-firewall-ip-set-cidrs",
+      scope: group,
+      size: total,
+      limit: limits.networkFirewallIpSetCidrs,
+      message:
+        `The ${group} allowlist has ${total} entries, more than the ` +
+        `${limits.networkFirewallIpSetCidrs} CIDRs Network Firewall resolves from the IP set ` +
+        "references of one firewall.",
+    });
   }
   return warnings;
 }

@@ -2,8 +2,8 @@ import { describePorts } from "#shared/allowlists/build";
 import { publishedRangesOf } from "#shared/allowlists/feed-relevance";
 import {
   type AllowlistWarning,
+  allowlistSizeWarnings,
   fqdnWarnings,
-  securityGroupWarnings,
 } from "#shared/allowlists/limits";
 import type { Endpoint, Pool, RetiredIp } from "#shared/catalogue/schema";
 import { sortAddresses } from "#shared/domain/addresses";
@@ -127,7 +127,7 @@ function endpointCase(
       const allowlist = run.allowlists.get(endpoint.group);
       return [
         ...fqdnWarnings(observation, run.limits),
-        ...(allowlist === undefined ? [] : securityGroupWarnings(allowlist, run.limits)),
+        ...(allowlist === undefined ? [] : allowlistSizeWarnings(allowlist, run.limits)),
       ];
     },
   };

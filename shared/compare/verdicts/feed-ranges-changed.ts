@@ -7,7 +7,7 @@ import {
   prefixChangesRelevantToAny,
 } from "#shared/allowlists/feed-relevance";
 import type { HeldGroup } from "#shared/allowlists/held";
-import { securityGroupWarnings } from "#shared/allowlists/limits";
+import { allowlistSizeWarnings } from "#shared/allowlists/limits";
 import { withWithdrawn } from "#shared/allowlists/stranded";
 import { sortAddresses } from "#shared/domain/addresses";
 import type { FeedDiff, FeedId, FeedPrefix } from "#shared/domain/feed";
@@ -60,7 +60,7 @@ export function feedRangesChanged(f: FeedCase): DriftEvent[] {
       action: feedChangeAction(rule, changes, group, result.feed, f.run.held.get(group)),
       warnings:
         added.length > 0 && allowlist !== undefined
-          ? securityGroupWarnings(allowlist, f.run.limits)
+          ? allowlistSizeWarnings(allowlist, f.run.limits)
           : [],
       cause: { from: diff.from.sha256, to: diff.to.sha256 },
     }),

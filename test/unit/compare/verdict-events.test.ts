@@ -515,6 +515,31 @@ describe("evaluateDrift: allowlist size warnings", () => {
     ]);
   });
 
+  it("warns per target past each one's limit: prefix list, WAF IP set, Network Firewall", () => {
+    // Prepare: 61 IPv4 prefixes against lowered limits (the defaults are 1,000, 10,000, 1,000,000)
+    const grown = cloudfrontGrownBy(59);
+    const input = {
+      ...grown,
+      options: {
+        ...grown.options,
+        limits: { prefixListEntries: 50, wafIpSetAddresses: 61, networkFirewallIpSetCidrs: 60 },
+      },
+    };
+
+    // Act
+    const [event] = evaluateDrift(input);
+
+    // Assess: the WAF IP set holds exactly 61 IPv4 entries, so no warning for it
+    expect(event?.warnings.map((w) => [w.kind, w.scope, w.size, w.limit])).toEqual([
+      ["security-group-rules", "product-updates", 61, 60],
+      ["prefix-list-entries", "product-updates", 61, 50],
+      // Network Firewall counts both families: 61 IPv4 plus the list's IPv6 prefix.
+      ["network-firewall-ip-set-cidrs", "product-updates", 62, 60],
+    ]);
+    expect(event?.warnings[1]?.message).toContain("61 IPv4 entries");
+    expect(event?.warnings[1]?.message).toContain("aggregate");
+  });
+
   it("does not warn at the limit", () => {
     // Prepare: 60 IPv4 prefixes, one port
     const input = cloudfrontGrownBy(58);
