@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type {
+  CatalogueDiffOptions,
   CatalogueExtractOptions,
   CatalogueImportOptions,
   CatalogueListOptions,
@@ -16,7 +17,7 @@ export function seedArgument(value: string): number {
   return Number(value);
 }
 
-/** `driftwatch catalogue validate|list|extract|import|generate`. */
+/** `driftwatch catalogue validate|list|extract|diff|import|generate`. */
 export function registerCatalogueCommands(program: Command): void {
   const catalogue = program
     .command("catalogue")
@@ -57,6 +58,19 @@ export function registerCatalogueCommands(program: Command): void {
     .action(async (file: string, options: CatalogueExtractOptions) => {
       const { runCatalogueExtract } = await commands();
       process.exitCode = await runCatalogueExtract(file, options, processOutput);
+    });
+
+  catalogue
+    .command("diff")
+    .description(
+      "What a new issue of the document changed: hosts added and removed, IPs, ranges, ports, policies (a table, or --json)",
+    )
+    .argument("<old>", "the earlier catalogue JSON file")
+    .argument("<new>", "the later catalogue JSON file")
+    .option("--json", "one JSON document: added, removed and changed hosts")
+    .action(async (oldFile: string, newFile: string, options: CatalogueDiffOptions) => {
+      const { runCatalogueDiff } = await commands();
+      process.exitCode = await runCatalogueDiff(oldFile, newFile, options, processOutput);
     });
 
   catalogue

@@ -3,6 +3,8 @@ import { basename, extname } from "node:path";
 import type { CommandOutput } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { compareCatalogueFiles } from "#shared/catalogue/diff/compare-catalogue-files";
+import { formatCatalogueDiff } from "#shared/catalogue/diff/format-catalogue-diff";
 import {
   CatalogueExtractError,
   extractCatalogueDraft,
@@ -190,6 +192,24 @@ function slugOf(name: string): string {
     .replace(/[^a-z0-9.]+/g, "-")
     .replace(/^[-.]+|[-.]+$/g, "");
   return slug === "" ? "draft" : slug;
+}
+
+export interface CatalogueDiffOptions {
+  json?: boolean;
+}
+
+/** `driftwatch catalogue diff OLD NEW`: what changed between two catalogues; exit 1 on a bad file. */
+export async function runCatalogueDiff(
+  oldFile: string,
+  newFile: string,
+  options: CatalogueDiffOptions,
+  output: CatalogueCommandOutput,
+): Promise<number> {
+  return reportingErrors(output, async () => {
+    const diff = await compareCatalogueFiles(oldFile, newFile);
+    output.stdout(options.json ? `${JSON.stringify(diff, null, 2)}\n` : formatCatalogueDiff(diff));
+    return 0;
+  });
 }
 
 export interface CatalogueImportOptions {
