@@ -67,6 +67,7 @@ export function createObserveRuntime(
       ...DEFAULT_DRIFT_OPTIONS,
       failureThreshold: settings.drift.failureThreshold,
       unusedGrace: settings.drift.unusedGrace,
+      ...(settings.drift.limits === undefined ? {} : { limits: settings.drift.limits }),
       publish: false,
     },
     logger,

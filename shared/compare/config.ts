@@ -1,4 +1,6 @@
-import { type Env, requiredVariable, wholeNumberVariable } from "#shared/config/env";
+import { z } from "zod";
+import type { AllowlistLimits } from "#shared/allowlists/limits";
+import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 
 /**
  * Configuration of the compare → record step in the observe Lambdas (resolve-hostnames,
@@ -13,7 +15,18 @@ export interface DriftConfig {
   failureThreshold: number;
   /** How long a documented IP may go unserved before `documented-ip-unused`. */
   unusedGrace: { hours: number };
+  /** Firewall limits of the size warnings that differ from the defaults (raised quotas). */
+  limits?: Partial<AllowlistLimits>;
 }
+
+const limit = z.number().int().positive();
+const AllowlistLimitsOverride = z.strictObject({
+  fqdnObjectAddresses: limit.optional(),
+  securityGroupRules: limit.optional(),
+  prefixListEntries: limit.optional(),
+  wafIpSetAddresses: limit.optional(),
+  networkFirewallIpSetCidrs: limit.optional(),
+});
 
 export const DEFAULT_FAILURE_THRESHOLD = 3;
 export const DEFAULT_UNUSED_GRACE_HOURS = 7 * 24;
@@ -36,9 +49,26 @@ export class DriftConfigError extends Error {
  * - DRIFTWATCH_CATALOGUE_ID, DRIFTWATCH_BUCKET_NAME: required.
  * - DRIFTWATCH_FAILURE_THRESHOLD: whole number 1-1000, default 3.
  * - DRIFTWATCH_UNUSED_GRACE_HOURS: whole number 1-87600, default 168 (a week).
+ * - DRIFTWATCH_ALLOWLIST_LIMITS: JSON object of the limits that differ from the defaults
+ *   (`{"securityGroupRules":200}`; keys as `AllowlistLimits`), default none.
  */
 export function loadDriftConfig(env: Env): DriftConfig {
+  const limits = jsonVariable(
+    env,
+    "DRIFTWATCH_ALLOWLIST_LIMITS",
+    AllowlistLimitsOverride,
+    DriftConfigError,
+    {
+      notJson: (given) => `is not JSON: ${JSON.stringify(given)}`,
+      invalid: (issue) =>
+        `is not a set of firewall limits: ${issue?.path.join(".") || "value"} ${issue?.message ?? ""}`.trim(),
+    },
+  );
+  const overrides = Object.fromEntries(
+    Object.entries(limits ?? {}).filter(([, value]) => value !== undefined),
+  ) as Partial<AllowlistLimits>;
   return {
+    ...(Object.keys(overrides).length > 0 ? { limits: overrides } : {}),
     catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", DriftConfigError),
     bucketName: requiredVariable(env, "DRIFTWATCH_BUCKET_NAME", DriftConfigError),
     failureThreshold: wholeNumberVariable(

@@ -730,6 +730,8 @@ describe("the packaged CloudFormation template", () => {
       expect(at(variables, "DRIFTWATCH_CATALOGUE_ID"), id).toBe("clearswift-seg-5.3");
       expect(at(variables, "DRIFTWATCH_FAILURE_THRESHOLD"), id).toBe("3");
       expect(at(variables, "DRIFTWATCH_UNUSED_GRACE_HOURS"), id).toBe("168");
+      // Empty: the default firewall limits of the size warnings.
+      expect(at(variables, "DRIFTWATCH_ALLOWLIST_LIMITS"), id).toBe("");
     }
   });
 
