@@ -1,5 +1,6 @@
 import type { AwsClients } from "#shared/adapters/aws/clients";
 import { createDynamoAllowlistStore } from "#shared/adapters/dynamodb/allowlist-store";
+import { createDynamoAllowlistVersionStore } from "#shared/adapters/dynamodb/allowlist-version-store";
 import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
 import { createDynamoFeedPointerStore } from "#shared/adapters/dynamodb/feed-pointer-store";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
@@ -64,6 +65,10 @@ export function createNonPublishingStores(
     archive: createS3ObjectArchive({ s3: clients.s3, bucketName }),
     events: createDynamoEventStore({ documents: clients.documents, tableName }),
     allowlistState: createDynamoAllowlistStore({ documents: clients.documents, tableName }),
+    allowlistVersions: createDynamoAllowlistVersionStore({
+      documents: clients.documents,
+      tableName,
+    }),
   };
 }
 
@@ -90,7 +95,8 @@ const NOT_PUBLISHING: Notifier = {
  * `PublishingNotConfiguredError` at once when it would publish without a topic.
  */
 export function createJudgeDrift(
-  stores: Pick<DetectionStores, "events" | "allowlistState" | "archive" | "notifier">,
+  stores: Pick<DetectionStores, "events" | "allowlistState" | "archive" | "notifier"> &
+    Partial<Pick<DetectionStores, "allowlistVersions">>,
   options: JudgeDriftOptions = DEFAULT_DRIFT_OPTIONS,
   logger?: JudgeDriftDeps["logger"],
 ): JudgeDrift {
@@ -103,6 +109,9 @@ export function createJudgeDrift(
         events: stores.events,
         notifier: stores.notifier ?? NOT_PUBLISHING,
         allowlists: { state: stores.allowlistState, objects: stores.archive },
+        ...(stores.allowlistVersions === undefined
+          ? {}
+          : { allowlistVersions: stores.allowlistVersions }),
         ...(logger === undefined ? {} : { logger }),
       },
       { ...input, options },

@@ -9,6 +9,11 @@ import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
 import { evaluateDriftAndPlan } from "#shared/compare/evaluate-drift";
 import type { DriftEvent } from "../compare/drift-event";
+import type { AllowlistVersionStore } from "./allowlist-versions/ports";
+import {
+  stageAllowlistChanges,
+  versionAllowlistChanges,
+} from "./allowlist-versions/version-allowlists";
 import type { ChangeSet } from "./change-set";
 import { commitDriftEvents } from "./commit-drift-events";
 import type { EventCommitStore } from "./ports";
@@ -16,6 +21,11 @@ import type { EventCommitStore } from "./ports";
 export interface RecordDriftDeps {
   events: EventCommitStore;
   allowlists: AllowlistWriterDeps;
+  /**
+   * The catalogue's allowlist version (`allowlist-versions/`): moved once per allowlist content
+   * change. Without it no version is kept.
+   */
+  allowlistVersions?: AllowlistVersionStore;
   logger?: Pick<Logger, "info" | "warn" | "error">;
 }
 
@@ -40,7 +50,8 @@ export interface RecordDriftResult {
  * 1. Evaluate the verdicts (pure), which plans this cycle's allowlists.
  * 2. Commit them: new change sets and change-event records in DynamoDB, before any publishing.
  * 3. Rewrite the allowlists whose content changed, so that a subscriber reacting to the
- *    notification fetches lists that already have the change.
+ *    notification fetches lists that already have the change; with `allowlistVersions`, the
+ *    changes are staged before and versioned after (`version-allowlists.ts`).
  *
  * Publishing the committed change sets is the caller's next step (`judgeDrift` in
  * shared/detect, or the `publish-events` function). A store error (DynamoDB, S3) is thrown: a
@@ -61,16 +72,51 @@ export async function recordDrift(
     catalogueId: input.catalogue.id,
     now: input.now,
   });
+  const planned = heldForUnreadableFeeds(plan, deps.logger);
+  const versioning =
+    deps.allowlistVersions === undefined
+      ? null
+      : { versions: deps.allowlistVersions, objects: deps.allowlists.objects, logger: deps.logger };
+  const versionRead =
+    versioning === null
+      ? null
+      : await stageAllowlistChanges(versioning, {
+          catalogueId: input.catalogue.id,
+          allowlists: planned,
+          runId: input.runId,
+          eventIdsByGroup: eventIdsByGroup(commit.changeSets),
+          now: input.now,
+        });
   const allowlists = await writeAllowlists(deps.allowlists, {
-    allowlists: heldForUnreadableFeeds(plan, deps.logger),
+    allowlists: planned,
     now: input.now,
   });
+  if (versioning !== null) {
+    await versionAllowlistChanges(versioning, {
+      catalogueId: input.catalogue.id,
+      allowlists: planned,
+      read: versionRead,
+      now: input.now,
+    });
+  }
   return {
     events,
     changeSets: commit.changeSets,
     committed: commit.committed,
     allowlistsWritten: allowlists.written,
   };
+}
+
+/** The events each group's new change sets committed. */
+function eventIdsByGroup(changeSets: readonly ChangeSet[]): Map<string, string[]> {
+  const byGroup = new Map<string, string[]>();
+  for (const changeSet of changeSets) {
+    if (changeSet.group === null) continue;
+    const ids = byGroup.get(changeSet.group) ?? [];
+    ids.push(...changeSet.events.map((e) => e.eventId));
+    byGroup.set(changeSet.group, ids);
+  }
+  return byGroup;
 }
 
 /**
