@@ -74,3 +74,79 @@ export function publishedNotification(changeSet: ChangeSetRecord): PublishedNoti
     messages: [...(changeSet.deliveries ?? [])].sort((a, b) => a.part - b.part),
   };
 }
+
+/**
+ * Every published change set since `since`, page by page in publishing order (an async
+ * iterator: memory holds one page).
+ */
+export async function* notificationPages(
+  deps: NotificationsDeps,
+  input: { since?: string; pageSize?: number },
+): AsyncGenerator<PublishedNotification[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await queryNotifications(deps, {
+      ...(input.since !== undefined ? { since: input.since } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+      limit: input.pageSize ?? 100,
+    });
+    yield page.notifications;
+    cursor = page.cursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+/** One SNS message of a published change set: a row of `driftwatch notifications`. */
+export interface NotificationMessage {
+  /** When SNS accepted it (the change set's publication when no message was recorded). */
+  sentAt: string;
+  changeSetId: string;
+  subjectKey: string;
+  group: string | null;
+  sequence: number;
+  runId: string;
+  part: number | null;
+  topicArn: string | null;
+  messageId: string | null;
+  /** The e-mail subject it carried. */
+  subject: string | null;
+  severity: Severity;
+  eventIds: string[];
+}
+
+/**
+ * The messages a published change set went out as, one row each; a change set published before
+ * the messages were recorded is one row without topic, message id and subject.
+ */
+export function notificationMessages(notification: PublishedNotification): NotificationMessage[] {
+  const base = {
+    changeSetId: notification.changeSetId,
+    subjectKey: notification.subjectKey,
+    group: notification.group,
+    sequence: notification.sequence,
+    runId: notification.runId,
+  };
+  if (notification.messages.length === 0) {
+    return [
+      {
+        ...base,
+        sentAt: notification.publishedAt,
+        part: null,
+        topicArn: null,
+        messageId: null,
+        subject: null,
+        severity: notification.severity,
+        eventIds: notification.eventIds,
+      },
+    ];
+  }
+  return notification.messages.map((message) => ({
+    ...base,
+    sentAt: message.sentAt,
+    part: message.part,
+    topicArn: message.topicArn === "" ? null : message.topicArn,
+    messageId: message.messageId,
+    subject: message.subject,
+    severity: message.severity,
+    eventIds: message.eventIds,
+  }));
+}

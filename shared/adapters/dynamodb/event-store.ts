@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { EventQueries, EventStore } from "#shared/notify/ports";
+import type { ChangeSetPages } from "#shared/query/pages";
 import { assignSequence } from "./event-store/assign-sequence";
 import {
   getChangeSet,
@@ -9,6 +10,7 @@ import {
   publishedChangeSets,
   putChangeSet,
 } from "./event-store/change-sets";
+import { committedChangeSets } from "./event-store/committed-change-sets";
 import {
   getEventRecords,
   listUnpublished,
@@ -39,7 +41,7 @@ export interface DynamoEventStoreOptions {
 
 export function createDynamoEventStore(
   options: DynamoEventStoreOptions,
-): EventStore & EventQueries {
+): EventStore & EventQueries & ChangeSetPages {
   const { retentionDays } = options;
   const table: EventTable = {
     documents: options.documents,
@@ -66,6 +68,7 @@ export function createDynamoEventStore(
       markChangeSetPublished(table, changeSetId, now, deliveries),
     listChangeSets: (range) => listChangeSets(table, range),
     publishedChangeSets: (page) => publishedChangeSets(table, page),
+    committedChangeSets: (page) => committedChangeSets(table, page),
     markEventPublished: (eventId, now) => markEventPublished(table, eventId, now),
   };
 }

@@ -6,6 +6,7 @@ import type {
   ObservationStore,
   RunJudgements,
 } from "#shared/observe/dns/observation-store";
+import type { ObservationPages } from "#shared/query/pages";
 import { hostsForIp } from "./observation-store/hosts-for-ip";
 import {
   latestObservations,
@@ -13,6 +14,7 @@ import {
   previousObservations,
 } from "./observation-store/newest-observations";
 import { observationHistory } from "./observation-store/observation-history";
+import { observationHistoryPage } from "./observation-store/observation-history-page";
 import type { ObservationTable } from "./observation-store/observation-table";
 import { beginRun, markRunJudged, unjudgedRuns } from "./observation-store/run-records";
 import { saveObservation } from "./observation-store/save-observation";
@@ -42,7 +44,7 @@ export interface DynamoObservationStoreOptions {
 
 export function createDynamoObservationStore(
   options: DynamoObservationStoreOptions,
-): ObservationStore & ObservationQueries & RunJudgements {
+): ObservationStore & ObservationQueries & ObservationPages & RunJudgements {
   const retentionSeconds =
     (options.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS) * 86_400;
   const table: ObservationTable = {
@@ -60,6 +62,7 @@ export function createDynamoObservationStore(
     latestObservations: (hostnames) => latestObservations(table, hostnames),
     observationAt: (hostname, at) => observationAt(table, hostname, at),
     history: (hostname, range) => observationHistory(table, hostname, range),
+    historyPage: (hostname, page) => observationHistoryPage(table, hostname, page),
     unjudgedRuns: () => unjudgedRuns(table),
     markRunJudged: (runId) => markRunJudged(table, runId),
     hostsForIp: (ip) => hostsForIp(table, ip),
