@@ -1,0 +1,42 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { createDynamoEventStore } from "#shared/adapters/dynamodb/event-store";
+import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import { InvalidCursorError } from "#shared/adapters/dynamodb/page-cursor";
+import { storedCatalogueSource } from "#shared/detect/catalogue-source";
+import { ApiParameterError } from "#shared/query/api/api-errors";
+import type { AuditApiDeps } from "#shared/query/api/audit-routes";
+
+/**
+ * The audit routes' reads over the DynamoDB table (the Lambda, and the integration test's local
+ * server): the observation and event stores, read only, and the catalogue as last imported. A
+ * cursor the store cannot decode is the caller's mistake: a 400 on `cursor`, not a 500.
+ */
+export function createAuditApiDeps(options: {
+  documents: DynamoDBDocumentClient;
+  tableName: string;
+  catalogueId: string;
+}): AuditApiDeps {
+  const { documents, tableName, catalogueId } = options;
+  const events = createDynamoEventStore({ documents, tableName });
+  const catalogue = storedCatalogueSource(createDynamoDbCatalogueStore({ documents, tableName }));
+  return {
+    observations: createDynamoObservationStore({ documents, tableName }),
+    events: {
+      listChangeSets: (range) => events.listChangeSets(range),
+      publishedChangeSets: (page) => refusingBadCursors(() => events.publishedChangeSets(page)),
+    },
+    catalogue: () => catalogue(catalogueId),
+  };
+}
+
+async function refusingBadCursors<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new ApiParameterError("cursor", error.message, { cause: error });
+    }
+    throw error;
+  }
+}
