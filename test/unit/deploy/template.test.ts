@@ -649,6 +649,8 @@ describe("the packaged CloudFormation template", () => {
   it("wires the three functions to their triggers", () => {
     const fns = Object.fromEntries(ofType(template, "AWS::Lambda::Function"));
     expect(Object.keys(fns).sort()).toEqual([
+      // Invoked by the HTTP API (test/unit/deploy/audit-api.test.ts).
+      "AuditApiLambdaFunction",
       "CompleteRunLambdaFunction",
       "IngestFeedsLambdaFunction",
       "PlanRunLambdaFunction",
