@@ -19,11 +19,19 @@ export function createAuditApiDeps(options: {
 }): AuditApiDeps {
   const { documents, tableName, catalogueId } = options;
   const events = createDynamoEventStore({ documents, tableName });
+  const observations = createDynamoObservationStore({ documents, tableName });
   const catalogue = storedCatalogueSource(createDynamoDbCatalogueStore({ documents, tableName }));
   return {
-    observations: createDynamoObservationStore({ documents, tableName }),
+    observations: {
+      latestObservations: (hostnames) => observations.latestObservations(hostnames),
+      observationAt: (hostname, at) => observations.observationAt(hostname, at),
+      history: (hostname, range) => observations.history(hostname, range),
+      hostsForIp: (ip) => observations.hostsForIp(ip),
+      historyPage: (hostname, page) =>
+        refusingBadCursors(() => observations.historyPage(hostname, page)),
+    },
     events: {
-      listChangeSets: (range) => events.listChangeSets(range),
+      committedChangeSets: (page) => refusingBadCursors(() => events.committedChangeSets(page)),
       publishedChangeSets: (page) => refusingBadCursors(() => events.publishedChangeSets(page)),
     },
     catalogue: () => catalogue(catalogueId),

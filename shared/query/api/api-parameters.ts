@@ -69,12 +69,48 @@ export const HistoryParameters = z
 
 export const IpParameters = z.strictObject({ ip: IpAddressField });
 
-export const EventsParameters = z.strictObject({
-  since: WhenField.optional(),
-  type: EventTypes,
+export const EventsParameters = z
+  .strictObject({
+    since: WhenField.optional(),
+    until: WhenField.optional(),
+    type: EventTypes,
+    limit: PageSize,
+    cursor: Cursor.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.since !== undefined && input.until !== undefined) {
+      if (input.since.start > input.until.end) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["since"],
+          message: `${input.since.value} is after until ${input.until.value}`,
+        });
+      }
+    }
+  });
+
+export const StateParameters = z.strictObject({
+  at: WhenField.optional(),
   limit: PageSize,
   cursor: Cursor.optional(),
 });
+
+export const ChangesParameters = z
+  .strictObject({
+    from: WhenField,
+    to: WhenField.optional(),
+    limit: PageSize,
+    cursor: Cursor.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.to !== undefined && input.from.start > input.to.end) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["from"],
+        message: `${input.from.value} is after to ${input.to.value}`,
+      });
+    }
+  });
 
 export const NotificationsParameters = z.strictObject({
   since: WhenField.optional(),

@@ -7,6 +7,7 @@ import {
   notificationsRoute,
   type RouteParameters,
 } from "./audit-routes";
+import { changesRoute, stateRoute } from "./period-routes";
 
 /**
  * The audit HTTP API as a pure function of the request: the Lambda behind API Gateway and a local
@@ -43,6 +44,8 @@ type Route = {
 };
 
 const ROUTES: readonly Route[] = [
+  { segments: ["state"], answer: stateRoute },
+  { segments: ["changes"], answer: changesRoute },
   { segments: ["history", ":hostname"], answer: historyRoute },
   { segments: ["ips", ":ip"], answer: ipRoute },
   { segments: ["events"], answer: eventsRoute },

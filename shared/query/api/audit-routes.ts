@@ -2,17 +2,13 @@ import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import type { EventQueries } from "#shared/notify/ports";
 import type { ObservationQueries } from "#shared/observe/dns/observation-store";
-import { type CommittedEvent, queryCommittedEvents } from "../committed-events";
+import { type CommittedEvent, queryCommittedEventsPage } from "../committed-events";
 import { queryHostnameAt } from "../hostname-at";
 import { queryHostnameHistory } from "../hostname-history";
 import { type IpUse, queryIpUse } from "../ip-use";
 import { type NotificationsPage, queryNotifications } from "../notifications";
-import {
-  decodeEventsCursor,
-  decodeHistoryCursor,
-  encodeApiCursor,
-  type HistoryCursor,
-} from "./api-cursor";
+import type { ChangeSetPages, ObservationPages } from "../pages";
+import { decodeHistoryCursor, encodeApiCursor, type HistoryCursor } from "./api-cursor";
 import { ApiNotFoundError } from "./api-errors";
 import {
   EventsParameters,
@@ -27,10 +23,13 @@ export interface AuditApiDeps {
   observations: Pick<
     ObservationQueries,
     "latestObservations" | "observationAt" | "history" | "hostsForIp"
-  >;
-  events: Pick<EventQueries, "listChangeSets" | "publishedChangeSets">;
-  /** The catalogue the detector judges against: what it documents for an IP. */
+  > &
+    ObservationPages;
+  events: Pick<EventQueries, "publishedChangeSets"> & ChangeSetPages;
+  /** The catalogue the detector judges against: endpoints, groups, what it documents. */
   catalogue: () => Promise<Catalogue>;
+  /** The wall clock: `at` and `to` when a request leaves them out. */
+  now?: () => Date;
 }
 
 /** A route's parameters: the path's and the query string's, by name. */
@@ -53,9 +52,7 @@ export interface HostnameRunsAnswer {
 }
 
 export interface EventsAnswer {
-  /** Every event that matches, not only this page's. */
-  total: number;
-  /** Newest first. */
+  /** The events of the page's change sets, newest first within the page. */
   events: CommittedEvent[];
   cursor: string | null;
 }
@@ -123,31 +120,24 @@ export async function ipRoute(deps: AuditApiDeps, parameters: RouteParameters): 
 }
 
 /**
- * `GET /events?since=…&type=…&limit=…&cursor=…`: the committed change events, newest first. The
- * cursor counts the older events still to come, so events committed between two pages (they are
- * newer, at the top) do not shift the pages that follow.
+ * `GET /events?since=…&until=…&type=…&limit=…&cursor=…`: one page of the committed change
+ * events (`queryCommittedEventsPage`): the events of the asked types in `limit` change sets read,
+ * newest first within the page; the pages come in the table's order, so a caller that wants the
+ * newest of all reads every page (as `driftwatch events --api` does). A page may be empty and
+ * still have a cursor.
  */
 export async function eventsRoute(
   deps: AuditApiDeps,
   parameters: RouteParameters,
 ): Promise<EventsAnswer> {
   const input = parseParameters(EventsParameters, parameters);
-  const all = await queryCommittedEvents(deps, {
+  return queryCommittedEventsPage(deps, {
     ...(input.since !== undefined ? { since: input.since.start } : {}),
+    ...(input.until !== undefined ? { until: input.until.end } : {}),
+    ...(input.cursor !== undefined ? { cursor: input.cursor } : {}),
     types: input.type,
-    limit: Number.MAX_SAFE_INTEGER,
+    limit: input.limit,
   });
-  const remaining =
-    input.cursor === undefined
-      ? all.total
-      : Math.min(decodeEventsCursor(input.cursor).remaining, all.total);
-  const start = all.total - remaining;
-  const end = start + input.limit;
-  return {
-    total: all.total,
-    events: all.events.slice(start, end),
-    cursor: end < all.total ? encodeApiCursor({ k: "events", remaining: all.total - end }) : null,
-  };
 }
 
 /** `GET /notifications?since=…&limit=…&cursor=…`: one page of what subscribers were told. */

@@ -49,13 +49,13 @@ function httpApiEvent(
           accountId: "123456789012",
           callerId: "AROA:jane",
           cognitoIdentity: null,
-          principalOrgId: null,
+          principalOrgId: "o-example",
           userArn: CALLER,
           userId: "AROA:jane",
         },
       },
     },
-  } as APIGatewayProxyEventV2WithIAMAuthorizer;
+  } satisfies APIGatewayProxyEventV2WithIAMAuthorizer;
 }
 
 /** No store is reached by these requests: every read fails loudly. */
@@ -68,9 +68,10 @@ const deps: AuditApiDeps = {
     observationAt: unreachable,
     history: unreachable,
     hostsForIp: unreachable,
+    historyPage: unreachable,
   },
   events: {
-    listChangeSets: async () => [],
+    committedChangeSets: async () => ({ items: [], cursor: null }),
     publishedChangeSets: unreachable,
   },
   catalogue: unreachable,
@@ -93,7 +94,6 @@ describe("the audit API handler", () => {
     // Assess
     expect(response).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(`${(response as { body: string }).body}`)).toEqual({
-      total: 0,
       events: [],
       cursor: null,
     });

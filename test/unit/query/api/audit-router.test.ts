@@ -8,6 +8,7 @@ import type { IpSighting } from "#shared/observe/dns/observation-store";
 import { ApiParameterError } from "#shared/query/api/api-errors";
 import { type ApiRequest, createAuditRouter } from "#shared/query/api/audit-router";
 import type { AuditApiDeps } from "#shared/query/api/audit-routes";
+import { fakeChangeSets, fakeObservations } from "#test/helpers/query-fakes";
 import { observation } from "#test/helpers/verdict-fixtures";
 
 const HOST = "applianceupdate.clearswift.com";
@@ -72,32 +73,21 @@ const SIGHTINGS: IpSighting[] = [
 
 /** The stores in memory: the runs of one hostname, one IP, three change sets. */
 function memoryDeps(catalogue: Catalogue, failure?: Error): AuditApiDeps {
+  const observations = fakeObservations({ [HOST]: RUNS });
   return {
     observations: {
+      ...observations.queries,
       async latestObservations(hostnames) {
         if (failure) throw failure;
         const latest = RUNS.at(-1);
         return new Map(latest && hostnames.includes(HOST) ? [[HOST, latest]] : []);
-      },
-      async history(_hostname, range = {}) {
-        const inRange = RUNS.filter(
-          (run) =>
-            (range.from === undefined || run.observedAt >= range.from) &&
-            (range.to === undefined || run.observedAt <= range.to),
-        );
-        return range.limit === undefined ? inRange : inRange.slice(-range.limit);
-      },
-      async observationAt(_hostname, at) {
-        return RUNS.filter((run) => run.observedAt <= at).at(-1) ?? null;
       },
       async hostsForIp(ip) {
         return SIGHTINGS.filter((s) => s.ip === ip);
       },
     },
     events: {
-      async listChangeSets(range) {
-        return CHANGE_SETS.filter((c) => range?.since === undefined || c.createdAt >= range.since);
-      },
+      ...fakeChangeSets(CHANGE_SETS).pages,
       async publishedChangeSets(page) {
         const start = page.cursor === undefined ? 0 : Number(page.cursor.replace("page", ""));
         if (!Number.isInteger(start)) throw new ApiParameterError("cursor", "is not a cursor");
@@ -109,6 +99,7 @@ function memoryDeps(catalogue: Catalogue, failure?: Error): AuditApiDeps {
       },
     },
     catalogue: async () => catalogue,
+    now: () => new Date("2026-08-21T12:00:00.000Z"),
   };
 }
 
@@ -204,7 +195,7 @@ describe("the audit router's routes", () => {
     expect(plain.json).toEqual(encoded.json);
   });
 
-  it("GET /events: newest first, filtered by type, paged by a cursor that survives newer events", async () => {
+  it("GET /events: the asked types of a page of change sets, newest first within it, paged by the store's cursor", async () => {
     // Act
     const first = await get("/events", { type: "ip-added", limit: "2" });
     const second = await get("/events", {
@@ -216,21 +207,21 @@ describe("the audit router's routes", () => {
     // Assess
     const ids = (page: typeof first) =>
       (page.json.events as { eventId: string }[]).map((e) => e.eventId);
-    expect(first.json.total).toBe(4);
-    expect(ids(first)).toEqual(["a5", "a4"]);
-    expect(ids(second)).toEqual(["a3", "a1"]);
+    expect(ids(first)).toEqual(["a3", "a1"]);
+    expect(ids(second)).toEqual(["a5", "a4"]);
     expect(second.json.cursor).toBeNull();
     expect((first.json.events as { changeSet: unknown }[])[0]?.changeSet).toEqual({
-      changeSetId: "cs-3",
+      changeSetId: "cs-2",
       sequence: 1,
-      committedAt: "2026-08-21T03:00:00.000Z",
+      committedAt: "2026-08-21T02:00:00.000Z",
       state: "published",
     });
   });
 
-  it("GET /events?since: only change sets committed since then; several types comma-separated", async () => {
+  it("GET /events?since&until: only change sets committed then; several types comma-separated", async () => {
     const answer = await get("/events", {
       since: "2026-08-21T02:00:00Z",
+      until: "2026-08-21",
       type: "ip-removed,ip-added",
     });
 
@@ -239,6 +230,77 @@ describe("the audit router's routes", () => {
       "a4",
       "a3",
     ]);
+  });
+
+  it("GET /state: every endpoint of the catalogue at the time, a page at a time", async () => {
+    const first = await get("/state", { at: "2026-08-21T03:30:00Z", limit: "50" });
+    const rest = await get("/state", {
+      at: "2026-08-21T03:30:00Z",
+      cursor: `${first.json.cursor}`,
+    });
+    const now = await get("/state", { limit: "1000" });
+
+    const endpoints = (page: typeof first) =>
+      page.json.endpoints as {
+        endpointId: string;
+        hostname: string | null;
+        status: string;
+        runId: string | null;
+      }[];
+    expect(first.json.at).toBe("2026-08-21T03:30:00.000Z");
+    expect(endpoints(first)).toHaveLength(50);
+    expect([...endpoints(first), ...endpoints(rest)].map((e) => e.endpointId)).toEqual(
+      catalogue.endpoints.map((e) => e.id),
+    );
+    expect(rest.json.cursor).toBeNull();
+    const appliance = endpoints(now).find((e) => e.hostname === HOST);
+    expect(appliance).toMatchObject({ status: "ok", runId: "run-5" });
+    expect(now.json.at).toBe("2026-08-21T12:00:00.000Z");
+  });
+
+  it("GET /changes: what entered and left between two times, a page at a time", async () => {
+    // Prepare: a run that saw an IP enter the hostname's set.
+    const moved = observation(HOST, {
+      observedAt: "2026-08-21T06:00:00.000Z",
+      runId: "run-6",
+      active: [IP],
+      entered: ["40.113.232.250", "40.113.232.251"],
+    });
+    const deps = memoryDeps(catalogue);
+    deps.observations = {
+      ...deps.observations,
+      ...fakeObservations({ [HOST]: [...RUNS, moved] }).queries,
+    };
+
+    // Act
+    const answer = await get(
+      "/changes",
+      { from: "2026-08-21", to: "2026-08-21T23:00:00Z", limit: "1" },
+      deps,
+    );
+    const after = await get(
+      "/changes",
+      { from: "2026-08-21", cursor: `${answer.json.cursor}` },
+      deps,
+    );
+
+    // Assess
+    expect(answer.json).toMatchObject({
+      from: "2026-08-21T00:00:00.000Z",
+      to: "2026-08-21T23:00:00.000Z",
+      changes: [
+        {
+          kind: "hostname",
+          hostname: HOST,
+          change: "entered",
+          ip: "40.113.232.250",
+          runId: "run-6",
+        },
+      ],
+    });
+    expect(answer.json.cursor).toEqual(expect.any(String));
+    expect(after.json.changes).toMatchObject([{ change: "entered", ip: "40.113.232.251" }]);
+    expect(after.json.cursor).toBeNull();
   });
 
   it("GET /notifications: the published change sets, oldest first, paged by the store's cursor", async () => {
@@ -314,11 +376,27 @@ describe("the audit router's refusals", () => {
     ["a cursor with foreign characters", "/events", { cursor: "a b" }, "cursor", /is not a cursor/],
     [
       "a cursor of another route",
-      "/events",
-      { cursor: "eyJrIjoiaGlzdG9yeSJ9" },
+      "/state",
+      { cursor: Buffer.from('{"k":"changes","skip":2}').toString("base64url") },
       "cursor",
       /is not a cursor/,
     ],
+    ["changes without from", "/changes", {}, "from", /^from: is required$/],
+    [
+      "changes from after to",
+      "/changes",
+      { from: "2026-08-22", to: "2026-08-21" },
+      "from",
+      /is after to 2026-08-21/,
+    ],
+    [
+      "events since after until",
+      "/events",
+      { since: "2026-08-22", until: "2026-08-21" },
+      "since",
+      /is after until/,
+    ],
+    ["a malformed state time", "/state", { at: "2026-13-01" }, "at", /"2026-13-01" is not a date/],
     [
       "a tampered history cursor",
       `/history/${HOST}`,
@@ -374,7 +452,7 @@ describe("the audit router's refusals", () => {
 
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json.message).toMatch(
-      /^no audit route "\/tables\/driftwatch" \(routes: \/history\/\{hostname\}/,
+      /^no audit route "\/tables\/driftwatch" \(routes: \/state, \/changes, \/history\/\{hostname\}/,
     );
     expect(trailing.statusCode).toBe(404);
     expect(post.statusCode).toBe(405);
