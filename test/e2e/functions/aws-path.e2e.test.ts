@@ -15,6 +15,7 @@ import {
 import { at, type CfnTemplate, type Deployment } from "#test/helpers/cfn-template";
 import { readAwsIpRanges, readCloudFront } from "#test/helpers/feed-fixtures";
 import { type FeedServer, jsonRoute, startFeedServer } from "#test/helpers/feed-server";
+import { httpApiGet } from "#test/helpers/http-api-events";
 import {
   type Authorization,
   type Caller,
@@ -77,7 +78,8 @@ const DEPLOYMENT: Deployment = {
 const RESOLVE = "ResolveHostnamesLambdaFunction";
 const INGEST = "IngestFeedsLambdaFunction";
 const PUBLISH = "PublishEventsLambdaFunction";
-const FUNCTIONS = [RESOLVE, INGEST, PUBLISH];
+const AUDIT = "AuditApiLambdaFunction";
+const FUNCTIONS = [RESOLVE, INGEST, PUBLISH, AUDIT];
 const STREAM_MAPPING = "PublishEventsEventSourceMappingDynamodbTable";
 
 /** CloudFront edge range added by the notified feed change (relevant to product-updates). */
@@ -298,11 +300,45 @@ beforeAll(async () => {
     invokeInTurn(PUBLISH, streamBatches(lateRecords, streamBatchSize())),
   );
   await step("sweep, nothing left", () => invoke(PUBLISH, scheduledAt(0, "publish-sweep")));
+  // 5. An auditor asks the audit API every question about what the runs wrote.
+  await step("audit API", () => askAuditApi());
   changeSets = (await streamBatchesOfTable())
     .flatMap((b) => b.Records.map((r) => r.dynamodb?.NewImage ?? {}))
     .filter((image) => image.kind?.S === "change-set")
     .map((image) => ({ changeSetId: `${image.changeSetId?.S}`, state: `${image.state?.S}` }));
 }, 240_000);
+
+/** A body of the audit API, by what was asked; the status beside it. */
+type AuditAnswer = { statusCode: number; json: Record<string, unknown> };
+const audit = new Map<string, AuditAnswer>();
+
+/** The audit function's bundle asked each route (one cold start each), the answers kept. */
+async function askAuditApi(): Promise<void> {
+  const today = new Date(scheduleBase).toISOString().slice(0, 10);
+  const questions: [string, string, Record<string, string>?][] = [
+    ["state", "/state"],
+    ["changes", "/changes", { from: today }],
+    ["history", "/history/applianceupdate.clearswift.com", { limit: "1" }],
+    ["history at", "/history/applianceupdate.clearswift.com", { at: new Date().toISOString() }],
+    ["ip", "/ips/40.113.232.250"],
+    ["events", "/events", { limit: "1000" }],
+    ["notifications", "/notifications", { limit: "1000" }],
+    ["bad cursor", "/notifications", { cursor: "bm90LWEta2V5" }],
+  ];
+  for (const [name, path, query] of questions) {
+    const response = (await invoke(AUDIT, httpApiGet(path, query))) as {
+      statusCode: number;
+      body: string;
+    };
+    audit.set(name, { statusCode: response.statusCode, json: JSON.parse(response.body) });
+  }
+  const first = audit.get("history")?.json.cursor;
+  const older = (await invoke(
+    AUDIT,
+    httpApiGet("/history/applianceupdate.clearswift.com", { limit: "1", cursor: `${first}` }),
+  )) as { statusCode: number; body: string };
+  audit.set("history, older", { statusCode: older.statusCode, json: JSON.parse(older.body) });
+}
 
 /** The catalogue, naming the vendor's page (on the loopback feed server) as its source. */
 function withSource(catalogue: Catalogue, url: string): Catalogue {
@@ -442,11 +478,66 @@ describe("the packaged functions through the scenarios", () => {
   });
 });
 
+describe("the packaged audit API over what the scenario wrote", () => {
+  it("answers every route from the runs' data: state, changes, history (paged), IP, events, notifications", () => {
+    for (const [name, answer] of audit) {
+      expect(answer.statusCode, `${name}: ${JSON.stringify(answer.json)}`).toBe(
+        name === "bad cursor" ? 400 : 200,
+      );
+    }
+    const endpoints = audit.get("state")?.json.endpoints as { hostname: string; status: string }[];
+    expect(endpoints.find((e) => e.hostname === "applianceupdate.clearswift.com")).toMatchObject({
+      status: "drifted",
+    });
+    expect(audit.get("changes")?.json.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          hostname: "applianceupdate.clearswift.com",
+          change: "entered",
+          ip: "40.113.232.250",
+        }),
+      ]),
+    );
+    const runIds = (name: string) =>
+      (audit.get(name)?.json.runs as { runId: string }[]).map((run) => run.runId);
+    expect([...runIds("history"), ...runIds("history, older")]).toHaveLength(2);
+    expect(new Set([...runIds("history"), ...runIds("history, older")]).size).toBe(2);
+    expect(audit.get("history at")?.json).toMatchObject({
+      hostname: "applianceupdate.clearswift.com",
+      observation: { runId: runIds("history")[0] },
+    });
+    expect(audit.get("ip")?.json).toMatchObject({
+      ip: "40.113.232.250",
+      hosts: [{ hostname: "applianceupdate.clearswift.com", current: true }],
+    });
+    const notified = audit.get("notifications")?.json.notifications as { changeSetId: string }[];
+    expect(notified.map((n) => n.changeSetId).sort()).toEqual(
+      changeSets.map((c) => c.changeSetId).sort(),
+    );
+    expect((audit.get("events")?.json.events as unknown[]).length).toBeGreaterThanOrEqual(
+      changeSets.length,
+    );
+    expect(audit.get("bad cursor")?.json).toMatchObject({
+      error: "bad-request",
+      parameter: "cursor",
+    });
+  });
+});
+
 describe("the template's IAM, simulated for every recorded call", () => {
   it("records the calls of every function, the publisher's reads and publishes among them", () => {
     for (const functionId of FUNCTIONS) {
       expect(recorders.get(functionId)?.calls.length, functionId).toBeGreaterThan(0);
     }
+    expect(
+      authorizationsOf(AUDIT).map((a) => `${a.action} ${a.resource.split(":").pop()}`),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dynamodb:Query table\/[^/]+$/),
+        expect.stringMatching(/^dynamodb:Query table\/[^/]+\/index\/gsi1$/),
+        expect.stringMatching(/^dynamodb:Scan table\/[^/]+$/),
+      ]),
+    );
     const publisher = authorizationsOf(PUBLISH).map((a) => a.action);
     expect(publisher).toEqual(
       expect.arrayContaining([
@@ -576,6 +667,23 @@ describe("the template's IAM, simulated for what must never be allowed", () => {
     );
 
     expect(result.result, describeVerdict(result)).not.toBe("Allowed");
+  });
+
+  it("lets the audit function write nothing and read no other way than it does", async () => {
+    const writes = [
+      table("PutItem"),
+      table("UpdateItem"),
+      table("BatchWriteItem", { writeRequests: ["PutRequest"] }),
+      table("GetItem"),
+      table("Scan", { indexName: "gsi1" }),
+    ];
+    const allowed: string[] = [];
+    for (const call of writes) {
+      const result = await verdict({ kind: "function", functionId: AUDIT }, call);
+      if (result.result === "Allowed") allowed.push(describeVerdict(result));
+    }
+
+    expect(allowed).toEqual([]);
   });
 
   it("lets no function delete items", async () => {

@@ -1,8 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAuditApiHandler } from "#functions/audit-api";
 import type { AuditApiDeps } from "#shared/query/api/audit-routes";
+import { AUDITOR_ARN, httpApiGet } from "#test/helpers/http-api-events";
 import { lambdaContext } from "#test/helpers/lambda-events";
 import { captureLambdaOutput } from "#test/helpers/lambda-output";
 
@@ -11,52 +11,7 @@ import { captureLambdaOutput } from "#test/helpers/lambda-output";
  * method, raw path and query string; each request is logged with its caller and status.
  */
 
-const CALLER = "arn:aws:sts::123456789012:assumed-role/Auditor/jane";
 const context = lambdaContext({ functionName: "driftwatch-test-auditApi" });
-
-function httpApiEvent(
-  rawPath: string,
-  query?: Record<string, string>,
-): APIGatewayProxyEventV2WithIAMAuthorizer {
-  return {
-    version: "2.0",
-    routeKey: `GET ${rawPath}`,
-    rawPath,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: {},
-    ...(query ? { queryStringParameters: query } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      domainPrefix: "abc123",
-      requestId: "Qx1-request",
-      routeKey: `GET ${rawPath}`,
-      stage: "$default",
-      time: "03/Dec/2026:17:00:00 +0000",
-      timeEpoch: 1796317200000,
-      http: {
-        method: "GET",
-        path: rawPath,
-        protocol: "HTTP/1.1",
-        sourceIp: "192.0.2.1",
-        userAgent: "test",
-      },
-      authorizer: {
-        iam: {
-          accessKey: "AKIA",
-          accountId: "123456789012",
-          callerId: "AROA:jane",
-          cognitoIdentity: null,
-          principalOrgId: "o-example",
-          userArn: CALLER,
-          userId: "AROA:jane",
-        },
-      },
-    },
-  } satisfies APIGatewayProxyEventV2WithIAMAuthorizer;
-}
 
 /** No store is reached by these requests: every read fails loudly. */
 const unreachable = async (): Promise<never> => {
@@ -88,8 +43,8 @@ describe("the audit API handler", () => {
     const handler = createAuditApiHandler({ api: deps, logger: new Logger({ serviceName: "t" }) });
 
     // Act
-    const response = await handler(httpApiEvent("/events", { limit: "5" }), context);
-    const missing = await handler(httpApiEvent("/history/nowhere.example.com"), context);
+    const response = await handler(httpApiGet("/events", { limit: "5" }), context);
+    const missing = await handler(httpApiGet("/history/nowhere.example.com"), context);
 
     // Assess
     expect(response).toMatchObject({ statusCode: 200 });
@@ -98,11 +53,11 @@ describe("the audit API handler", () => {
       cursor: null,
     });
     expect(missing).toMatchObject({ statusCode: 404 });
-    expect(JSON.parse(`${(missing as { body: string }).body}`).requestId).toBe("Qx1-request");
+    expect(JSON.parse(`${(missing as { body: string }).body}`).requestId).toBe("req-audit-1");
     const logged = output.logs().filter((line) => line.message === "audit request");
     expect(logged.map(({ path, caller, status }) => ({ path, caller, status }))).toEqual([
-      { path: "/events", caller: CALLER, status: 200 },
-      { path: "/history/nowhere.example.com", caller: CALLER, status: 404 },
+      { path: "/events", caller: AUDITOR_ARN, status: 200 },
+      { path: "/history/nowhere.example.com", caller: AUDITOR_ARN, status: 404 },
     ]);
   });
 
@@ -110,7 +65,7 @@ describe("the audit API handler", () => {
     const output = captureLambdaOutput();
     const handler = createAuditApiHandler({ api: deps, logger: new Logger({ serviceName: "t" }) });
 
-    const response = (await handler(httpApiEvent("/ips/192.0.2.1"), context)) as {
+    const response = (await handler(httpApiGet("/ips/192.0.2.1"), context)) as {
       statusCode: number;
       body: string;
     };
