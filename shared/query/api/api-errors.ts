@@ -20,6 +20,13 @@ export class ApiParameterError extends Error {
 /** What was asked for does not exist (a hostname never observed, an unknown route): 404. */
 export class ApiNotFoundError extends Error {
   override readonly name = "ApiNotFoundError";
+  constructor(
+    message: string,
+    /** Why, for a program: `reason` and its facts, beside the message in the body. */
+    readonly details: Record<string, string> = {},
+  ) {
+    super(message);
+  }
 }
 
 /** The route exists, not for this method: 405. */

@@ -97,6 +97,7 @@ function match(path: string): { route: Route; parameters: RouteParameters } {
   }
   throw new ApiNotFoundError(
     `no audit route ${JSON.stringify(path.slice(0, 200))} (routes: ${AUDIT_ROUTE_PATHS.join(", ")})`,
+    { reason: "no-route" },
   );
 }
 
@@ -128,7 +129,12 @@ function errorResponse(deps: AuditRouterDeps, request: ApiRequest, error: unknow
     });
   }
   if (error instanceof ApiNotFoundError) {
-    return respond(404, { error: "not-found", message: error.message, requestId });
+    return respond(404, {
+      error: "not-found",
+      ...error.details,
+      message: error.message,
+      requestId,
+    });
   }
   if (error instanceof ApiMethodNotAllowedError) {
     return respond(

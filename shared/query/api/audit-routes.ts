@@ -62,6 +62,7 @@ export type { IpUse, NotificationsPage };
 function neverObserved(hostname: string): ApiNotFoundError {
   return new ApiNotFoundError(
     `hostname ${hostname} has never been observed (only catalogued hostnames are resolved)`,
+    { reason: "never-observed", hostname },
   );
 }
 
@@ -89,6 +90,7 @@ export async function historyRoute(
     if (answer.status === "not-yet-observed") {
       throw new ApiNotFoundError(
         `hostname ${hostname} was not observed yet at ${input.at.value}: it is tracked since ${answer.trackedSince}`,
+        { reason: "not-yet-observed", hostname, trackedSince: answer.trackedSince },
       );
     }
     return { hostname, at: input.at.value, observation: answer.observation };

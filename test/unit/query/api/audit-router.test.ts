@@ -434,11 +434,17 @@ describe("the audit router's refusals", () => {
     expect(never.statusCode).toBe(404);
     expect(never.json).toEqual({
       error: "not-found",
+      reason: "never-observed",
+      hostname: "never.example.com",
       message:
         "hostname never.example.com has never been observed (only catalogued hostnames are resolved)",
       requestId: "req-1",
     });
     expect(early.statusCode).toBe(404);
+    expect(early.json).toMatchObject({
+      reason: "not-yet-observed",
+      trackedSince: "2026-08-21T01:00:00.000Z",
+    });
     expect(early.json.message).toBe(
       `hostname ${HOST} was not observed yet at 2026-08-20: it is tracked since 2026-08-21T01:00:00.000Z`,
     );
