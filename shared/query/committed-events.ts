@@ -140,7 +140,7 @@ export async function queryNewestCommittedEvents(
 }
 
 /** By commit time, subject and sequence, newest first (as `queryCommittedEvents` answers). */
-function newestFirst(a: CommittedEvent, b: CommittedEvent): number {
+export function newestFirst(a: CommittedEvent, b: CommittedEvent): number {
   return (
     b.changeSet.committedAt.localeCompare(a.changeSet.committedAt) ||
     b.subject.key.localeCompare(a.subject.key) ||
