@@ -1,15 +1,25 @@
-import { findAddresses } from "#shared/catalogue/extract/find-addresses";
-import { portsInProse, validPort } from "#shared/catalogue/extract/ports-in-prose";
+import { type Addresses, findAddresses } from "#shared/catalogue/extract/find-addresses";
+import { portsInProse, servicePorts, validPort } from "#shared/catalogue/extract/ports-in-prose";
 import { unique, uniquePorts } from "#shared/catalogue/extract/unique";
 import type { Direction, PortSpec, Protocol } from "#shared/catalogue/schema";
 
 /** What a row or a line of the document names. */
 export interface Facts {
+  /** Hostnames, the hosts of endpoint URLs (`http://host`, no path) included. */
   hostnames: string[];
+  /** Wildcard domains (`*.apc.avira.com`). */
+  wildcards: string[];
   ips: string[];
   ranges: string[];
   urls: string[];
+  /** Ports written on the row or line (its cells, `TCP 443`, `443/tcp`). */
   ports: PortSpec[];
+  /** Ports written with a hostname, `host:8080`. */
+  hostPorts: { host: string; port: number }[];
+  /** Ports of endpoint URLs: an explicit `:port`, else the scheme's (http 80, https 443). */
+  urlPorts: { host: string; port: number; fromScheme: boolean }[];
+  /** Ports named by a service word (`(https)`, `over HTTP`), used when no port is written. */
+  servicePorts: PortSpec[];
   any: boolean;
   text: string;
 }
@@ -17,6 +27,10 @@ export interface Facts {
 /** A table row or a prose line of a section, with what it names. */
 export interface Block extends Facts {
   kind: "row" | "line";
+  /** 1-based line number in the document (of the first line, for a row continued below). */
+  line: number;
+  /** The line each hostname, wildcard, IP and range was read on. */
+  lines: Map<string, number>;
   /** The row's label (first text cell), if any. */
   item: string | undefined;
   /** Free-text cells of a row (details, comments), or the whole line. */
@@ -72,17 +86,60 @@ export function analyseRow(cells: string[]): Block {
       any = true;
     } else {
       const found = findAddresses(cell);
-      const free = found.hostnames.length + found.ips.length + found.urls.length === 0;
+      const named = [found.hostnames, found.wildcards, found.ips, found.ranges, found.urls];
+      const free = named.every((list) => list.length === 0);
       if (free && item === undefined) item = cell;
       else if (free) details.push(cell);
     }
   }
   const text = cells.join(" ");
-  const addresses = findAddresses(text);
   let ports = pairPorts(protocols, numbers, directions);
   if (ports.length === 0) ports = portsInProse(text);
-  const block = { kind: "row" as const, item, consumed: false, any, text };
-  return { ...block, details: details.join(" "), ...addresses, ports };
+  const block = { kind: "row" as const, item, consumed: false, any, text, line: 0 };
+  return { ...block, details: details.join(" "), ...addressFacts(text), ports };
+}
+
+/**
+ * The addresses of a text as a block holds them: a URL without a path (`http://sn60.example`,
+ * `https://portal.example:8443/`) names an endpoint, so its host joins the hostnames with the
+ * URL's port; a URL with a path is a reference (a feed, a documentation page).
+ */
+function addressFacts(
+  text: string,
+): Omit<Facts, "ports" | "any" | "text"> & { lines: Map<string, number> } {
+  const found: Addresses = findAddresses(text);
+  const urlPorts: Facts["urlPorts"] = [];
+  for (const url of found.urls) {
+    const endpoint = endpointUrl(url);
+    if (endpoint !== undefined) urlPorts.push(endpoint);
+  }
+  return {
+    hostnames: unique([...found.hostnames, ...urlPorts.map((u) => u.host)]),
+    wildcards: found.wildcards,
+    ips: found.ips,
+    ranges: found.ranges,
+    urls: found.urls,
+    hostPorts: found.hostPorts,
+    urlPorts,
+    servicePorts: servicePorts(text),
+    lines: new Map(),
+  };
+}
+
+function endpointUrl(url: string): Facts["urlPorts"][number] | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.pathname !== "/" || parsed.search !== "" || !/^https?:$/.test(parsed.protocol)) {
+    return undefined;
+  }
+  const host = parsed.hostname.toLowerCase();
+  if (!/^(?:[a-z0-9-]+\.)+[a-z]{2,63}$/.test(host)) return undefined;
+  if (parsed.port !== "") return { host, port: Number(parsed.port), fromScheme: false };
+  return { host, port: parsed.protocol === "https:" ? 443 : 80, fromScheme: true };
 }
 
 function pairPorts(protocols: Protocol[], numbers: number[], directions: Direction[]): PortSpec[] {
@@ -109,12 +166,13 @@ export function analyseLine(line: string): Block {
   const text = line.replace(/^\s*([-*+•]|\d+[.)])\s+/, "").trim();
   return {
     kind: "line",
+    line: 0,
     item: undefined,
     consumed: false,
     any: false,
     text,
     details: text,
-    ...findAddresses(text),
+    ...addressFacts(text),
     ports: portsInProse(text),
   };
 }

@@ -1,24 +1,36 @@
 import type { Block } from "#shared/catalogue/extract/analyse-block";
 import { monthOf } from "#shared/catalogue/extract/document-meta";
-import { URL_PATTERN } from "#shared/catalogue/extract/find-addresses";
+import type { SourceLines } from "#shared/catalogue/extract/draft-facts";
+import {
+  type Addresses,
+  feedCue,
+  groupOf,
+  hostsOf,
+  mentionKind,
+  policyOf,
+  portsOfProse,
+  purposeOf,
+} from "#shared/catalogue/extract/draft-rules";
+import { portsForHost, type SectionPorts } from "#shared/catalogue/extract/host-ports";
 import { slug } from "#shared/catalogue/extract/slug";
 import type { Section } from "#shared/catalogue/extract/split-sections";
-import { unique, uniquePorts } from "#shared/catalogue/extract/unique";
-import type {
-  Endpoint,
-  ExpectationPolicy,
-  FeedSource,
-  Mention,
-  Pool,
-  PortSpec,
-  Provenance,
+import { unique } from "#shared/catalogue/extract/unique";
+import {
+  type Endpoint,
+  type ExpectationPolicy,
+  type ExtractedFact,
+  type FeedSource,
+  isWildcardDomain,
+  type Mention,
+  type Pool,
+  type Provenance,
 } from "#shared/catalogue/schema";
-
-const ROTATING_CUE = /subject to change|changes? frequently|dynamic(ally)?|rotat/i;
 
 /**
  * Builds the draft's endpoints, pools, feeds and mentions section by section (steps 4 and 5 of
  * `extractCatalogueDraft`); every address it places is `known`, so none is mentioned twice.
+ * Each endpoint and pool carries its facts: the line each value was read on, a confidence, and
+ * what was assumed.
  */
 export class DraftBuilder {
   readonly endpoints: Endpoint[] = [];
@@ -31,49 +43,49 @@ export class DraftBuilder {
   constructor(
     private readonly title: string,
     private readonly issue: string,
+    private readonly lines: SourceLines,
   ) {}
 
   addSection(section: Section): void {
     const scope = /\binternal\b/i.test(section.title) ? "internal" : "external";
-    const sectionPorts = uniquePorts(
-      section.blocks.filter((b) => b.kind === "line").flatMap((b) => b.ports),
-    );
+    const sectionPorts = portsOfProse(section);
     const looseHosts: Block[] = [];
-    const looseIps: string[] = [];
-    let sectionHasAddresses = false;
-
+    const loose: Addresses & { blocks: Block[] } = { ips: [], ranges: [], blocks: [] };
+    const sectionHasAddresses = section.blocks.some((b) => hostsOf(b).length + b.ips.length > 0);
     for (const block of section.blocks) {
-      this.addUrls(section, block);
-      this.addRanges(section, block);
-      if (block.hostnames.length > 0 || block.ips.length > 0) sectionHasAddresses = true;
-    }
-    for (const block of section.blocks) {
-      const hosts = block.hostnames;
-      if (hosts.length > 0 && (block.ips.length > 0 || block.kind === "row")) {
-        this.addHosts(section, block, hosts, block.ips, scope, sectionPorts);
+      const hosts = hostsOf(block);
+      const addressed = block.ips.length + block.ranges.length > 0;
+      if (hosts.length > 0 && (addressed || block.kind === "row")) {
+        this.addHosts(
+          section,
+          block,
+          { ips: block.ips, ranges: block.ranges },
+          scope,
+          sectionPorts,
+        );
       } else if (hosts.length > 0) {
         looseHosts.push(block);
       } else if (block.ips.length > 0 && block.kind === "row") {
         this.addAddressOnlyRow(section, block, scope);
-      } else if (block.ips.length > 0) {
-        looseIps.push(...block.ips);
+      } else if (addressed) {
+        loose.ips.push(...block.ips);
+        loose.ranges.push(...block.ranges);
+        loose.blocks.push(block);
       } else if (block.ports.length > 0 && !block.consumed) {
         if (block.kind === "row" || !sectionHasAddresses) this.addPortOnly(section, block, scope);
       } else if (block.any && block.kind === "row") {
         this.addPortOnly(section, block, scope);
       }
     }
-
     if (looseHosts.length > 0) {
-      const poolId = looseIps.length > 0 ? this.pool(section.title, looseIps, section) : undefined;
+      const poolId =
+        loose.blocks.length > 0 ? this.sectionPool(section, loose, looseHosts) : undefined;
       for (const block of looseHosts) {
-        this.addHosts(section, block, block.hostnames, [], scope, sectionPorts, poolId);
-      }
-    } else if (looseIps.length > 0) {
-      for (const ip of unique(looseIps)) {
-        this.mention(ip, "ipv4", `IPv4 address without a hostname in "${section.title}"`, section);
+        const none = { ips: [], ranges: [] };
+        this.addHosts(section, block, none, scope, sectionPorts, poolId);
       }
     }
+    for (const block of section.blocks) this.mentionUnplaced(section, block);
   }
 
   addHistory(section: Section): void {
@@ -86,8 +98,7 @@ export class DraftBuilder {
         const [, oldIp, newIp] = m;
         if (!oldIp || !newIp || this.known.has(oldIp) || when === undefined) continue;
         const owner = this.endpoints.find((e) => e.ips.includes(newIp));
-        const pool = this.pools.find((p) => p.ips.includes(newIp));
-        const target = owner ?? pool;
+        const target = owner ?? this.pools.find((p) => p.ips.includes(newIp));
         if (target === undefined) continue;
         target.retiredIps.push({
           ip: oldIp,
@@ -101,125 +112,174 @@ export class DraftBuilder {
         const reason = retiring
           ? `named as retired in "${section.title}"${when ? ` (${when})` : ""}; review which endpoint or pool it belonged to`
           : `named in "${section.title}"${when ? ` (${when})` : ""}; not found elsewhere in the document`;
-        this.mention(ip, "ipv4", reason, section, block.item);
+        this.mention(ip, reason, section, block);
       }
-      for (const host of block.hostnames) {
+      for (const host of hostsOf(block)) {
         if (this.known.has(host)) continue;
-        this.mention(host, "hostname", `named only in "${section.title}"`, section, block.item);
+        this.mention(host, `named only in "${section.title}"`, section, block);
       }
-      this.addRanges(section, block);
-      this.addUrls(section, block);
+      this.mentionUnplaced(section, block);
     }
   }
 
   private addHosts(
     section: Section,
     block: Block,
-    hosts: string[],
-    ips: string[],
+    addresses: Addresses,
     scope: "internal" | "external",
-    sectionPorts: PortSpec[],
+    sectionPorts: SectionPorts | undefined,
     sectionPool?: string,
   ): void {
-    const { ports, note } = this.portsFor(section, block, sectionPorts);
+    const hosts = hostsOf(block);
+    const named = hosts.filter((h) => !isWildcardDomain(h));
     const service = block.item ?? section.title;
-    const feed = feedCue(block.urls);
-    let policy: ExpectationPolicy = "hostname-only";
+    const { ips, ranges } = addresses;
+    const single = named.length === 1 && sectionPool === undefined;
     let poolId = sectionPool;
-    if (ips.length > 0 && hosts.length === 1) policy = "pinned";
-    else if (ips.length > 0) poolId = this.pool(service, ips, section, block.item);
-    if (poolId !== undefined) policy = "pool";
-    else if (ips.length === 0 && feed !== undefined) policy = feed;
-    else if (ips.length === 0 && ROTATING_CUE.test(block.text)) policy = "rotating";
+    if (!single && ips.length + ranges.length > 0 && named.length > 0) {
+      poolId = this.pool(service, addresses, section, block, block.item);
+    }
     for (const host of hosts) {
+      const wildcard = isWildcardDomain(host);
+      const own = single && !wildcard ? addresses : { ips: [], ranges: [] };
+      const hostPool = wildcard ? undefined : poolId;
+      const policy = policyOf(block, own, hostPool, wildcard);
+      const found = portsForHost(host, block, section, sectionPorts, this.lines);
       this.known.add(host);
-      for (const ip of ips) this.known.add(ip);
+      for (const value of [...own.ips, ...own.ranges]) this.known.add(value);
       this.endpoints.push({
-        id: this.uniqueId(`${slug(service)}/${host}`),
-        group: slug(section.title) || "ungrouped",
+        id: this.uniqueId(`${slug(service)}/${host.replace(/^\*\./, "")}`),
+        group: groupOf(section),
         service,
         purpose: purposeOf(block, service),
         scope,
         hostname: host,
-        ports,
+        ports: found.ports,
         policy,
-        ips: policy === "pinned" ? ips : [],
-        ...(poolId !== undefined ? { pool: poolId } : {}),
+        ips: policy === "pinned" ? own.ips : [],
+        ...(own.ranges.length > 0 ? { ranges: own.ranges } : {}),
+        ...(hostPool !== undefined ? { pool: hostPool } : {}),
         retiredIps: [],
         ...(policy === "cloudfront" || policy === "aws-ip-ranges" ? { feed: policy } : {}),
         provenance: this.provenance(section, block.item ?? host),
-        ...(note ? { notes: note } : {}),
+        ...(found.note ? { notes: found.note } : {}),
+        facts: [
+          this.lines.fact("hostname", host, block.lines.get(host) ?? block.line, "high"),
+          ...found.facts,
+          ...this.addressFacts(block, own),
+          ...(hostPool !== undefined
+            ? [this.lines.fact("pool", `pool ${hostPool}`, block.line, "medium")]
+            : []),
+          this.policyFact(block, policy, own),
+        ],
       });
     }
+    if (named.length === 0) this.mentionAddresses(section, block, addresses);
+  }
+
+  private addressFacts(block: Block | Block[], addresses: Addresses): ExtractedFact[] {
+    const blocks = Array.isArray(block) ? block : [block];
+    const at = (value: string) =>
+      blocks.map((b) => b.lines.get(value)).find((l) => l !== undefined) ?? blocks[0]?.line ?? 1;
+    return [
+      ...addresses.ips.map((ip) => this.lines.fact("ip", ip, at(ip), "high")),
+      ...addresses.ranges.map((range) => this.lines.fact("range", range, at(range), "high")),
+    ];
+  }
+
+  private policyFact(block: Block, policy: ExpectationPolicy, own: Addresses): ExtractedFact {
+    const rangesOnly = policy === "hostname-only" && own.ranges.length > 0;
+    const assumed = rangesOnly
+      ? "documented by CIDR ranges only, which the verdicts do not judge yet: choose the policy"
+      : undefined;
+    return this.lines.fact("policy", policy, block.line, "medium", assumed);
   }
 
   private addAddressOnlyRow(section: Section, block: Block, scope: "internal" | "external"): void {
-    const { ports, note } = this.portsFor(section, block, []);
+    const found = portsForHost("", block, section, undefined, this.lines);
     const service = block.item ?? section.title;
     for (const ip of block.ips) this.known.add(ip);
+    const policy = scope === "internal" ? "internal" : "any-destination";
     this.endpoints.push({
       id: this.uniqueId(`${slug(section.title)}/${slug(service)}`),
-      group: slug(section.title) || "ungrouped",
+      group: groupOf(section),
       service,
       purpose: purposeOf(block, service),
       scope,
       hostname: null,
-      ports,
-      policy: scope === "internal" ? "internal" : "any-destination",
+      ports: found.ports,
+      policy,
       ips: block.ips,
       retiredIps: [],
       provenance: this.provenance(section, service),
-      notes: ["IPv4 addresses without a hostname: review the policy.", note]
+      notes: ["IP addresses without a hostname: review the policy.", found.note]
         .filter(Boolean)
         .join(" "),
+      facts: [
+        ...found.facts,
+        ...this.addressFacts(block, { ips: block.ips, ranges: [] }),
+        this.lines.fact("policy", policy, block.line, "low", "IP addresses without a hostname"),
+      ],
     });
   }
 
   private addPortOnly(section: Section, block: Block, scope: "internal" | "external"): void {
     if (block.ports.length === 0) return;
     const service = block.item ?? section.title;
+    const policy = scope === "internal" && !block.any ? "internal" : "any-destination";
     this.endpoints.push({
       id: this.uniqueId(`${slug(section.title)}/${slug(service) || "ports"}`),
-      group: slug(section.title) || "ungrouped",
+      group: groupOf(section),
       service,
       purpose: purposeOf(block, service),
       scope,
       hostname: null,
       ports: block.ports,
-      policy: scope === "internal" && !block.any ? "internal" : "any-destination",
+      policy,
       ips: [],
       retiredIps: [],
       provenance: this.provenance(section, service),
+      facts: [
+        ...block.ports.map((p) =>
+          this.lines.fact("port", `${p.protocol}/${p.port}/${p.direction}`, block.line, "high"),
+        ),
+        this.lines.fact("policy", policy, block.line, "medium"),
+      ],
     });
   }
 
-  private portsFor(
-    section: Section,
-    block: Block,
-    sectionPorts: PortSpec[],
-  ): { ports: PortSpec[]; note?: string } {
-    if (block.ports.length > 0) return { ports: block.ports };
-    if (sectionPorts.length > 0)
-      return { ports: sectionPorts, note: "Ports from the section text." };
-    const lent = section.lentPorts[0];
-    if (lent !== undefined) {
-      return {
-        ports: lent.ports,
-        note: `Ports from the row "${lent.from}" that refers to this section.`,
-      };
-    }
-    return {
-      ports: [{ protocol: "tcp", port: 443, direction: "out" }],
-      note: "No port found near this hostname; tcp/443 assumed: check.",
-    };
+  /** The pool of a section's address list, which serves its hosts listed without addresses. */
+  private sectionPool(section: Section, loose: Addresses & { blocks: Block[] }, hosts: Block[]) {
+    const first = loose.blocks[0] as Block;
+    const names = hosts.flatMap(hostsOf).filter((h) => !isWildcardDomain(h));
+    const id = this.pool(section.title, loose, section, loose.blocks);
+    const pool = this.pools.find((p) => p.id === id);
+    pool?.facts?.push(
+      this.lines.fact(
+        "pool",
+        `pool ${id}`,
+        first.line,
+        "medium",
+        `the address list of "${section.title}" is taken to serve each of its hosts (${names.join(", ")})`,
+      ),
+    );
+    return id;
   }
 
-  /** A pool for IPs documented for several hosts; reuses a pool with the same IP set. */
-  private pool(label: string, ips: string[], section: Section, item?: string): string {
-    const set = unique(ips);
-    for (const ip of set) this.known.add(ip);
+  /** A pool for addresses documented for several hosts; reuses a pool with the same set. */
+  private pool(
+    label: string,
+    addresses: Addresses,
+    section: Section,
+    block: Block | Block[],
+    item?: string,
+  ) {
+    const ips = unique(addresses.ips);
+    const ranges = unique(addresses.ranges);
+    for (const value of [...ips, ...ranges]) this.known.add(value);
+    const key = (values: string[]) => [...values].sort().join(" ");
     const same = this.pools.find(
-      (p) => p.ips.length === set.length && p.ips.every((ip) => set.includes(ip)),
+      (p) => key(p.ips) === key(ips) && key(p.ranges ?? []) === key(ranges),
     );
     if (same !== undefined) return same.id;
     let id = slug(label) || "pool";
@@ -227,56 +287,69 @@ export class DraftBuilder {
     this.pools.push({
       id,
       description: `IPs documented for the hosts of "${item ?? section.title}"`,
-      ips: set,
+      ips,
+      ...(ranges.length > 0 ? { ranges } : {}),
       retiredIps: [],
       provenance: this.provenance(section, item),
+      facts: this.addressFacts(block, { ips, ranges }),
     });
     return id;
   }
 
-  private addUrls(section: Section, block: Block): void {
+  /** Feed URLs become feeds; other URL hosts, and addresses placed nowhere, mentions. */
+  private mentionUnplaced(section: Section, block: Block): void {
     for (const url of block.urls) {
+      const feed = feedCue([url]);
       let host: string;
       try {
         host = new URL(url).hostname.toLowerCase();
       } catch {
         continue;
       }
-      const feed = feedCue([url]);
       if (feed !== undefined) {
         this.known.add(host);
         if (!this.feeds.some((f) => f.id === feed)) {
           this.feeds.push({ id: feed, url, provenance: this.provenance(section, block.item) });
         }
-        continue;
+      } else if (!this.known.has(host)) {
+        this.mention(host, `host of the URL ${url}`, section, block);
       }
-      if (this.known.has(host)) continue;
-      this.mention(host, "hostname", `host of the URL ${url}`, section, block.item);
     }
-  }
-
-  private addRanges(section: Section, block: Block): void {
-    for (const range of block.ranges) {
+    const unplaced = [...block.ips, ...block.ranges].filter((v) => !this.known.has(v));
+    for (const value of unplaced) {
+      const range = value.includes("/");
+      const what = range ? "CIDR range" : "IP address";
       this.mention(
-        range,
-        "ipv4-range",
-        `CIDR range in "${section.title}": review`,
+        value,
+        `${what} without a hostname in "${section.title}": review`,
         section,
-        block.item,
+        block,
       );
     }
   }
 
-  private mention(
-    value: string,
-    kind: Mention["kind"],
-    reason: string,
-    section: Section,
-    item?: string,
-  ): void {
+  private mentionAddresses(section: Section, block: Block, addresses: Addresses): void {
+    for (const value of [...addresses.ips, ...addresses.ranges]) {
+      if (this.known.has(value)) continue;
+      this.mention(
+        value,
+        `on the row of a wildcard domain in "${section.title}": review`,
+        section,
+        block,
+      );
+    }
+  }
+
+  private mention(value: string, reason: string, section: Section, block: Block): void {
     if (this.mentions.some((m) => m.value === value)) return;
     this.known.add(value);
-    this.mentions.push({ value, kind, reason, provenance: this.provenance(section, item) });
+    this.mentions.push({
+      value,
+      kind: mentionKind(value),
+      reason,
+      provenance: this.provenance(section, block.item),
+      line: block.lines.get(value) ?? block.line,
+    });
   }
 
   private provenance(section: Section, item?: string): Provenance {
@@ -294,17 +367,4 @@ export class DraftBuilder {
     this.ids.add(id);
     return id;
   }
-}
-
-function feedCue(urls: string[]): "cloudfront" | "aws-ip-ranges" | undefined {
-  for (const url of urls) {
-    if (/ip-ranges\.amazonaws\.com/i.test(url)) return "aws-ip-ranges";
-    if (/cloudfront-ips|cloudfront\.net\/tools/i.test(url)) return "cloudfront";
-  }
-  return undefined;
-}
-
-function purposeOf(block: Block, service: string): string {
-  const text = block.details.replace(URL_PATTERN, " ").replace(/\s+/g, " ").trim();
-  return text.length > 0 ? text.slice(0, 200) : service;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { extractCatalogueDraft } from "#shared/catalogue/extract/extract-catalogue-draft";
 import { findAddresses } from "#shared/catalogue/extract/find-addresses";
 import { portsInProse } from "#shared/catalogue/extract/ports-in-prose";
-import { validateCatalogue } from "#shared/catalogue/load";
+import { loadCatalogueFile, validateCatalogue } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 
 function vendorDoc(name: string): string {
@@ -244,6 +244,54 @@ describe("address and port finding", () => {
       "tcp/8443",
       "tcp/80",
       "tcp/8080",
+    ]);
+  });
+});
+
+describe("the Clearswift draft against the shipped catalogue", () => {
+  const draft = extractCatalogueDraft(CLEARSWIFT, { vendor: "Clearswift", product: "SEG 5.3" });
+
+  /** Per hostname: its ports and the IPs it may use (its own and its pool's). */
+  function hostFacts(catalogue: Catalogue): Map<string, { ports: string[]; ips: string[] }> {
+    const pools = new Map(catalogue.pools.map((p) => [p.id, p]));
+    return new Map(
+      catalogue.endpoints.flatMap((e) => {
+        if (e.hostname === null) return [];
+        const pool = e.pool === undefined ? undefined : pools.get(e.pool);
+        const ports = e.ports.map((p) => `${p.protocol}/${p.port}/${p.direction}`).sort();
+        return [[e.hostname, { ports, ips: [...e.ips, ...(pool?.ips ?? [])].sort() }]];
+      }),
+    );
+  }
+
+  it("has every hostname of the shipped catalogue with the same ports and IPs", async () => {
+    // Prepare
+    const shipped = await loadCatalogueFile();
+
+    // Act
+    const drafted = hostFacts(draft);
+
+    // Assess
+    for (const [hostname, facts] of hostFacts(shipped)) {
+      expect(drafted.get(hostname), hostname).toEqual(facts);
+    }
+    expect(drafted.size).toBe(hostFacts(shipped).size);
+    const retired = shipped.pools.flatMap((p) => p.retiredIps.map((r) => r.ip));
+    const mentioned = new Set((draft.mentions ?? []).map((m) => m.value));
+    expect(retired.filter((ip) => !mentioned.has(ip))).toEqual([]);
+  });
+
+  it("gives every endpoint its facts, and flags only the pooled address lists", () => {
+    for (const endpoint of draft.endpoints) {
+      const ports = new Set(endpoint.facts?.filter((f) => f.fact === "port").map((f) => f.value));
+      expect(endpoint.ports.every((p) => ports.has(`${p.protocol}/${p.port}/${p.direction}`))).toBe(
+        true,
+      );
+      expect(endpoint.facts?.every((f) => f.confidence !== "low")).toBe(true);
+    }
+    expect(draft.reviewFlags?.map((f) => [f.subject, f.line])).toEqual([
+      ["spam-rule-updates", 136],
+      ["trustmanager-connections", 175],
     ]);
   });
 });
