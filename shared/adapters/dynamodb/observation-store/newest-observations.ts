@@ -3,9 +3,11 @@ import type { HostObservation } from "#shared/domain/observation";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
 import { historyInstant } from "./history-instant";
 import { parseObservation } from "./observation-item";
-import { HIGH, hostPk, runSk } from "./observation-keys";
+import { HIGH, hostPk, runPosition, runSk } from "./observation-keys";
 import { storeCall } from "./observation-store-error";
 import type { ObservationTable } from "./observation-table";
+import { lastJudgedRun, unjudgedRunsBetween } from "./run-records";
+import { savedObservations } from "./saved-observations";
 
 /** Each hostname's current state: its newest history item. */
 export function latestObservations(
@@ -17,15 +19,35 @@ export function latestObservations(
   );
 }
 
-/** Each hostname's state just before `before`: its newest history item older than that run. */
-export function previousObservations(
+/**
+ * Each hostname's state just before `before`: its newest history item older than that run.
+ *
+ * Read in batches when it can be: every run writes an item for each hostname it resolves, and
+ * runs are judged after their items are saved, so when the newest judged run P is older than
+ * `before` and no unjudged run lies between them, no run between P and `before` wrote anything,
+ * and each hostname's newest item below `before` is P's item (BatchGetItem, 100 keys a request).
+ * A hostname P did not save (new in the catalogue, or cut by P's deadline), and every hostname
+ * when the condition does not hold, is read by its own query.
+ */
+export async function previousObservations(
   table: ObservationTable,
   hostnames: string[],
   before: RunPosition,
 ): Promise<Map<string, HostObservation>> {
-  return forEachHostname(table, hostnames, (hostname) =>
+  const unique = [...new Set(hostnames)];
+  const judged = unique.length === 0 ? null : await lastJudgedRun(table);
+  const found =
+    judged !== null &&
+    runPosition(judged) < runPosition(before) &&
+    (await unjudgedRunsBetween(table, judged, before)).length === 0
+      ? await savedObservations(table, judged, unique)
+      : new Map<string, HostObservation>();
+  const missing = unique.filter((hostname) => !found.has(hostname));
+  const queried = await forEachHostname(table, missing, (hostname) =>
     newestAtOrBelow(table, hostname, runSk(before), false),
   );
+  for (const [hostname, observation] of queried) found.set(hostname, observation);
+  return found;
 }
 
 /** The state of a hostname in effect at `at` (an instant, or the end of a `YYYY-MM-DD` day). */

@@ -10,6 +10,13 @@ export const HIGH = "\uffff";
 export const UNJUDGED_RUN = "UNJUDGED_RUN";
 
 export const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: RUN_SK });
+/**
+ * The newest judged run (`DNS_RUNS` / `LAST_JUDGED`): `previousObservations` reads the state
+ * before a run as that run's history items, in batches, instead of one query per hostname.
+ */
+export const LAST_JUDGED_KEY = { pk: "DNS_RUNS", sk: "LAST_JUDGED" } as const;
+/** A run's place in the history order: its history items' sort key without `RUN#`. */
+export const runPosition = (position: RunPosition) => `${position.observedAt}#${position.runId}`;
 export const hostPk = (hostname: string) => `HOST#${hostname}`;
 /** The sort key of a run's observation of a hostname: `RUN#<observedAt>#<runId>`. */
 export const runSk = (position: RunPosition) => `RUN#${position.observedAt}#${position.runId}`;

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { DnsRun } from "#shared/observe/dns/observation-store";
+import type { DnsRun, RunPosition } from "#shared/observe/dns/observation-store";
 import { readAllPages } from "../read-all-pages";
 import { TABLE_KEYS } from "../table";
-import { runKey, UNJUDGED_RUN } from "./observation-keys";
+import { LAST_JUDGED_KEY, runKey, runPosition, UNJUDGED_RUN } from "./observation-keys";
 import { isConditionFailure, ObservationStoreError, storeCall } from "./observation-store-error";
 import type { ObservationTable } from "./observation-table";
 import { parseRun, runItem } from "./run-item";
@@ -56,15 +56,26 @@ export async function unjudgedRuns(table: ObservationTable): Promise<DnsRun[]> {
   return items.map((item) => parseRun(item, String(item.pk)));
 }
 
-/** Takes the run out of the unjudged index; a run already out, or gone, is left as it is. */
+/**
+ * Takes the run out of the unjudged index; a run already out, or gone, is left as it is. First
+ * the newest-judged pointer moves to the run if it is newer (`recordJudged`): a crash in between
+ * leaves the run unjudged, and the next cycle judges it again (idempotent) and marks it.
+ */
 export async function markRunJudged(table: ObservationTable, runId: string): Promise<void> {
+  const { Item } = await storeCall(`get run ${runId}`, () =>
+    table.documents.send(
+      new GetCommand({ TableName: table.tableName, Key: runKey(runId), ConsistentRead: true }),
+    ),
+  );
+  // Never creates a run record: a run that is gone (TTL) stays gone.
+  if (Item === undefined) return;
+  await recordJudged(table, parseRun(Item, runId));
   try {
     await table.documents.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: runKey(runId),
         UpdateExpression: "REMOVE gsi1pk, gsi1sk",
-        // Never creates a run record: a run that is gone (TTL) stays gone.
         ConditionExpression: "attribute_exists(pk)",
       }),
     );
@@ -72,4 +83,74 @@ export async function markRunJudged(table: ObservationTable, runId: string): Pro
     if (isConditionFailure(error)) return;
     throw new ObservationStoreError(`marking run ${runId} judged failed`, { cause: error });
   }
+}
+
+/** Moves the newest-judged pointer (`LAST_JUDGED_KEY`) to `run`, unless a newer run is there. */
+async function recordJudged(table: ObservationTable, run: DnsRun): Promise<void> {
+  try {
+    await table.documents.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: LAST_JUDGED_KEY,
+        UpdateExpression: "SET #position = :position, runId = :runId, observedAt = :observedAt",
+        ConditionExpression: "attribute_not_exists(#position) OR #position < :position",
+        ExpressionAttributeNames: { "#position": "position" },
+        ExpressionAttributeValues: {
+          ":position": runPosition(run),
+          ":runId": run.runId,
+          ":observedAt": run.observedAt,
+        },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) return;
+    throw new ObservationStoreError(`recording run ${run.runId} as judged failed`, {
+      cause: error,
+    });
+  }
+}
+
+/** The newest judged run (`recordJudged`), or null before the first. */
+export async function lastJudgedRun(table: ObservationTable): Promise<RunPosition | null> {
+  const { Item } = await storeCall("get the last judged run", () =>
+    table.documents.send(
+      new GetCommand({ TableName: table.tableName, Key: LAST_JUDGED_KEY, ConsistentRead: true }),
+    ),
+  );
+  if (Item === undefined) return null;
+  const { runId, observedAt } = Item;
+  if (typeof runId !== "string" || typeof observedAt !== "string") {
+    throw new ObservationStoreError("the last judged run record is malformed");
+  }
+  return { runId, observedAt };
+}
+
+/**
+ * The positions of the unjudged runs strictly between `after` and `before` (gsi1, a handful of
+ * items at most: runs that died before the compare step).
+ */
+export async function unjudgedRunsBetween(
+  table: ObservationTable,
+  after: RunPosition,
+  before: RunPosition,
+): Promise<string[]> {
+  const low = runPosition(after);
+  const high = runPosition(before);
+  const items = await readAllPages((startKey) =>
+    storeCall(`query ${UNJUDGED_RUN}`, () =>
+      table.documents.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          IndexName: TABLE_KEYS.gsi1,
+          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high",
+          ExpressionAttributeValues: { ":pk": UNJUDGED_RUN, ":low": low, ":high": high },
+          ProjectionExpression: "gsi1sk",
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    ),
+  );
+  return items
+    .map((item) => String(item.gsi1sk))
+    .filter((position) => position > low && position < high);
 }
