@@ -169,7 +169,8 @@ export async function runCatalogueExtract(
       ...(options.title !== undefined ? { title: options.title } : {}),
     });
     const json = `${JSON.stringify(draft, null, 2)}\n`;
-    const summary = `drafted ${describeCatalogue(listCatalogue(draft))}; ${draft.mentions?.length ?? 0} mentions; review it before use\n`;
+    const flagged = draft.reviewFlags?.length ?? 0;
+    const summary = `drafted ${describeCatalogue(listCatalogue(draft))}; ${draft.mentions?.length ?? 0} mentions; ${flagged} facts flagged for review (reviewFlags); review it before use\n`;
     if (options.out !== undefined) {
       await writeFile(options.out, json).catch((error: unknown) => {
         throw new CatalogueCommandError(

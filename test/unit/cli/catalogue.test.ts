@@ -242,6 +242,24 @@ describe("driftwatch catalogue (in-process)", () => {
     expect(result.stderr).toContain("review it before use");
   });
 
+  it("extract: counts the facts flagged for review of a bullet-list document", async () => {
+    // Prepare: the layout (port headings over bullet lists, URLs, host:port, a wildcard).
+    const doc = join(DEFAULT_CATALOGUE_PATH, "../../vendor-docs/layouts/bullet-lists.txt");
+
+    // Act
+    const result = await run("catalogue", "extract", doc);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const draft = JSON.parse(result.stdout);
+    expect(draft.reviewFlags).toHaveLength(2);
+    expect(result.stderr).toContain("; 2 facts flagged for review (reviewFlags); review it");
+    const wildcard = draft.endpoints.find(
+      (e: { hostname: string }) => e.hostname === "*.apc.avira.com",
+    );
+    expect(wildcard).toMatchObject({ policy: "wildcard-domain" });
+  });
+
   it("exits 1 on a missing argument", async () => {
     const result = await run("catalogue", "validate");
     expect(result.code).toBe(1);
