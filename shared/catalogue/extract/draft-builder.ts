@@ -252,7 +252,8 @@ export class DraftBuilder {
   private sectionPool(section: Section, loose: Addresses & { blocks: Block[] }, hosts: Block[]) {
     const first = loose.blocks[0] as Block;
     const names = hosts.flatMap(hostsOf).filter((h) => !isWildcardDomain(h));
-    const id = this.pool(section.title, loose, section, loose.blocks);
+    const label = section.title.replace(/\s*\([^)]*\)/g, "") || section.title;
+    const id = this.pool(label, loose, section, loose.blocks);
     const pool = this.pools.find((p) => p.id === id);
     pool?.facts?.push(
       this.lines.fact(
