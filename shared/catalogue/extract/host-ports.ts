@@ -39,10 +39,11 @@ export function portsForHost(
   if (explicit !== undefined) return barePort(explicit.port, at, block, section, lines);
   if (block.ports.length > 0) return read(block.ports, block.line, "high");
   const url = block.urlPorts.find((u) => u.host === host);
-  if (url !== undefined && !url.fromScheme) return barePort(url.port, at, block, section, lines);
   if (url !== undefined) {
+    // http and https run over TCP: an explicit URL port is read, the scheme's is inferred.
     const direction = section.headingPorts[0]?.direction ?? "out";
-    return read([{ protocol: "tcp", port: url.port, direction }], at, "medium");
+    const spec: PortSpec = { protocol: "tcp", port: url.port, direction };
+    return read([spec], at, url.fromScheme ? "medium" : "high");
   }
   if (block.servicePorts.length > 0) return read(block.servicePorts, block.line, "medium");
   if (section.headingPorts.length > 0) return read(section.headingPorts, section.line, "medium");
