@@ -1,14 +1,17 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerCatalogueCommands } from "#cli/command-line/catalogue";
+import { registerChangesCommand } from "#cli/command-line/changes";
 import { registerDemoCommand } from "#cli/command-line/demo";
 import { registerDetectCommand } from "#cli/command-line/detect";
 import { registerEventsCommand } from "#cli/command-line/events";
 import { registerFeedsCommand } from "#cli/command-line/feeds";
 import { registerHistoryCommand } from "#cli/command-line/history";
 import { registerIpCommand } from "#cli/command-line/ip";
+import { registerNotificationsCommand } from "#cli/command-line/notifications";
 import { registerReportCommand } from "#cli/command-line/report";
 import { registerResolveCommand } from "#cli/command-line/resolve";
+import { registerStateCommand } from "#cli/command-line/state";
 import { describeError } from "#cli/options";
 
 /**
@@ -30,6 +33,9 @@ export function buildProgram(): Command {
   registerHistoryCommand(program);
   registerIpCommand(program);
   registerEventsCommand(program);
+  registerStateCommand(program);
+  registerChangesCommand(program);
+  registerNotificationsCommand(program);
   registerReportCommand(program);
   return program;
 }

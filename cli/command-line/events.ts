@@ -28,6 +28,7 @@ export function registerEventsCommand(program: Command): void {
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
     .option("--json", "machine-readable output")
+    .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (options: EventsCommandOptions) => {
       const { runEventsCommand } = await import("#cli/commands/query/events");
       process.exitCode = await runEventsCommand(options, processOutput);

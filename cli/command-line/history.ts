@@ -24,6 +24,7 @@ export function registerHistoryCommand(program: Command): void {
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
     .option("--json", "machine-readable output")
+    .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (hostname: string, options: HistoryCommandOptions) => {
       const { runHistoryCommand } = await import("#cli/commands/query/history");
       process.exitCode = await runHistoryCommand(hostname, options, processOutput);

@@ -15,6 +15,7 @@ export function registerIpCommand(program: Command): void {
     .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
     .option("--json", "machine-readable output")
+    .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (ip: string, options: IpCommandOptions) => {
       const { runIpCommand } = await import("#cli/commands/query/ip");
       process.exitCode = await runIpCommand(ip, options, processOutput);

@@ -2,10 +2,12 @@ import { z } from "zod";
 import { EXIT_OK } from "#cli/exit-codes";
 import type { Runtime } from "#cli/runtime";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
+import type { ObservedIp } from "#shared/domain/observation";
+import type { CsvColumns } from "#shared/query/csv";
 import { queryHostnameAt } from "#shared/query/hostname-at";
 import { queryHostnameHistory } from "#shared/query/hostname-history";
 import { HostnameField, WhenField } from "#shared/query/query-fields";
-import { runSummary } from "#shared/query/run-summary";
+import { type RunSummary, runSummary } from "#shared/query/run-summary";
 import type { When } from "#shared/query/when";
 import {
   answerQuery,
@@ -15,16 +17,37 @@ import {
   withQueryStore,
 } from "./query-command";
 import { describeWhen, formatHistory, formatObservationAt } from "./render-observations";
+import { type FormatOptions, type OutputFormat, outputFormat, tableWriter } from "./table-output";
 
-export interface HistoryCommandOptions {
+export interface HistoryCommandOptions extends FormatOptions {
   stateDir: string;
   /** `YYYY-MM-DD` (the end of that UTC day) or an ISO 8601 instant. */
   at?: string;
   from?: string;
   to?: string;
   limit: number;
-  json?: boolean;
 }
+
+export const RUN_COLUMNS: CsvColumns<RunSummary> = [
+  ["observedAt", (r) => r.observedAt],
+  ["runId", (r) => r.runId],
+  ["outcome", (r) => r.outcome],
+  ["consecutiveFailures", (r) => r.consecutiveFailures],
+  ["observed", (r) => r.observed],
+  ["entered", (r) => r.entered],
+  ["left", (r) => r.left],
+  ["suspicious", (r) => r.suspicious.map((s) => `${s.ip}(${s.range})`)],
+];
+
+/** `history --at --csv`: one row per IP of the observed set in effect. */
+export const OBSERVED_IP_COLUMNS: CsvColumns<ObservedIp> = [
+  ["ip", (ip) => ip.ip],
+  ["family", (ip) => ip.family],
+  ["firstSeen", (ip) => ip.firstSeen],
+  ["lastSeen", (ip) => ip.lastSeen],
+  ["timesSeen", (ip) => ip.timesSeen],
+  ["resolvers", (ip) => ip.resolvers],
+];
 
 const HistoryInput = z
   .object({
@@ -64,6 +87,7 @@ export async function runHistoryCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   return answerQuery("history", output, async () => {
+    const format = outputFormat(options);
     const input = parseQueryInput(HistoryInput, {
       hostname: hostnameArgument,
       at: options.at,
@@ -71,11 +95,11 @@ export async function runHistoryCommand(
       to: options.to,
     });
     return withQueryStore(options.stateDir, env, async (runtime) => {
-      output.stdout(
-        input.at !== undefined
-          ? await answerAt(runtime, input.hostname, input.at, options)
-          : await answerRuns(runtime, { ...input, limit: options.limit }, options),
-      );
+      if (input.at !== undefined) {
+        await answerAt(runtime, input.hostname, input.at, format, output);
+      } else {
+        await answerRuns(runtime, { ...input, limit: options.limit }, format, output);
+      }
       return EXIT_OK;
     });
   });
@@ -98,8 +122,9 @@ async function answerAt(
   runtime: Runtime,
   hostname: string,
   at: When,
-  options: HistoryCommandOptions,
-): Promise<string> {
+  format: OutputFormat,
+  output: QueryOutput,
+): Promise<void> {
   const answer = await queryHostnameAt(
     { observations: observationStore(runtime) },
     { hostname, at: at.value },
@@ -111,16 +136,26 @@ async function answerAt(
     );
   }
   const { observation } = answer;
-  return options.json
-    ? `${JSON.stringify({ hostname, at: at.value, observation }, null, 2)}\n`
-    : formatObservationAt(observation, at);
+  if (format === "text") output.stdout(formatObservationAt(observation, at));
+  else if (format === "json") {
+    output.stdout(`${JSON.stringify({ hostname, at: at.value, observation }, null, 2)}\n`);
+  } else {
+    const writer = tableWriter(
+      "csv",
+      { name: "observed", columns: OBSERVED_IP_COLUMNS, text: () => "", textEmpty: "" },
+      output,
+    );
+    writer.rows(observation.active);
+    writer.end();
+  }
 }
 
 async function answerRuns(
   runtime: Runtime,
   input: { hostname: string; from?: When; to?: When; limit: number },
-  options: HistoryCommandOptions,
-): Promise<string> {
+  format: OutputFormat,
+  output: QueryOutput,
+): Promise<void> {
   const { hostname } = input;
   const answer = await queryHostnameHistory(
     { observations: observationStore(runtime) },
@@ -133,14 +168,21 @@ async function answerRuns(
   );
   if (answer.status === "never-observed") throw neverObserved(hostname, runtime);
   const { runs, total } = answer;
-  if (!options.json) return formatHistory(hostname, runs, total);
-  const json = {
-    hostname,
-    from: input.from?.value ?? null,
-    to: input.to?.value ?? null,
-    total,
-    more: total === null,
-    runs: runs.map(runSummary),
-  };
-  return `${JSON.stringify(json, null, 2)}\n`;
+  if (format === "text") {
+    output.stdout(formatHistory(hostname, runs, total));
+    return;
+  }
+  const writer = tableWriter(
+    format,
+    {
+      name: "runs",
+      head: { hostname, from: input.from?.value ?? null, to: input.to?.value ?? null },
+      columns: RUN_COLUMNS,
+      text: () => "",
+      textEmpty: "",
+    },
+    output,
+  );
+  writer.rows(runs.map(runSummary));
+  writer.end({ total, more: total === null });
 }

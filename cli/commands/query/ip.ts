@@ -2,16 +2,30 @@ import { z } from "zod";
 import { EXIT_OK } from "#cli/exit-codes";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import { queryIpUse } from "#shared/query/ip-use";
+import type { CsvColumns } from "#shared/query/csv";
+import { type IpHostUse, queryIpUse } from "#shared/query/ip-use";
 import { IpAddressField } from "#shared/query/query-fields";
 import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
 import { formatIpUse } from "./render-ip-use";
+import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
 
-export interface IpCommandOptions {
+export interface IpCommandOptions extends FormatOptions {
   stateDir: string;
   catalogue: string;
-  json?: boolean;
 }
+
+/** `ip --csv`: one row per hostname that used the IP. */
+export const IP_HOST_COLUMNS: CsvColumns<IpHostUse> = [
+  ["hostname", (h) => h.hostname],
+  ["family", (h) => h.family],
+  ["firstSeen", (h) => h.firstSeen],
+  ["firstRunId", (h) => h.firstRunId],
+  ["current", (h) => h.current],
+  ["lastSeen", (h) => h.lastSeen],
+  ["leftAt", (h) => h.leftAt],
+  ["endpointIds", (h) => h.catalogue.map((doc) => doc.endpointId)],
+  ["catalogue", (h) => h.catalogue.map((doc) => doc.status)],
+];
 
 /**
  * `driftwatch ip IP`:
@@ -26,6 +40,7 @@ export async function runIpCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   return answerQuery("ip", output, async () => {
+    const format = outputFormat(options);
     const { ip } = parseQueryInput(z.object({ ip: IpAddressField }), { ip: ipArgument });
     const catalogue = await loadCatalogueFile(options.catalogue);
     return withQueryStore(options.stateDir, env, async (runtime) => {
@@ -34,9 +49,17 @@ export async function runIpCommand(
         tableName: runtime.tableName,
       });
       const answer = await queryIpUse({ observations }, { catalogue, ip });
-      output.stdout(
-        options.json ? `${JSON.stringify(answer, null, 2)}\n` : formatIpUse(answer, runtime.where),
+      if (format === "text") {
+        output.stdout(formatIpUse(answer, runtime.where));
+        return EXIT_OK;
+      }
+      const writer = tableWriter(
+        format,
+        { name: "hosts", head: { ip }, columns: IP_HOST_COLUMNS, text: () => "", textEmpty: "" },
+        output,
       );
+      writer.rows(answer.hosts);
+      writer.end({ documentedFor: answer.documentedFor });
       return EXIT_OK;
     });
   });

@@ -39,7 +39,8 @@ export function formatEvents(
   return `${lines.join("\n")}\n`;
 }
 
-function subjectOf(event: DriftEvent): string {
+/** What an event is about, as people name it: the hostname, the pool, the feed, the document. */
+export function subjectOf(event: DriftEvent): string {
   switch (event.subject.kind) {
     case "endpoint":
       return event.endpoint?.hostname ?? event.subject.endpointId;
