@@ -40,6 +40,11 @@ export function registerDetectCommand(program: Command): void {
       "--zone <file>",
       "serve this zone file (fixtures/dns/README.md) on loopback and ask it as a resolver",
     )
+    .option(
+      "--shards <n>",
+      "resolve in this many shards, one after the other, with the use cases of the sharded AWS run (docs/sharding.md)",
+      positiveWholeNumber("--shards"),
+    )
     .option("--json", "machine-readable: the run summary and every event, under `events`")
     .option("--quiet", "no progress, and only the summary line and the exit reason")
     .action(async (options: DetectCommandOptions) => {

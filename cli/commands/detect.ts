@@ -60,6 +60,8 @@ export interface DetectCommandOptions {
   failureThreshold: number;
   /** Serve this zone file on loopback for the run and ask it (trying things out, the demo). */
   zone?: string;
+  /** Resolve in this many shards (the sharded run's use cases, in this process). */
+  shards?: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -235,6 +237,7 @@ function startCycle(
       ],
       resolveOptions: { samples: options.samples },
       feedOptions: { grace: DEFAULT_FEED_GRACE },
+      ...(options.shards === undefined ? {} : { shards: { count: options.shards } }),
       onProgress: cycle.onProgress,
     },
   );
