@@ -25,6 +25,7 @@ import {
   type VendorDocumentCheckResult,
 } from "#shared/observe/vendor-document/check-vendor-document";
 import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
+import { archiveRunHistory } from "#shared/record/history-archive";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { markFeedResultsJudged } from "./judge-feed-ingest";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
@@ -95,6 +96,8 @@ export interface DetectionCycleResult {
   backlog: JudgedBacklog[];
   /** The check of the vendor's document; absent when the catalogue names none. */
   document?: VendorDocumentCheck;
+  /** The run's history archive object (`history/dt=…/<runId>.jsonl.gz`), null for an empty run. */
+  historyArchive?: string | null;
 }
 
 /**
@@ -110,6 +113,7 @@ export interface DetectionCycleResult {
  * 3. Load the current range matchers (the last good snapshot of each feed).
  * 4. Compare, commit the change events, rewrite changed allowlists, then publish (judge-drift.ts).
  * 5. Mark the run and the feed changes judged; move the document's pointer to a changed version.
+ * 6. Archive the run's observations to the bucket as JSON Lines (record/history-archive.ts).
  *
  * A failed lookup or feed is a result, never an empty answer: it removes nothing (steps 1 and 2
  * keep the last good state). A store failure throws and nothing is published for this run; what
@@ -184,6 +188,9 @@ export async function runDetectionCycle(
   await markFeedResultsJudged(deps.feedPointers, feeds);
   if (document !== null) await markVendorDocumentJudged(deps.archive, document);
 
+  // 6.
+  const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);
+
   return {
     runId: input.runId,
     startedAt: input.now.toISOString(),
@@ -196,6 +203,7 @@ export async function runDetectionCycle(
     drift,
     backlog,
     ...(document === null ? {} : { document: document.check }),
+    historyArchive,
   };
 }
 

@@ -5,6 +5,7 @@ import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-ho
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
+import { archiveRunHistory } from "#shared/record/history-archive";
 import type { CatalogueSource } from "./catalogue-source";
 import { judgeDnsRun } from "./judge-dns-run";
 import { type JudgeUnjudgedDeps, judgeUnjudged } from "./judge-unjudged";
@@ -46,6 +47,8 @@ export interface ResolveAndJudgeResult {
   allowlistsWritten: string[];
   /** Earlier runs left unjudged by an interrupted invocation, judged first (usually none). */
   backlog: { runId: string; committed: number }[];
+  /** The run's history archive object (`history/dt=…/<runId>.jsonl.gz`), null for an empty run. */
+  historyArchive: string | null;
 }
 
 /**
@@ -60,7 +63,9 @@ export interface ResolveAndJudgeResult {
  * 3. Resolve every hostname and save the observations (resolveHostnames).
  * 4. Judge the run: commit its change events, rewrite the allowlists that changed. A redelivered
  *    run judges again: it commits what an interrupted first delivery did not.
- * 5. Emit the run's metrics and return its summary.
+ * 5. Archive the run's observations to the bucket as JSON Lines (history-archive.ts), before
+ *    their history items expire; a redelivered run writes the same object again.
+ * 6. Emit the run's metrics and return its summary.
  */
 export async function resolveAndJudge(
   deps: ResolveAndJudgeDeps,
@@ -99,6 +104,10 @@ export async function resolveAndJudge(
     { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
   ).catch(failed("recording the run's drift failed"));
   // 5.
+  const historyArchive = await archiveRunHistory(deps.archive, result.observations).catch(
+    failed("archiving the run's history failed"),
+  );
+  // 6.
   const summary: ResolveAndJudgeResult = {
     runId: result.runId,
     duplicateRun: result.duplicateRun,
@@ -109,6 +118,7 @@ export async function resolveAndJudge(
     committed: drift.committed,
     allowlistsWritten: drift.allowlistsWritten,
     backlog: backlog.map((judged) => ({ runId: judged.runId, committed: judged.drift.committed })),
+    historyArchive,
   };
   addRunMetrics(deps.metrics, summary, result.observations);
   return summary;

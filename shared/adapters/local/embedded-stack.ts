@@ -5,6 +5,7 @@ import dynalite from "dynalite";
 import { startFauxqs } from "fauxqs";
 import { type AwsClients, createAwsClients } from "#shared/adapters/aws/clients";
 import { ensureTable } from "#shared/adapters/dynamodb/table";
+import { HISTORY_ARCHIVE_PREFIX } from "#shared/record/history-archive";
 import { type BucketMirror, createBucketMirror } from "./embedded-stack/bucket-mirror";
 import { mirrorObjects } from "./embedded-stack/mirror-objects";
 import { restoreObjects } from "./embedded-stack/restore-objects";
@@ -32,8 +33,9 @@ export interface EmbeddedStackOptions {
   inboxQueueName?: string;
   /**
    * Archives that need not be loaded at start: keys under these prefixes stay on disk unless
-   * `neededArchives` names them (default `feeds/`: old feed snapshots are never read again,
-   * and loading every one of them into memory at each start would grow without bound).
+   * `neededArchives` names them (default `feeds/` and `history/`: old feed snapshots and the
+   * run history archives are never read again by a run, and loading every one of them into
+   * memory at each start would grow without bound).
    */
   archivePrefixes?: readonly string[];
   /** Keys under `archivePrefixes` to load anyway, e.g. each feed's current snapshot. */
@@ -171,7 +173,7 @@ async function mirrorBucket(
     join(stateDir, "s3", bucketName),
     join(stateDir, "s3", ".incoming"),
   );
-  const archivePrefixes = options.archivePrefixes ?? ["feeds/"];
+  const archivePrefixes = options.archivePrefixes ?? ["feeds/", HISTORY_ARCHIVE_PREFIX];
   const needed = new Set(
     options.neededArchives ? await options.neededArchives(clients, tableName) : [],
   );
