@@ -9,7 +9,7 @@ import { z } from "zod";
  */
 
 /** The trigger an event claims to come from, which picks the schema that names its wrong field. */
-export type EventKind = "dynamodb-stream" | "sns" | "schedule" | "state-machine";
+export type EventKind = "dynamodb-stream" | "sns" | "sqs" | "schedule" | "state-machine";
 
 export class InvalidEventError extends Error {
   override readonly name = "InvalidEventError";
