@@ -425,6 +425,20 @@ describe("the packaged functions through the scenarios", () => {
     expect(Number(at(results["resolve, changed zone"], "committed"))).toBeGreaterThan(0);
   });
 
+  it("resolve: archives each run's history to history/dt=YYYY-MM-DD/ with a PutObject alone", () => {
+    const keys = ["resolve, baseline", "resolve, changed zone"].map((name) =>
+      String(at(results[name], "historyArchive")),
+    );
+    const puts = recorders
+      .get(RESOLVE)
+      ?.calls.filter((c) => c.key?.startsWith("history/"))
+      .map((c) => `${c.operation} ${c.key}`);
+
+    for (const key of keys)
+      expect(key).toMatch(/^history\/dt=\d{4}-\d{2}-\d{2}\/[^/]+\.jsonl\.gz$/);
+    expect(puts).toEqual(keys.map((key) => `PutObject ${key}`));
+  });
+
   it("publish: the stream batch and the sweep send; the replay, the late batch and the empty sweep send nothing", () => {
     const everything = (steps: string[]) => deliveredTo("everything", steps);
     expect(everything(["stream"]).map((d) => d.notification.subject.key)).toEqual([
@@ -499,7 +513,7 @@ describe("the packaged audit API over what the scenario wrote", () => {
       ]),
     );
     const runIds = (name: string) =>
-      (audit.get(name)?.json.runs as { runId: string }[]).map((run) => run.runId);
+      ((audit.get(name)?.json.runs ?? []) as { runId: string }[]).map((run) => run.runId);
     expect([...runIds("history"), ...runIds("history, older")]).toHaveLength(2);
     expect(new Set([...runIds("history"), ...runIds("history, older")]).size).toBe(2);
     expect(audit.get("history at")?.json).toMatchObject({
@@ -514,7 +528,7 @@ describe("the packaged audit API over what the scenario wrote", () => {
     expect(notified.map((n) => n.changeSetId).sort()).toEqual(
       changeSets.map((c) => c.changeSetId).sort(),
     );
-    expect((audit.get("events")?.json.events as unknown[]).length).toBeGreaterThanOrEqual(
+    expect(((audit.get("events")?.json.events ?? []) as unknown[]).length).toBeGreaterThanOrEqual(
       changeSets.length,
     );
     expect(audit.get("bad cursor")?.json).toMatchObject({
@@ -658,6 +672,30 @@ describe("the template's IAM, simulated for what must never be allowed", () => {
     );
 
     expect(result.result, describeVerdict(result)).not.toBe("Allowed");
+  });
+
+  it("lets only the resolve function write the history archive, and nobody read it back", async () => {
+    const archived = recorders
+      .get(RESOLVE)
+      ?.calls.find((c) => c.operation === "PutObject" && c.key?.startsWith("history/"));
+    expect(archived?.key).toBeDefined();
+    const object = (operation: string): RecordedAwsCall => ({
+      service: "s3",
+      operation,
+      bucket: stack.bucketName,
+      key: archived?.key,
+      status: 200,
+    });
+
+    const allowed: string[] = [];
+    for (const functionId of FUNCTIONS) {
+      for (const operation of ["PutObject", "GetObject"]) {
+        const result = await verdict({ kind: "function", functionId }, object(operation));
+        if (result.result === "Allowed") allowed.push(`${functionId} ${operation}`);
+      }
+    }
+
+    expect(allowed).toEqual([`${RESOLVE} PutObject`]);
   });
 
   it("keeps the ingest function out of the pending-events index", async () => {
