@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { QueryInputError } from "#cli/commands/query/query-command";
+import { openRuntime, type Runtime } from "#cli/runtime";
+import { createDynamoAllowlistVersionStore } from "#shared/adapters/dynamodb/allowlist-version-store";
+import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
+import type { FirewallFeedDeps } from "#shared/query/firewall-feed/feed-queries";
+
+/**
+ * The firewall feed over the store `driftwatch detect` writes: the embedded one in the state
+ * directory, or the AWS table and bucket (`AWS_REGION`, `DRIFTWATCH_TABLE_NAME`,
+ * `DRIFTWATCH_BUCKET_NAME`).
+ */
+export function feedDeps(runtime: Runtime, catalogueId: string): FirewallFeedDeps {
+  return {
+    versions: createDynamoAllowlistVersionStore({
+      documents: runtime.clients.documents,
+      tableName: runtime.tableName,
+    }),
+    objects: createS3ObjectArchive({ s3: runtime.clients.s3, bucketName: runtime.bucketName }),
+    catalogueId,
+  };
+}
+
+/** Opens the store; in embedded mode a state directory without one is a mistake, said so. */
+export async function openFeedRuntime(stateDir: string, env: NodeJS.ProcessEnv): Promise<Runtime> {
+  if (env.DRIFTWATCH_TABLE_NAME === undefined && !existsSync(join(resolve(stateDir), "dynamodb"))) {
+    throw new QueryInputError(
+      `no driftwatch state in ${stateDir}: run \`driftwatch detect\` first, or point --state-dir at the directory it used`,
+    );
+  }
+  return openRuntime({ stateDir, env, needs: ["bucket"] });
+}
+
+/** Runs `use` over the feed of the store, closing the store whatever happens. */
+export async function withFeed<T>(
+  options: { stateDir: string; catalogueId: string },
+  env: NodeJS.ProcessEnv,
+  use: (deps: FirewallFeedDeps) => Promise<T>,
+): Promise<T> {
+  const runtime = await openFeedRuntime(options.stateDir, env);
+  try {
+    return await use(feedDeps(runtime, options.catalogueId));
+  } finally {
+    await runtime.close();
+  }
+}
