@@ -43,6 +43,8 @@ const AMAZON_IP_SPACE_CHANGED = "arn:aws:sns:us-east-1:806199016981:AmazonIpSpac
 
 /** Actions AWS only authorises on `Resource: "*"`. Each use must carry a comment in serverless.yml. */
 const WILDCARD_RESOURCE_ACTIONS = new Set([
+  // EC2's Describe actions take no resource-level permission (the prefix-list subscriber).
+  "ec2:DescribeManagedPrefixLists",
   "cloudwatch:PutMetricData",
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
@@ -478,6 +480,11 @@ function failureHandlingViolations(template: Template): string[] {
   }
   for (const [id, { Properties: p }] of ofType(template, "AWS::Lambda::EventSourceMapping")) {
     const fn = template.Resources[target(p.FunctionName) ?? ""];
+    const source = template.Resources[target(p.EventSourceArn) ?? ""];
+    if (source?.Type === "AWS::SQS::Queue") {
+      violations.push(...queueSourceViolations(template, id, source, p));
+      continue;
+    }
     const destination = at(p, "DestinationConfig", "OnFailure", "Destination");
     if (destination === undefined) {
       violations.push(`${id}: stream without an on-failure destination`);
@@ -492,6 +499,27 @@ function failureHandlingViolations(template: Template): string[] {
     if (!asArray(p.FunctionResponseTypes).includes("ReportBatchItemFailures")) {
       violations.push(`${id}: no partial batch responses`);
     }
+  }
+  return violations;
+}
+
+/** An SQS event source: failed messages go to an encrypted dead-letter queue of this stack. */
+function queueSourceViolations(
+  template: Template,
+  id: string,
+  queue: Resource,
+  mapping: Record<string, unknown>,
+): string[] {
+  const violations: string[] = [];
+  const dlqId = target(at(queue.Properties, "RedrivePolicy", "deadLetterTargetArn"));
+  const dlq = dlqId === undefined ? undefined : template.Resources[dlqId];
+  if (dlq?.Type !== "AWS::SQS::Queue") {
+    violations.push(`${id}: queue without a dead-letter queue of this stack`);
+  } else if (dlq.Properties.SqsManagedSseEnabled !== true && !dlq.Properties.KmsMasterKeyId) {
+    violations.push(`${id}: dead-letter queue ${dlqId} is not encrypted`);
+  }
+  if (!asArray(mapping.FunctionResponseTypes).includes("ReportBatchItemFailures")) {
+    violations.push(`${id}: no partial batch responses`);
   }
   return violations;
 }
@@ -657,6 +685,8 @@ describe("the packaged CloudFormation template", () => {
       "PublishEventsLambdaFunction",
       "ResolveHostnamesLambdaFunction",
       "ResolveShardLambdaFunction",
+      // Optional (param prefixListSync), fed by its SQS queue.
+      "SyncPrefixListsLambdaFunction",
     ]);
     // The sharded run's functions are called synchronously by its state machine (sharded-run.test.ts).
     const asyncIds = asyncFunctionIds(template);
@@ -672,7 +702,9 @@ describe("the packaged CloudFormation template", () => {
     expect(target(subscription?.Properties.Endpoint)).toBe("IngestFeedsLambdaFunction");
     expect(subscription?.Properties.Region).toBe("us-east-1");
 
-    const [mapping] = ofType(template, "AWS::Lambda::EventSourceMapping");
+    const mapping = ofType(template, "AWS::Lambda::EventSourceMapping").find(
+      ([, m]) => target(m.Properties.FunctionName) === "PublishEventsLambdaFunction",
+    );
     expect(target(mapping?.[1].Properties.FunctionName)).toBe("PublishEventsLambdaFunction");
     expect(at(mapping?.[1].Properties, "EventSourceArn", "Fn::GetAtt")).toEqual([
       "Table",
@@ -719,6 +751,8 @@ describe("the packaged CloudFormation template", () => {
     }
     expect(bucketObjectPatterns(template, "ResolveHostnamesRole", "s3:PutObject")).toEqual([
       "allowlists/*",
+      // The run history archive (docs/archive.md).
+      "history/*",
     ]);
     expect(bucketObjectPatterns(template, "IngestFeedsRole", "s3:PutObject")).toEqual([
       "allowlists/*",
@@ -1136,7 +1170,9 @@ describe("the packaged functions", () => {
         service: run.environment.POWERTOOLS_SERVICE_NAME,
       })),
     );
+    // The alarms of optional functions (a Condition) watch functions this test does not run.
     const watched = ofType(template, "AWS::CloudWatch::Alarm")
+      .filter(([, alarm]) => alarm.Condition === undefined)
       .map(([, alarm]) => alarm.Properties)
       .filter((p) => p.Namespace === "driftwatch");
     expect(watched.map((p) => p.MetricName).sort()).toEqual([...CUSTOM_METRICS].sort());
