@@ -27,6 +27,10 @@ export function registerEventsCommand(program: Command): void {
       DEFAULT_EVENTS_LIMIT,
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
+    .option(
+      "--api <url>",
+      "ask the audit HTTP API (SigV4-signed, docs/api.md) instead of the table",
+    )
     .option("--json", "machine-readable output")
     .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (options: EventsCommandOptions) => {

@@ -23,6 +23,10 @@ export function registerHistoryCommand(program: Command): void {
       DEFAULT_HISTORY_LIMIT,
     )
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
+    .option(
+      "--api <url>",
+      "ask the audit HTTP API (SigV4-signed, docs/api.md) instead of the table",
+    )
     .option("--json", "machine-readable output")
     .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (hostname: string, options: HistoryCommandOptions) => {

@@ -14,6 +14,10 @@ export function registerIpCommand(program: Command): void {
     .argument("<ip>", "an IPv4 or IPv6 address")
     .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
+    .option(
+      "--api <url>",
+      "ask the audit HTTP API (SigV4-signed, docs/api.md) instead of the table",
+    )
     .option("--json", "machine-readable output")
     .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (ip: string, options: IpCommandOptions) => {

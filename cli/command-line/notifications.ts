@@ -12,6 +12,10 @@ export function registerNotificationsCommand(program: Command): void {
     )
     .option("--since <date|iso>", "published at or after this (YYYY-MM-DD: the start of that day)")
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
+    .option(
+      "--api <url>",
+      "ask the audit HTTP API (SigV4-signed, docs/api.md) instead of the table",
+    )
     .option("--json", "one JSON document")
     .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (options: NotificationsCommandOptions) => {

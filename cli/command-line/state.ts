@@ -17,6 +17,10 @@ export function registerStateCommand(program: Command): void {
     )
     .option("--catalogue <file>", "catalogue JSON", DEFAULT_CATALOGUE_PATH)
     .option("--state-dir <dir>", "the state directory `driftwatch detect` used", DEFAULT_STATE_DIR)
+    .option(
+      "--api <url>",
+      "ask the audit HTTP API (SigV4-signed, docs/api.md) instead of the table",
+    )
     .option("--json", "one JSON document")
     .option("--csv", "CSV with a header row (RFC 4180)")
     .action(async (options: StateCommandOptions) => {

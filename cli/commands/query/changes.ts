@@ -4,7 +4,8 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Change, changesBetween } from "#shared/query/changes-between";
 import type { CsvColumns } from "#shared/query/csv";
 import { WhenField } from "#shared/query/query-fields";
-import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
+import { answerQuery, parseQueryInput, type QueryOutput } from "./query-command";
+import { withQuerySource } from "./query-source";
 import { eventQueries, observationQueries } from "./query-stores";
 import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
 
@@ -63,8 +64,7 @@ export async function runChangesCommand(
     const input = parseQueryInput(ChangesInput, { from: options.from, to: options.to });
     const from = input.from.start;
     const to = input.to?.end ?? now().toISOString();
-    const catalogue = await loadCatalogueFile(options.catalogue);
-    return withQueryStore(options.stateDir, env, async (runtime) => {
+    return withQuerySource(options, env, async (source) => {
       const writer = tableWriter(
         format,
         {
@@ -77,10 +77,16 @@ export async function runChangesCommand(
         },
         output,
       );
-      const pages = changesBetween(
-        { observations: observationQueries(runtime), events: eventQueries(runtime) },
-        { catalogue, from, to },
-      );
+      const pages =
+        source.kind === "api"
+          ? (await import("#cli/api/audit-answers")).apiChangesBetween(source.client, { from, to })
+          : changesBetween(
+              {
+                observations: observationQueries(source.runtime),
+                events: eventQueries(source.runtime),
+              },
+              { catalogue: await loadCatalogueFile(options.catalogue), from, to },
+            );
       for await (const page of pages) writer.rows(page);
       writer.end();
       return EXIT_OK;

@@ -3,7 +3,8 @@ import { EXIT_OK } from "#cli/exit-codes";
 import { type CommittedEvent, queryNewestCommittedEvents } from "#shared/query/committed-events";
 import type { CsvColumns } from "#shared/query/csv";
 import { EventTypeField, WhenField } from "#shared/query/query-fields";
-import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
+import { answerQuery, parseQueryInput, type QueryOutput } from "./query-command";
+import { withQuerySource } from "./query-source";
 import { eventQueries } from "./query-stores";
 import { formatEvents, subjectOf } from "./render-events";
 import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
@@ -49,17 +50,21 @@ export async function runEventsCommand(
   return answerQuery("events", output, async () => {
     const format = outputFormat(options);
     const input = parseQueryInput(EventsInput, { since: options.since, type: options.type });
-    return withQueryStore(options.stateDir, env, async (runtime) => {
-      const answer = await queryNewestCommittedEvents(
-        { events: eventQueries(runtime) },
-        {
-          ...(input.since !== undefined ? { since: input.since.start } : {}),
-          types: input.type,
-          limit: options.limit,
-        },
-      );
+    return withQuerySource(options, env, async (source) => {
+      const question = {
+        ...(input.since !== undefined ? { since: input.since.start } : {}),
+        types: input.type,
+        limit: options.limit,
+      };
+      const answer =
+        source.kind === "api"
+          ? await (await import("#cli/api/audit-answers")).apiNewestCommittedEvents(
+              source.client,
+              question,
+            )
+          : await queryNewestCommittedEvents({ events: eventQueries(source.runtime) }, question);
       if (format === "text") {
-        output.stdout(formatEvents(answer.events, answer.total, runtime.where));
+        output.stdout(formatEvents(answer.events, answer.total, source.where));
         return EXIT_OK;
       }
       const writer = tableWriter(

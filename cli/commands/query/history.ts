@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { EXIT_OK } from "#cli/exit-codes";
-import type { Runtime } from "#cli/runtime";
 import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import type { ObservedIp } from "#shared/domain/observation";
 import type { CsvColumns } from "#shared/query/csv";
@@ -9,13 +8,8 @@ import { queryHostnameHistory } from "#shared/query/hostname-history";
 import { HostnameField, WhenField } from "#shared/query/query-fields";
 import { type RunSummary, runSummary } from "#shared/query/run-summary";
 import type { When } from "#shared/query/when";
-import {
-  answerQuery,
-  parseQueryInput,
-  QueryInputError,
-  type QueryOutput,
-  withQueryStore,
-} from "./query-command";
+import { answerQuery, parseQueryInput, QueryInputError, type QueryOutput } from "./query-command";
+import { type QuerySource, withQuerySource } from "./query-source";
 import { describeWhen, formatHistory, formatObservationAt } from "./render-observations";
 import { type FormatOptions, type OutputFormat, outputFormat, tableWriter } from "./table-output";
 
@@ -94,42 +88,43 @@ export async function runHistoryCommand(
       from: options.from,
       to: options.to,
     });
-    return withQueryStore(options.stateDir, env, async (runtime) => {
+    return withQuerySource(options, env, async (source) => {
       if (input.at !== undefined) {
-        await answerAt(runtime, input.hostname, input.at, format, output);
+        await answerAt(source, input.hostname, input.at, format, output);
       } else {
-        await answerRuns(runtime, { ...input, limit: options.limit }, format, output);
+        await answerRuns(source, { ...input, limit: options.limit }, format, output);
       }
       return EXIT_OK;
     });
   });
 }
 
-function observationStore(runtime: Runtime) {
+function observationStore(source: Extract<QuerySource, { kind: "table" }>) {
   return createDynamoObservationStore({
-    documents: runtime.clients.documents,
-    tableName: runtime.tableName,
+    documents: source.runtime.clients.documents,
+    tableName: source.runtime.tableName,
   });
 }
 
-function neverObserved(hostname: string, runtime: Runtime): QueryInputError {
+function neverObserved(hostname: string, source: QuerySource): QueryInputError {
   return new QueryInputError(
-    `${hostname} has never been observed in ${runtime.where} (only catalogued hostnames are resolved: check the spelling, or run \`driftwatch detect\` first)`,
+    `${hostname} has never been observed in ${source.where} (only catalogued hostnames are resolved: check the spelling, or run \`driftwatch detect\` first)`,
   );
 }
 
 async function answerAt(
-  runtime: Runtime,
+  source: QuerySource,
   hostname: string,
   at: When,
   format: OutputFormat,
   output: QueryOutput,
 ): Promise<void> {
-  const answer = await queryHostnameAt(
-    { observations: observationStore(runtime) },
-    { hostname, at: at.value },
-  );
-  if (answer.status === "never-observed") throw neverObserved(hostname, runtime);
+  const question = { hostname, at: at.value };
+  const answer =
+    source.kind === "api"
+      ? await (await import("#cli/api/audit-answers")).apiHostnameAt(source.client, question)
+      : await queryHostnameAt({ observations: observationStore(source) }, question);
+  if (answer.status === "never-observed") throw neverObserved(hostname, source);
   if (answer.status === "not-yet-observed") {
     throw new QueryInputError(
       `${hostname} was not observed yet at ${describeWhen(at)}: it is tracked since ${answer.trackedSince}`,
@@ -151,22 +146,23 @@ async function answerAt(
 }
 
 async function answerRuns(
-  runtime: Runtime,
+  source: QuerySource,
   input: { hostname: string; from?: When; to?: When; limit: number },
   format: OutputFormat,
   output: QueryOutput,
 ): Promise<void> {
   const { hostname } = input;
-  const answer = await queryHostnameHistory(
-    { observations: observationStore(runtime) },
-    {
-      hostname,
-      ...(input.from !== undefined ? { from: input.from.value } : {}),
-      ...(input.to !== undefined ? { to: input.to.value } : {}),
-      limit: input.limit,
-    },
-  );
-  if (answer.status === "never-observed") throw neverObserved(hostname, runtime);
+  const question = {
+    hostname,
+    ...(input.from !== undefined ? { from: input.from.value } : {}),
+    ...(input.to !== undefined ? { to: input.to.value } : {}),
+    limit: input.limit,
+  };
+  const answer =
+    source.kind === "api"
+      ? await (await import("#cli/api/audit-answers")).apiHostnameHistory(source.client, question)
+      : await queryHostnameHistory({ observations: observationStore(source) }, question);
+  if (answer.status === "never-observed") throw neverObserved(hostname, source);
   const { runs, total } = answer;
   if (format === "text") {
     output.stdout(formatHistory(hostname, runs, total));

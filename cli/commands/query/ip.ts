@@ -5,7 +5,8 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { CsvColumns } from "#shared/query/csv";
 import { type IpHostUse, queryIpUse } from "#shared/query/ip-use";
 import { IpAddressField } from "#shared/query/query-fields";
-import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
+import { answerQuery, parseQueryInput, type QueryOutput } from "./query-command";
+import { withQuerySource } from "./query-source";
 import { formatIpUse } from "./render-ip-use";
 import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
 
@@ -43,14 +44,21 @@ export async function runIpCommand(
     const format = outputFormat(options);
     const { ip } = parseQueryInput(z.object({ ip: IpAddressField }), { ip: ipArgument });
     const catalogue = await loadCatalogueFile(options.catalogue);
-    return withQueryStore(options.stateDir, env, async (runtime) => {
-      const observations = createDynamoObservationStore({
-        documents: runtime.clients.documents,
-        tableName: runtime.tableName,
-      });
-      const answer = await queryIpUse({ observations }, { catalogue, ip });
+    return withQuerySource(options, env, async (source) => {
+      const answer =
+        source.kind === "api"
+          ? await (await import("#cli/api/audit-answers")).apiIpUse(source.client, ip)
+          : await queryIpUse(
+              {
+                observations: createDynamoObservationStore({
+                  documents: source.runtime.clients.documents,
+                  tableName: source.runtime.tableName,
+                }),
+              },
+              { catalogue, ip },
+            );
       if (format === "text") {
-        output.stdout(formatIpUse(answer, runtime.where));
+        output.stdout(formatIpUse(answer, source.where));
         return EXIT_OK;
       }
       const writer = tableWriter(

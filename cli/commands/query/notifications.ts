@@ -7,7 +7,8 @@ import {
   notificationPages,
 } from "#shared/query/notifications";
 import { WhenField } from "#shared/query/query-fields";
-import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
+import { answerQuery, parseQueryInput, type QueryOutput } from "./query-command";
+import { withQuerySource } from "./query-source";
 import { eventQueries } from "./query-stores";
 import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
 
@@ -49,7 +50,7 @@ export async function runNotificationsCommand(
     const format = outputFormat(options);
     const input = parseQueryInput(NotificationsInput, { since: options.since });
     const since = input.since?.start;
-    return withQueryStore(options.stateDir, env, async (runtime) => {
+    return withQuerySource(options, env, async (source) => {
       const writer = tableWriter(
         format,
         {
@@ -58,14 +59,15 @@ export async function runNotificationsCommand(
           columns: NOTIFICATION_COLUMNS,
           textHeading: `the notifications published${since !== undefined ? ` since ${since}` : ""}, oldest first\n\n`,
           text: formatNotifications,
-          textEmpty: `no notification published${since !== undefined ? ` since ${since}` : ""} in ${runtime.where}\n`,
+          textEmpty: `no notification published${since !== undefined ? ` since ${since}` : ""} in ${source.where}\n`,
         },
         output,
       );
-      const pages = notificationPages(
-        { events: eventQueries(runtime) },
-        since !== undefined ? { since } : {},
-      );
+      const question = since !== undefined ? { since } : {};
+      const pages =
+        source.kind === "api"
+          ? (await import("#cli/api/audit-answers")).apiNotificationPages(source.client, question)
+          : notificationPages({ events: eventQueries(source.runtime) }, question);
       for await (const page of pages) writer.rows(page.flatMap(notificationMessages));
       writer.end();
       return EXIT_OK;

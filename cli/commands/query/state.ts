@@ -4,7 +4,8 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { CsvColumns } from "#shared/query/csv";
 import { WhenField } from "#shared/query/query-fields";
 import { ENDPOINT_STATUSES, type EndpointState, queryStateAt } from "#shared/query/state-at";
-import { answerQuery, parseQueryInput, type QueryOutput, withQueryStore } from "./query-command";
+import { answerQuery, parseQueryInput, type QueryOutput } from "./query-command";
+import { withQuerySource } from "./query-source";
 import { eventQueries, observationQueries } from "./query-stores";
 import { describeWhen } from "./render-observations";
 import { type FormatOptions, outputFormat, tableWriter } from "./table-output";
@@ -52,12 +53,17 @@ export async function runStateCommand(
     const format = outputFormat(options);
     const input = parseQueryInput(StateInput, { at: options.at });
     const at = input.at?.end ?? now().toISOString();
-    const catalogue = await loadCatalogueFile(options.catalogue);
-    return withQueryStore(options.stateDir, env, async (runtime) => {
-      const answer = await queryStateAt(
-        { observations: observationQueries(runtime), events: eventQueries(runtime) },
-        { catalogue, at },
-      );
+    return withQuerySource(options, env, async (source) => {
+      const answer =
+        source.kind === "api"
+          ? await (await import("#cli/api/audit-answers")).apiStateAt(source.client, at)
+          : await queryStateAt(
+              {
+                observations: observationQueries(source.runtime),
+                events: eventQueries(source.runtime),
+              },
+              { catalogue: await loadCatalogueFile(options.catalogue), at },
+            );
       const when = input.at !== undefined ? describeWhen(input.at) : `${at} (now)`;
       const writer = tableWriter(
         format,
