@@ -2,6 +2,7 @@ import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
+import { archiveRunHistory } from "#shared/record/history-archive";
 import type { CatalogueSource } from "../catalogue-source";
 import { type CompleteShardedRunDeps, completeShardedRun } from "./complete-run";
 import {
@@ -178,6 +179,8 @@ export interface CompletedEngineRun {
   driftEvents: number;
   committed: number;
   allowlistsWritten: string[];
+  /** The run's history archive object (`history/dt=…/<runId>.jsonl.gz`), null for an empty run. */
+  historyArchive: string | null;
 }
 
 /**
@@ -186,7 +189,9 @@ export interface CompletedEngineRun {
  * 1. Read the catalogue.
  * 2. Judge the run once over every hostname (completeShardedRun: refuses, and judges nothing,
  *    unless every shard reported and every hostname has its state of the run).
- * 3. Emit the run's metrics (the unresolvable-hostnames alarm watches them) and summarise it.
+ * 3. Archive the run's observations as JSON Lines (record/history-archive.ts), as the single
+ *    function does.
+ * 4. Emit the run's metrics (the unresolvable-hostnames alarm watches them) and summarise it.
  */
 export async function completeEngineRun(
   deps: CompleteEngineRunDeps,
@@ -202,6 +207,8 @@ export async function completeEngineRun(
     now: input.now,
   });
   // 3.
+  const historyArchive = await archiveRunHistory(deps.archive, observations);
+  // 4.
   const summary: CompletedEngineRun = {
     runId: input.manifest.runId,
     shards: input.manifest.shardCount,
@@ -211,6 +218,7 @@ export async function completeEngineRun(
     driftEvents: drift.events.length,
     committed: drift.committed,
     allowlistsWritten: drift.allowlistsWritten,
+    historyArchive,
   };
   const metrics = deps.metrics;
   if (metrics !== undefined) {

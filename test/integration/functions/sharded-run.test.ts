@@ -139,7 +139,11 @@ async function stateOf(stack: EmbeddedStack, hostnames: string[]) {
     );
     allowlists[Key] = timeless((await object.Body?.transformToString()) ?? "");
   }
-  return { observations, events, allowlists };
+  const archived = await stack.clients.s3.send(
+    new ListObjectsV2Command({ Bucket: stack.bucketName, Prefix: "history/" }),
+  );
+  const archives = (archived.Contents ?? []).map(({ Key }) => Key ?? "").sort();
+  return { observations, events, allowlists, archives };
 }
 
 describe("the sharded run through its state machine, on the embedded stack", () => {
@@ -195,7 +199,13 @@ describe("the sharded run through its state machine, on the embedded stack", () 
     expect(actual.events).toEqual(expected.events);
     expect(Object.keys(actual.allowlists).length).toBeGreaterThan(0);
     expect(actual.allowlists).toEqual(expected.allowlists);
+    // Each run's history archive, under the same key as the single function writes it.
+    expect(actual.archives).toHaveLength(2);
+    expect(actual.archives).toEqual(expected.archives);
     expect(outputs[1]).toMatchObject({
+      historyArchive: actual.archives.find((key) =>
+        key.endsWith(`/${runIdOf(SCHEDULES[1])}.jsonl.gz`),
+      ),
       runId: runIdOf(SCHEDULES[1]),
       shards: 3,
       hostnames: hostnames.length,
