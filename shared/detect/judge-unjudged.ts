@@ -19,6 +19,7 @@ import type {
   FeedPointerStore,
   UnjudgedFeedChange,
 } from "#shared/observe/feeds/ports";
+import { archiveRunHistory } from "#shared/record/history-archive";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { standingObservation } from "./judge-feed-ingest";
 
@@ -174,7 +175,11 @@ export async function judgeUnjudged(
       now: new Date(judgedAt),
       runId: group.runId,
     });
-    if (group.run !== undefined) await deps.observations.markRunJudged(group.run.runId);
+    if (group.run !== undefined) {
+      // Archived before the mark: a failed write leaves the run for the next cycle.
+      await archiveRunHistory(deps.archive, [...saved.values()]);
+      await deps.observations.markRunJudged(group.run.runId);
+    }
     for (const feed of new Set(group.changes.map((change) => change.diff.feed))) {
       const ids = group.changes.filter((c) => c.diff.feed === feed).map((c) => c.changeId);
       await deps.feedPointers.markChangesJudged(feed, ids);

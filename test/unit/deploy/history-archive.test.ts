@@ -129,9 +129,10 @@ describe("the history archive's Glue table", () => {
       );
 
     // Assess
-    // The single-function run, and the sharded run's complete step.
+    // The single-function run; the sharded run's complete step, and its plan step (the backlog).
     expect(grants.sort()).toEqual([
       ["CompleteRunRole", "s3:PutObject"],
+      ["PlanRunRole", "s3:PutObject"],
       ["ResolveHostnamesRole", "s3:PutObject"],
     ]);
   });

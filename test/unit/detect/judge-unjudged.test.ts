@@ -55,6 +55,7 @@ interface Stores {
 /** In-memory stores; `marked` lists what was marked judged, in order. */
 function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
   const marked: string[] = [];
+  const archived: string[] = [];
   const pointer: FeedPointer = {
     feed: "cloudfront",
     version: 3,
@@ -66,7 +67,12 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
     unjudged: stores.changes,
   };
   const archive: ObjectArchive = {
-    putIfChanged: () => Promise.reject(new Error("not written in these tests")),
+    // Only a judged run's history archive is written here.
+    putIfChanged: async (key) => {
+      if (!key.startsWith("history/")) throw new Error(`not written in these tests: ${key}`);
+      archived.push(key);
+      return true;
+    },
     get: async (key) =>
       key === CURRENT.archiveKey
         ? { bytes: LIST, contentType: "application/json", metadata: {} }
@@ -100,7 +106,7 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
     archive,
     judgeDrift,
   };
-  return { deps, marked };
+  return { deps, marked, archived };
 }
 
 /** Records what each judge was given and returns the pure verdicts. */
@@ -156,7 +162,7 @@ describe("judgeUnjudged", () => {
     const runB: DnsRun = { ...runA, runId: "cli-B", observedAt: "2026-08-22T10:30:00.000Z" };
     const runC: DnsRun = { ...runA, runId: "cli-C", observedAt: "2026-08-22T10:45:00.000Z" };
     const judge = recordingJudge();
-    const { deps, marked } = memoryDeps(
+    const { deps, marked, archived } = memoryDeps(
       {
         runs: [runA, runB, runC],
         saved: [
@@ -215,6 +221,11 @@ describe("judgeUnjudged", () => {
       "run cli-A",
       `cloudfront ${cloudfrontChange("cli-A", runA.observedAt).changeId}`,
       "run cli-B",
+    ]);
+    // Each run's own observations are archived as its first invocation would have.
+    expect(archived).toEqual([
+      "history/dt=2026-08-22/cli-A.jsonl.gz",
+      "history/dt=2026-08-22/cli-B.jsonl.gz",
     ]);
   });
 
