@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "#cli/main";
 import { checkPageInChromium, type PageCheck, pngColours } from "#test/helpers/chromium";
+import { driftwatchInProcess as driftwatch } from "#test/helpers/cli-in-process";
 import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
 
 /**
@@ -16,28 +16,6 @@ import { awsIpRangesUrl, CLOUDFRONT_URL } from "#test/helpers/feed-fixtures";
  */
 
 const KEEP = join(tmpdir(), "driftwatch-report-check");
-
-/** Runs the CLI in-process, collecting what it prints. */
-async function driftwatch(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 function detectArgs(zone: string, stateDir: string, ipRanges: "first" | "second"): string[] {
   const version = ipRanges === "first" ? "2026-08-21-18-17-05" : "2026-08-21-22-37-05";

@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "#cli/main";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type AuditApiServer, startAuditApiServer } from "#test/helpers/audit-api-server";
 import { awsModeEnv } from "#test/helpers/aws-env";
+import { driftwatchInProcess as driftwatch } from "#test/helpers/cli-in-process";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import { startTestStack } from "#test/helpers/stack";
 
@@ -22,28 +22,6 @@ import { startTestStack } from "#test/helpers/stack";
 
 const HOST = "applianceupdate.clearswift.com";
 const MOVED_TO = "40.113.232.250";
-
-/** Runs the CLI in-process, as `driftwatch ARGS`, collecting what it prints. */
-async function driftwatch(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 let stack: EmbeddedStack;
 let dns: ZoneDnsServer;

@@ -2,62 +2,18 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "#cli/main";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import type { Change } from "#shared/query/changes-between";
 import type { NotificationMessage } from "#shared/query/notifications";
 import type { EndpointState } from "#shared/query/state-at";
+import { driftwatchInProcess as driftwatch } from "#test/helpers/cli-in-process";
+import { readCsvRecords } from "#test/helpers/csv-reader";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 
-/** Runs the CLI in-process, as `driftwatch ARGS`, collecting what it prints. */
-async function driftwatch(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
-
-/** A minimal RFC 4180 reader (independent of the writer): rows of fields, CRLF record ends. */
+/** The CSV's records as objects by header; each has every column, and the text ends with CRLF. */
 function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += char;
-  }
-  expect(field, "the CSV ends with CRLF").toBe("");
+  const { rows, rest } = readCsvRecords(text);
+  expect(rest, "the CSV ends with CRLF").toBe("");
   const [header = [], ...records] = rows;
   for (const record of records) expect(record).toHaveLength(header.length);
   return records.map((record) =>

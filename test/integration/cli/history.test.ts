@@ -6,37 +6,15 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "#cli/main";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import type { HostObservation } from "#shared/domain/observation";
 import type { IpUse } from "#shared/query/ip-use";
 import type { RunSummary } from "#shared/query/run-summary";
+import { driftwatchInProcess as driftwatch } from "#test/helpers/cli-in-process";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 import type { AwsVersion } from "#test/helpers/feed-fixtures";
 
 const CATALOGUE = "fixtures/catalogue/clearswift-seg-5.3.json";
-
-/** Runs the CLI in-process, as `driftwatch ARGS`, collecting what it prints. */
-async function driftwatch(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 /** Embedded mode whatever the developer's shell has set. */
 function withoutAws() {

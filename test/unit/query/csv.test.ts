@@ -1,34 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type CsvColumns, csvField, csvRow, toCsv } from "#shared/query/csv";
+import { readCsvRecords } from "#test/helpers/csv-reader";
 
-/** A minimal RFC 4180 reader, independent of the writer, to read back what it wrote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += char;
-  }
-  return rows;
-}
+const parseCsv = (text: string): string[][] => readCsvRecords(text).rows;
 
 describe("csvField", () => {
   it.each([
