@@ -39,21 +39,33 @@ export async function beginRun(
 
 /** The runs still in the unjudged index, oldest first. */
 export async function unjudgedRuns(table: ObservationTable): Promise<DnsRun[]> {
-  const items = await readAllPages((startKey) =>
+  const items = await queryUnjudgedIndex(table, {});
+  return items.map((item) => parseRun(item, String(item.pk)));
+}
+
+/** Every item of the unjudged index (gsi1), oldest first, with `query`'s range and projection. */
+function queryUnjudgedIndex(
+  table: ObservationTable,
+  query: { between?: [string, string]; projection?: string },
+): Promise<Record<string, unknown>[]> {
+  const range = query.between === undefined ? "" : " AND gsi1sk BETWEEN :low AND :high";
+  const bounds =
+    query.between === undefined ? {} : { ":low": query.between[0], ":high": query.between[1] };
+  return readAllPages((startKey) =>
     storeCall(`query ${UNJUDGED_RUN}`, () =>
       table.documents.send(
         new QueryCommand({
           TableName: table.tableName,
           IndexName: TABLE_KEYS.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": UNJUDGED_RUN },
+          KeyConditionExpression: `gsi1pk = :pk${range}`,
+          ExpressionAttributeValues: { ":pk": UNJUDGED_RUN, ...bounds },
+          ...(query.projection === undefined ? {} : { ProjectionExpression: query.projection }),
           ScanIndexForward: true,
           ExclusiveStartKey: startKey,
         }),
       ),
     ),
   );
-  return items.map((item) => parseRun(item, String(item.pk)));
 }
 
 /**
@@ -136,20 +148,7 @@ export async function unjudgedRunsBetween(
 ): Promise<string[]> {
   const low = runPosition(after);
   const high = runPosition(before);
-  const items = await readAllPages((startKey) =>
-    storeCall(`query ${UNJUDGED_RUN}`, () =>
-      table.documents.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          IndexName: TABLE_KEYS.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high",
-          ExpressionAttributeValues: { ":pk": UNJUDGED_RUN, ":low": low, ":high": high },
-          ProjectionExpression: "gsi1sk",
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    ),
-  );
+  const items = await queryUnjudgedIndex(table, { between: [low, high], projection: "gsi1sk" });
   return items
     .map((item) => String(item.gsi1sk))
     .filter((position) => position > low && position < high);
