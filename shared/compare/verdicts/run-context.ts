@@ -73,8 +73,11 @@ export function makeEvent(
 ): DriftEvent {
   const added = sortAddresses(draft.added ?? []);
   const removed = sortAddresses(draft.removed ?? []);
+  // The catalogue is part of the identity: a deployment watching several catalogues raises one
+  // event per catalogue for a hostname they share, and each commits its own.
   const eventId = contentId({
     v: 1,
+    catalogue: run.input.catalogue.id,
     type: draft.type,
     subject: subject.key,
     added,

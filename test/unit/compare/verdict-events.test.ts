@@ -464,6 +464,19 @@ describe("evaluateDrift: event ids", () => {
     // Assess
     expect(second?.eventId).not.toBe(first?.eventId);
   });
+
+  it("gives the same change of a hostname in another catalogue another id", () => {
+    // Prepare
+    const other = driftInput(moved(), { catalogue: { ...driftInput([]).catalogue, id: "other" } });
+
+    // Act
+    const [first] = evaluateDrift(driftInput(moved()));
+    const [second] = evaluateDrift(other);
+
+    // Assess
+    expect(second?.type).toBe(first?.type);
+    expect(second?.eventId).not.toBe(first?.eventId);
+  });
 });
 
 /** A run in which the CloudFront list gained `count` IPv4 prefixes (54.i.0.0/16). */
