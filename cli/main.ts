@@ -6,6 +6,7 @@ import { registerDemoCommand } from "#cli/command-line/demo";
 import { registerDetectCommand } from "#cli/command-line/detect";
 import { registerEventsCommand } from "#cli/command-line/events";
 import { registerFeedsCommand } from "#cli/command-line/feeds";
+import { registerFirewallFeedCommands } from "#cli/command-line/firewall";
 import { registerHistoryCommand } from "#cli/command-line/history";
 import { registerIpCommand } from "#cli/command-line/ip";
 import { registerNotificationsCommand } from "#cli/command-line/notifications";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerChangesCommand(program);
   registerNotificationsCommand(program);
   registerReportCommand(program);
+  registerFirewallFeedCommands(program);
   return program;
 }
 

@@ -1,18 +1,27 @@
 import { answerQuery, QueryInputError, type QueryOutput } from "#cli/commands/query/query-command";
 import { EXIT_OK } from "#cli/exit-codes";
-import { loadCatalogueFile } from "#shared/catalogue/load";
-import { allowlistFile, currentVersion } from "#shared/query/firewall-feed/feed-queries";
-import { withFeed } from "./feed-store";
+import {
+  type AllowlistFormat,
+  allowlistFile,
+  currentVersion,
+} from "#shared/query/firewall-feed/feed-queries";
+import { catalogueIdOf, withFeed } from "./feed-store";
 
 export interface AllowlistCommandOptions {
   stateDir: string;
+  /** A catalogue JSON file, or a catalogue id (only to list the groups when one is missing). */
   catalogue: string;
-  json?: boolean;
+  /** `txt` (the EDL) or `json`. */
+  format: string;
 }
 
 const GROUP = /^[a-z0-9][a-z0-9-]*$/;
+const FORMATS: readonly AllowlistFormat[] = ["txt", "json"];
 
-/** `driftwatch allowlist GROUP [--json]`: the group's EDL (or JSON) exactly as written. */
+/**
+ * `driftwatch allowlist GROUP [--format txt|json]`: the group's allowlist file exactly as the
+ * last cycle wrote it (the bytes `GET /allowlists/{group}.txt|.json` serves).
+ */
 export async function runAllowlistCommand(
   group: string,
   options: AllowlistCommandOptions,
@@ -25,20 +34,21 @@ export async function runAllowlistCommand(
         `GROUP: ${JSON.stringify(group)} is not a group name (a lower-case slug)`,
       );
     }
-    const catalogue = await loadCatalogueFile(options.catalogue);
-    const text = await withFeed(
-      { stateDir: options.stateDir, catalogueId: catalogue.id },
-      env,
-      async (deps) => {
-        const bytes = await allowlistFile(deps, group, options.json === true ? "json" : "txt");
-        if (bytes !== null) return new TextDecoder().decode(bytes);
-        const known = Object.keys((await currentVersion(deps)).groups).sort();
-        const groups = new Set(catalogue.endpoints.map((e) => e.group));
-        throw new QueryInputError(
-          `GROUP: no allowlist for group ${JSON.stringify(group)}${groups.has(group) ? " yet (run `driftwatch detect`)" : ""}; allowlists: ${known.join(", ") || "none"}`,
-        );
-      },
-    );
+    const format = FORMATS.find((f) => f === options.format);
+    if (format === undefined) {
+      throw new QueryInputError(
+        `--format: must be txt or json, not ${JSON.stringify(options.format)}`,
+      );
+    }
+    const catalogueId = await catalogueIdOf(options.catalogue);
+    const text = await withFeed({ stateDir: options.stateDir, catalogueId }, env, async (deps) => {
+      const bytes = await allowlistFile(deps, group, format);
+      if (bytes !== null) return new TextDecoder().decode(bytes);
+      const known = Object.keys((await currentVersion(deps)).groups).sort();
+      throw new QueryInputError(
+        `GROUP: no allowlist written for group ${JSON.stringify(group)}; groups with one: ${known.join(", ") || "none yet (run `driftwatch detect`)"}`,
+      );
+    });
     output.stdout(text);
     return EXIT_OK;
   });

@@ -1,21 +1,47 @@
 import { answerQuery, QueryInputError, type QueryOutput } from "#cli/commands/query/query-command";
 import { EXIT_OK } from "#cli/exit-codes";
-import { loadCatalogueFile } from "#shared/catalogue/load";
-import { changesSince, MAX_CHANGES_LIMIT } from "#shared/query/firewall-feed/feed-queries";
+import {
+  changesSince,
+  type FirewallFeedDeps,
+  MAX_CHANGES_LIMIT,
+  VersionAheadError,
+} from "#shared/query/firewall-feed/feed-queries";
 import type { AllowlistChange } from "#shared/record/allowlist-versions/allowlist-change";
-import { withFeed } from "./feed-store";
+import { catalogueIdOf, withFeed } from "./feed-store";
 
 export interface ChangesSinceVersionOptions {
   stateDir: string;
+  /** A catalogue JSON file, or a catalogue id. */
   catalogue: string;
   sinceVersion: string;
   json?: boolean;
 }
 
+/** The answer: every change after `since`, through `version` (the body of `GET /changes`). */
+export interface ChangesSinceVersion {
+  catalogueId: string;
+  since: number;
+  version: number;
+  changes: AllowlistChange[];
+}
+
+/** A whole number N ≥ 0 as `--since-version` takes it; throws naming the value. */
+export function parseSinceVersion(text: string): number {
+  const since = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(since)) {
+    throw new QueryInputError(
+      `--since-version: must be a whole number (0 for every change), not ${JSON.stringify(text)}`,
+    );
+  }
+  return since;
+}
+
 /**
- * `driftwatch changes --since-version N`: every allowlist change after version N, oldest
- * first (all pages), as text or one JSON document (the shape of `GET /changes?since=N`,
- * without `next`).
+ * `driftwatch changes --since-version N [--json]`:
+ * 1. Validate N; resolve the catalogue id.
+ * 2. Read every page of the changes after N (`changesSince`, as `GET /changes?since=N` pages).
+ * 3. Print them oldest first, or one JSON document (`GET /changes`' body without `next`).
+ * N after the current version is an error naming both (a store reset, or a typo).
  */
 export async function runChangesSinceVersion(
   options: ChangesSinceVersionOptions,
@@ -23,50 +49,48 @@ export async function runChangesSinceVersion(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   return answerQuery("changes", output, async () => {
-    if (!/^\d{1,15}$/.test(options.sinceVersion)) {
-      throw new QueryInputError(
-        `--since-version: must be a whole number, not ${JSON.stringify(options.sinceVersion)}`,
-      );
-    }
-    const since = Number(options.sinceVersion);
-    const catalogue = await loadCatalogueFile(options.catalogue);
-    const { version, changes } = await withFeed(
-      { stateDir: options.stateDir, catalogueId: catalogue.id },
-      env,
-      async (deps) => {
-        const all: AllowlistChange[] = [];
-        let from: number | null = since;
-        let current = 0;
-        while (from !== null) {
-          const page = await changesSince(deps, { since: from, limit: MAX_CHANGES_LIMIT });
-          all.push(...page.changes);
-          current = page.version;
-          from = page.next;
-        }
-        return { version: current, changes: all };
-      },
+    const since = parseSinceVersion(options.sinceVersion);
+    const catalogueId = await catalogueIdOf(options.catalogue);
+    const answer = await withFeed({ stateDir: options.stateDir, catalogueId }, env, (deps) =>
+      allChangesSince(deps, since),
     ).catch((error: unknown) => {
-      if (error instanceof Error && error.name === "VersionAheadError") {
-        throw new QueryInputError(`--since-version: ${error.message}`);
+      if (error instanceof VersionAheadError) {
+        throw new QueryInputError(
+          `--since-version: ${since} is after the current allowlist version ${error.version} of catalogue ${catalogueId}`,
+        );
       }
       throw error;
     });
-    if (options.json === true) {
-      const document = { catalogueId: catalogue.id, since, version, changes };
-      output.stdout(`${JSON.stringify(document, null, 2)}\n`);
-      return EXIT_OK;
-    }
-    output.stdout(formatChanges(catalogue.id, since, version, changes));
+    output.stdout(
+      options.json === true ? `${JSON.stringify(answer, null, 2)}\n` : formatChanges(answer),
+    );
     return EXIT_OK;
   });
 }
 
-function formatChanges(
-  catalogueId: string,
+/** Every page of the changes after `since`; a page that makes no progress ends the read. */
+export async function allChangesSince(
+  deps: FirewallFeedDeps,
   since: number,
-  version: number,
-  changes: readonly AllowlistChange[],
-): string {
+): Promise<ChangesSinceVersion> {
+  const changes: AllowlistChange[] = [];
+  let from: number | null = since;
+  let version = 0;
+  while (from !== null) {
+    const page = await changesSince(deps, { since: from, limit: MAX_CHANGES_LIMIT });
+    changes.push(...page.changes);
+    version = page.version;
+    if (page.next !== null && page.changes.length === 0) {
+      throw new Error(
+        `allowlist change ${from + 1} of catalogue ${deps.catalogueId} is missing below version ${version}`,
+      );
+    }
+    from = page.next;
+  }
+  return { catalogueId: deps.catalogueId, since, version, changes };
+}
+
+function formatChanges({ catalogueId, since, version, changes }: ChangesSinceVersion): string {
   if (changes.length === 0) {
     return `no allowlist change after version ${since} (catalogue ${catalogueId} is at ${version})\n`;
   }

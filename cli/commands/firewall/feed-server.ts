@@ -7,8 +7,8 @@ import { feedTokenMatches } from "#shared/query/firewall-feed/feed-token";
 export interface FeedServerOptions {
   port: number;
   host: string;
-  /** sha256 (hex) of the token every request must present; null: no check (a warning). */
-  tokenSha256: string | null;
+  /** sha256 (hex) of the token every request must present. */
+  tokenSha256: string;
   /** The firewall-feed router (or one that opens the store for each request). */
   handle: (request: FeedRequest) => Promise<FeedResponse>;
   /** One line per request (method, path, status), e.g. to stdout. */
@@ -17,6 +17,7 @@ export interface FeedServerOptions {
 
 export interface FeedServer {
   url: string;
+  /** Stops listening, lets the requests in flight finish, then closes idle connections. */
   close(): Promise<void>;
 }
 
@@ -24,19 +25,22 @@ const CHALLENGES = ['Bearer realm="driftwatch"', 'Basic realm="driftwatch", char
 
 /**
  * The firewall feed over node:http (`driftwatch serve`): checks the token (bearer, or basic
- * with the token as the password; hashes compared in constant time), then answers with the
- * router. A 401 names both schemes in WWW-Authenticate.
+ * with the token as the password, as PAN-OS and FortiGate pollers send it; hashes compared in
+ * constant time), then answers with the router. A 401 names both schemes in WWW-Authenticate.
  */
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const server = createServer((request, response) => {
     answer(options, request, response).catch(() => {
-      if (!response.headersSent) send(response, jsonError(500, "internal error"));
+      if (!response.headersSent) send(request, response, jsonError(500, "internal error"));
       else response.destroy();
     });
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => resolveListen());
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolveListen();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -44,8 +48,12 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     url: `http://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
-        server.closeAllConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 2_000).unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolveClose();
+        });
+        server.closeIdleConnections();
       }),
   };
 }
@@ -55,13 +63,13 @@ async function answer(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://localhost");
+  // The request target is a path: never let `//host/…` be read as another authority.
+  const url = new URL(`http://feed${request.url?.startsWith("/") ? request.url : "/"}`);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
-  const authorized =
-    options.tokenSha256 === null || feedTokenMatches(headers.authorization, options.tokenSha256);
+  const authorized = feedTokenMatches(headers.authorization, options.tokenSha256);
   const feedResponse = authorized
     ? await options.handle({
         method: request.method ?? "GET",
@@ -73,15 +81,25 @@ async function answer(
         401,
         "a token is required: Authorization: Bearer <token>, or Basic with the token as password",
       );
-  send(response, feedResponse, authorized ? [] : CHALLENGES);
+  send(request, response, feedResponse, authorized ? [] : CHALLENGES);
   options.log?.(`${request.method} ${url.pathname}${url.search} ${feedResponse.status}`);
 }
 
-function send(response: ServerResponse, feedResponse: FeedResponse, challenges: string[] = []) {
-  const body = Buffer.from(feedResponse.body, "utf8");
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  feedResponse: FeedResponse,
+  challenges: string[] = [],
+) {
   response.statusCode = feedResponse.status;
   for (const [name, value] of Object.entries(feedResponse.headers)) response.setHeader(name, value);
   if (challenges.length > 0) response.setHeader("www-authenticate", challenges);
-  if (feedResponse.status !== 304) response.setHeader("content-length", body.length);
-  response.end(feedResponse.status === 304 ? undefined : body);
+  // 304 and HEAD carry no body; their length is not the empty body's.
+  if (feedResponse.status === 304 || request.method === "HEAD") {
+    response.end();
+    return;
+  }
+  const body = Buffer.from(feedResponse.body, "utf8");
+  response.setHeader("content-length", body.length);
+  response.end(body);
 }

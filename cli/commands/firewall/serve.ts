@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { answerQuery, QueryInputError, type QueryOutput } from "#cli/commands/query/query-command";
 import { EXIT_OK } from "#cli/exit-codes";
+import { InterruptedError, type InterruptOptions, watchInterrupts } from "#cli/interrupt";
 import { type Runtime, StateDirectoryInUseError } from "#cli/runtime";
-import { loadCatalogueFile } from "#shared/catalogue/load";
 import {
   type FeedRequest,
   type FeedResponse,
@@ -11,40 +11,46 @@ import {
 import { tokenFileHash } from "#shared/query/firewall-feed/feed-token";
 import { createFirewallFeedRouter } from "#shared/query/firewall-feed/firewall-feed-router";
 import { type FeedServer, startFeedServer } from "./feed-server";
-import { feedDeps, openFeedRuntime } from "./feed-store";
+import { catalogueIdOf, feedDeps, openFeedRuntime } from "./feed-store";
 
 export interface ServeCommandOptions {
   stateDir: string;
+  /** A catalogue JSON file, or a catalogue id. */
   catalogue: string;
   port: string;
   host: string;
+  /** A file holding the token, or `sha256:<hex>` of it. */
   tokenFile?: string;
+  /** The token itself (visible to `ps`: prefer --token-file or DRIFTWATCH_FEED_TOKEN). */
+  token?: string;
 }
 
+/** The variable `serve` reads the token from when neither --token nor --token-file is given. */
+export const FEED_TOKEN_VARIABLE = "DRIFTWATCH_FEED_TOKEN";
+
 /**
- * `driftwatch serve --port P [--token-file F]`: the firewall feed's routes over HTTP, for a lab
- * firewall or a test, until SIGINT/SIGTERM (or `stop`).
+ * `driftwatch serve --port P (--token-file F | --token T)`: the firewall feed's routes over
+ * HTTP, for a lab firewall or a test, until SIGINT or SIGTERM.
  *
- * 1. Validate the port, read the token file (the token, or `sha256:<hex>`), load the catalogue.
+ * 1. Validate the port and the token (exactly one of --token-file, --token, or
+ *    DRIFTWATCH_FEED_TOKEN: no token, no server); resolve the catalogue id.
  * 2. AWS mode: open the table and bucket once. Embedded mode: open the state directory for each
  *    request and close it after, so `driftwatch detect` can run between polls (a poll while a
  *    run holds it answers 503 with Retry-After).
- * 3. Serve until stopped; then close.
+ * 3. Serve until a signal; then stop listening, let requests in flight finish, close the store
+ *    and return 0 (a second signal exits at once).
  */
 export async function runServeCommand(
   options: ServeCommandOptions,
   output: QueryOutput,
   env: NodeJS.ProcessEnv = process.env,
-  stop: Promise<unknown> = untilSignalled(),
+  signals: InterruptOptions["signals"] = process,
 ): Promise<number> {
   return answerQuery("serve", output, async () => {
     const port = parsePort(options.port);
-    const tokenSha256 =
-      options.tokenFile === undefined
-        ? null
-        : tokenFileHash(await readTokenFile(options.tokenFile), options.tokenFile);
-    const catalogue = await loadCatalogueFile(options.catalogue);
-    const source = await feedSource(options.stateDir, catalogue.id, env);
+    const tokenSha256 = await feedTokenSha256(options, env);
+    const catalogueId = await catalogueIdOf(options.catalogue);
+    const source = await feedSource(options.stateDir, catalogueId, env);
     let server: FeedServer;
     try {
       server = await startFeedServer({
@@ -56,20 +62,27 @@ export async function runServeCommand(
       });
     } catch (error) {
       await source.close();
-      throw error;
+      throw new QueryInputError(`--port ${port} --host ${options.host}: cannot listen`, {
+        cause: error,
+      });
     }
-    output.stdout(
-      `driftwatch serve: ${server.url} (catalogue ${catalogue.id}, ${source.where}); routes /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json\n`,
-    );
-    if (tokenSha256 === null) {
-      output.stderr(
-        "driftwatch serve: no --token-file: anyone who can reach the port reads the feed\n",
+    const interruption = watchInterrupts({ signals });
+    try {
+      output.stdout(
+        `driftwatch serve: listening on ${server.url} (catalogue ${catalogueId}, ${source.where}); routes /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json; a token is required\n`,
       );
+      const signal = await interruption.race(new Promise<never>(() => {})).catch((error) => {
+        if (error instanceof InterruptedError) return error.signal;
+        throw error;
+      });
+      interruption.complete(EXIT_OK);
+      await server.close();
+      await source.close();
+      output.stdout(`driftwatch serve: ${signal}: stopped\n`);
+      return EXIT_OK;
+    } finally {
+      interruption.dispose();
     }
-    await stop;
-    await server.close();
-    await source.close();
-    return EXIT_OK;
   });
 }
 
@@ -77,10 +90,37 @@ function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 0 && port <= 65535)) {
     throw new QueryInputError(
-      `--port: must be a port number (0-65535), not ${JSON.stringify(text)}`,
+      `--port: must be a port number (0-65535; 0: any free port), not ${JSON.stringify(text)}`,
     );
   }
   return port;
+}
+
+/** The sha256 of the token pollers must present, from exactly one source. */
+async function feedTokenSha256(
+  options: Pick<ServeCommandOptions, "token" | "tokenFile">,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new QueryInputError("--token and --token-file: give one of them, not both");
+  }
+  try {
+    if (options.tokenFile !== undefined) {
+      return tokenFileHash(
+        await readTokenFile(options.tokenFile),
+        `--token-file ${options.tokenFile}`,
+      );
+    }
+    if (options.token !== undefined) return tokenFileHash(options.token, "--token");
+    const fromEnv = env[FEED_TOKEN_VARIABLE];
+    if (fromEnv !== undefined && fromEnv !== "") return tokenFileHash(fromEnv, FEED_TOKEN_VARIABLE);
+  } catch (error) {
+    if (error instanceof QueryInputError) throw error;
+    throw new QueryInputError((error as Error).message, { cause: error });
+  }
+  throw new QueryInputError(
+    `a token is required: --token-file F (a file holding the token, or sha256:<hex> of it), --token T, or ${FEED_TOKEN_VARIABLE} (e.g. \`openssl rand -hex 24\`); only its sha256 is kept`,
+  );
 }
 
 async function readTokenFile(file: string): Promise<string> {
@@ -141,16 +181,4 @@ async function perRequest(
   } finally {
     await runtime.close();
   }
-}
-
-function untilSignalled(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const stopOn = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stopOn);
-      process.off("SIGTERM", stopOn);
-      resolveSignal(signal);
-    };
-    process.once("SIGINT", stopOn);
-    process.once("SIGTERM", stopOn);
-  });
 }
