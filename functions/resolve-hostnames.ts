@@ -28,8 +28,16 @@ export function createResolveHostnamesHandler(
     const event = parseEvent(ScheduledEvent, rawEvent, "schedule", logger);
     const scheduled = scheduledTime(event, new Date(deps.clock()), logger);
     const runId = runIdFor(scheduled, config.intervalMinutes);
-    const deadline = deps.clock() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
-    return resolveAndJudge(deps, { catalogueId: config.catalogueId, runId, deadline, options });
+    // The invocation cannot outlive its timeout: the run's lease ends with it (plus a margin).
+    const invocationEnd = deps.clock() + context.getRemainingTimeInMillis();
+    const deadline = invocationEnd - config.deadlineMarginMs;
+    return resolveAndJudge(deps, {
+      catalogueId: config.catalogueId,
+      runId,
+      deadline,
+      invocationEnd,
+      options,
+    });
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));

@@ -26,7 +26,9 @@ export function createResolveShardHandler(
 
   return middy(async (rawEvent: unknown, context: Context): Promise<ResolveShardResponse> => {
     const event = parseEvent(ResolveShardEvent, rawEvent, "state-machine", logger);
-    const deadline = deps.clock() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    // The invocation cannot outlive its timeout: the shard's lease ends with it (plus a margin).
+    const invocationEnd = deps.clock() + context.getRemainingTimeInMillis();
+    const deadline = invocationEnd - config.deadlineMarginMs;
     const report = await resolveEngineShard(
       {
         resolver: deps.resolver,
@@ -40,6 +42,7 @@ export function createResolveShardHandler(
         manifest: event.manifest,
         shard: event.shard,
         deadline,
+        invocationEnd,
         options,
       },
     );

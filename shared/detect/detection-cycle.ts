@@ -7,6 +7,7 @@ import type {
   ObservationQueries,
   ObservationStore,
   RunJudgements,
+  RunLeaseQueries,
 } from "#shared/observe/dns/observation-store";
 import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
@@ -36,6 +37,7 @@ export interface DetectionCycleDeps {
   resolver: DnsResolver;
   observations: ObservationStore &
     RunJudgements &
+    RunLeaseQueries &
     Pick<ObservationQueries, "latestObservations"> &
     RunObservationsReader;
   fetcher: FeedFetcher;
@@ -165,6 +167,42 @@ export async function runDetectionCycle(
     documentDone,
   ]);
 
+  // 3. to 5.
+  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document }).finally(
+    () => resolved.release(),
+  );
+
+  // 6.
+  const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);
+
+  return {
+    runId: input.runId,
+    startedAt: input.now.toISOString(),
+    durationMs: clock() - started,
+    catalogue: input.catalogue,
+    observations: resolved.observations,
+    duplicateRun: resolved.duplicateRun,
+    feeds,
+    matchers,
+    drift,
+    backlog,
+    ...(document === null ? {} : { document: document.check }),
+    historyArchive,
+  };
+}
+
+/** Steps 3 to 5: the current matchers, the run judged, the run and the feed changes marked. */
+async function judgeCycle(
+  deps: DetectionCycleDeps,
+  input: DetectionCycleInput,
+  cycle: {
+    resolved: { runId: string; observations: HostObservation[] };
+    feeds: FeedIngestResult[];
+    document: VendorDocumentCheckResult | null;
+  },
+): Promise<{ matchers: ReadonlyMap<FeedId, RangeMatcher>; drift: JudgeDriftResult }> {
+  const { resolved, feeds, document } = cycle;
+  const progress = input.onProgress ?? (() => {});
   // 3.
   progress({ stage: "compare" });
   const { matchers, unreadable } = await loadCurrentRanges({
@@ -188,23 +226,7 @@ export async function runDetectionCycle(
   await markFeedResultsJudged(deps.feedPointers, feeds);
   if (document !== null) await markVendorDocumentJudged(deps.archive, document);
 
-  // 6.
-  const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);
-
-  return {
-    runId: input.runId,
-    startedAt: input.now.toISOString(),
-    durationMs: clock() - started,
-    catalogue: input.catalogue,
-    observations: resolved.observations,
-    duplicateRun: resolved.duplicateRun,
-    feeds,
-    matchers,
-    drift,
-    backlog,
-    ...(document === null ? {} : { document: document.check }),
-    historyArchive,
-  };
+  return { matchers, drift };
 }
 
 /** Step 2, the document: checked when the catalogue names its URL and a fetcher is given. */
@@ -229,7 +251,13 @@ async function resolveCycleHostnames(
   deps: DetectionCycleDeps,
   input: DetectionCycleInput,
   clock: () => number,
-): Promise<{ runId: string; observations: HostObservation[]; duplicateRun: boolean }> {
+): Promise<{
+  runId: string;
+  observations: HostObservation[];
+  duplicateRun: boolean;
+  /** Ends the run's lease (the shards' ones are ended by each shard). */
+  release: () => Promise<void>;
+}> {
   const resolveDeps = {
     resolver: deps.resolver,
     store: deps.observations,
@@ -245,7 +273,8 @@ async function resolveCycleHostnames(
       input.onProgress?.({ stage: "resolve", done, total }),
   };
   if (input.shards === undefined) {
-    return resolveHostnames(resolveDeps, { ...common, targets: input.catalogue });
+    const result = await resolveHostnames(resolveDeps, { ...common, targets: input.catalogue });
+    return { ...result, release: () => deps.observations.releaseRunLease(result.lease) };
   }
   const sharded = await resolveShardsInProcess(
     { ...resolveDeps, observations: deps.observations },
@@ -263,5 +292,6 @@ async function resolveCycleHostnames(
     runId: input.runId,
     observations: sharded.observations,
     duplicateRun: sharded.duplicateRun,
+    release: async () => {},
   };
 }

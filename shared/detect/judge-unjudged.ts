@@ -8,6 +8,7 @@ import type {
   ObservationQueries,
   ObservationStore,
   RunJudgements,
+  RunLeaseQueries,
 } from "#shared/observe/dns/observation-store";
 import {
   type CurrentRanges,
@@ -26,7 +27,8 @@ import { standingObservation } from "./judge-feed-ingest";
 export interface JudgeUnjudgedDeps {
   observations: Pick<ObservationStore, "savedObservations"> &
     Pick<ObservationQueries, "latestObservations"> &
-    RunJudgements;
+    RunJudgements &
+    RunLeaseQueries;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
   archive: ObjectArchive;
   judgeDrift: JudgeDrift;
@@ -43,6 +45,8 @@ export interface JudgeUnjudgedInput {
   feeds: readonly FeedId[];
   /** The run about to start: a redelivered run resumes and judges itself when it completes. */
   exceptRunId?: string;
+  /** Epoch ms, to tell a live run lease (default Date.now). */
+  now?: number;
 }
 
 /** One earlier run (a DNS run, feed changes, or both under one run id) judged now. */
@@ -71,7 +75,9 @@ interface Backlog {
  * leaves state that has moved on without its notifications. The stores keep that fact (a run
  * record in the unjudged index, a change on the pointer's unjudged list) until the judge marks it.
  *
- * 1. List the DNS runs not marked judged (oldest first) and the unjudged changes of each feed.
+ * 1. List the DNS runs not marked judged (oldest first), but those an invocation still writes
+ *    (a live lease: it judges them itself, or its lease ends and a later cycle does), and the
+ *    unjudged changes of each feed.
  * 2. Nothing left: return; nothing else is read.
  * 3. Group them by run id (a CLI cycle's DNS run and its feed changes share one), oldest first.
  * 4. Per group: the run's saved observations, every other catalogued hostname's latest observation
@@ -102,9 +108,7 @@ export async function judgeUnjudged(
   input: JudgeUnjudgedInput,
 ): Promise<JudgedBacklog[]> {
   // 1.
-  const runs = input.dnsRuns
-    ? (await deps.observations.unjudgedRuns()).filter((run) => run.runId !== input.exceptRunId)
-    : [];
+  const runs = input.dnsRuns ? await runsToJudge(deps, input) : [];
   const changes: UnjudgedFeedChange[] = [];
   for (const feed of input.feeds) {
     const pointer = await deps.feedPointers.get(feed);
@@ -193,6 +197,25 @@ export async function judgeUnjudged(
     });
   }
   return judged;
+}
+
+/** Step 1: the unjudged DNS runs no invocation holds a live lease on. */
+async function runsToJudge(deps: JudgeUnjudgedDeps, input: JudgeUnjudgedInput): Promise<DnsRun[]> {
+  const now = input.now ?? Date.now();
+  const runs: DnsRun[] = [];
+  for (const run of await deps.observations.unjudgedRuns()) {
+    if (run.runId === input.exceptRunId) continue;
+    const leasedUntil = await deps.observations.liveRunLease(run.runId, now);
+    if (leasedUntil === null) {
+      runs.push(run);
+      continue;
+    }
+    deps.logger?.warn("not judging a run another invocation still writes", {
+      runId: run.runId,
+      leasedUntil: new Date(leasedUntil).toISOString(),
+    });
+  }
+  return runs;
 }
 
 /** A kept change as the ingest that accepted it reported it (same evidence, same ids). */

@@ -1,7 +1,11 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { HostObservation } from "#shared/domain/observation";
 import type { ObservationStore } from "#shared/observe/dns/observation-store";
-import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import {
+  RunInFlightError,
+  type RunLogger,
+  resolveHostnames,
+} from "#shared/observe/dns/resolve-hostnames";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
@@ -26,12 +30,19 @@ export interface ResolveAndJudgeInput {
   runId: string;
   /** Epoch ms: no DNS query is asked after it. */
   deadline: number;
+  /** Epoch ms: when the invocation ends at the latest (Lambda: now + its remaining time). */
+  invocationEnd?: number;
   options: Partial<ResolveOptions>;
 }
 
 export interface ResolveAndJudgeResult {
   runId: string;
   duplicateRun: boolean;
+  /**
+   * A twin invocation holds the run's lease: this one wrote, judged and archived nothing (the
+   * counts are 0); the twin judges the run, or a later cycle does when its lease has ended.
+   */
+  inFlightElsewhere?: { until: string };
   hostnames: number;
   answered: number;
   failing: number;
@@ -60,9 +71,11 @@ export interface ResolveAndJudgeResult {
  * 2. Judge any earlier run that saved its observations and died before its drift was committed
  *    (and was not redelivered): its IPs have already entered or left the state, so no later run
  *    would raise them.
- * 3. Resolve every hostname and save the observations (resolveHostnames).
+ * 3. Resolve every hostname and save the observations (resolveHostnames), under the run's lease
+ *    (held until this invocation's end). A twin holding it: return, having done nothing.
  * 4. Judge the run: commit its change events, rewrite the allowlists that changed. A redelivered
- *    run judges again: it commits what an interrupted first delivery did not.
+ *    run judges again: it commits what an interrupted first delivery did not. The lease is
+ *    released after 5, or when 4 or 5 fail (the retry takes it at once).
  * 5. Archive the run's observations to the bucket as JSON Lines (history-archive.ts), before
  *    their history items expire; a redelivered run writes the same object again.
  * 6. Emit the run's metrics and return its summary.
@@ -95,17 +108,30 @@ export async function resolveAndJudge(
       runId,
       now: new Date(clock()),
       deadline: input.deadline,
+      ...(input.invocationEnd === undefined ? {} : { leaseUntil: input.invocationEnd }),
       options: input.options,
     },
-  ).catch(failed("resolve run failed"));
-  // 4.
-  const drift = await judgeDnsRun(
-    { ...deps, runs: deps.observations },
-    { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
-  ).catch(failed("recording the run's drift failed"));
-  // 5.
-  const historyArchive = await archiveRunHistory(deps.archive, result.observations).catch(
-    failed("archiving the run's history failed"),
+  ).catch((error: unknown) => {
+    if (error instanceof RunInFlightError) return error;
+    return failed("resolve run failed")(error);
+  });
+  if (result instanceof RunInFlightError) return inFlightElsewhere(deps, result, backlog);
+  const judged = async () => {
+    // 4.
+    const drift = await judgeDnsRun(
+      { ...deps, runs: deps.observations },
+      { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
+    ).catch(failed("recording the run's drift failed"));
+    // 5.
+    const historyArchive = await archiveRunHistory(deps.archive, result.observations).catch(
+      failed("archiving the run's history failed"),
+    );
+    return { drift, historyArchive };
+  };
+  const { drift, historyArchive } = await judged().finally(() =>
+    deps.observations.releaseRunLease(result.lease).catch((error: unknown) => {
+      logger.warn("releasing the run's lease failed (it ends by itself)", { runId, error });
+    }),
   );
   // 6.
   const summary: ResolveAndJudgeResult = {
@@ -122,6 +148,36 @@ export async function resolveAndJudge(
   };
   addRunMetrics(deps.metrics, summary, result.observations);
   return summary;
+}
+
+/** Step 3, a twin holds the run: logged, counted, nothing else done. */
+function inFlightElsewhere(
+  deps: ResolveAndJudgeDeps,
+  error: RunInFlightError,
+  backlog: { runId: string; drift: { committed: number } }[],
+): ResolveAndJudgeResult {
+  deps.logger.warn("run in flight in another invocation: nothing written or judged", {
+    runId: error.runId,
+    leaseUntil: new Date(error.until).toISOString(),
+  });
+  deps.metrics.addMetric("DuplicateRuns", MetricUnit.Count, 1);
+  return {
+    runId: error.runId,
+    duplicateRun: true,
+    inFlightElsewhere: { until: new Date(error.until).toISOString() },
+    hostnames: 0,
+    answered: 0,
+    failing: 0,
+    entered: 0,
+    left: 0,
+    suspicious: 0,
+    durationMs: 0,
+    driftEvents: 0,
+    committed: 0,
+    allowlistsWritten: [],
+    backlog: backlog.map((judged) => ({ runId: judged.runId, committed: judged.drift.committed })),
+    historyArchive: null,
+  };
 }
 
 function addRunMetrics(

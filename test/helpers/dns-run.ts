@@ -27,15 +27,13 @@ export async function resolveRun(
   },
 ): Promise<ResolveHostnamesResult> {
   const resolver = createCaresResolver({ servers: input.servers, ...FAST_DNS });
+  const store = createDynamoObservationStore({
+    documents: stack.clients.documents,
+    tableName: stack.tableName,
+  });
   try {
-    return await resolveHostnames(
-      {
-        resolver,
-        store: createDynamoObservationStore({
-          documents: stack.clients.documents,
-          tableName: stack.tableName,
-        }),
-      },
+    const result = await resolveHostnames(
+      { resolver, store },
       {
         targets: input.targets,
         runId: input.runId,
@@ -44,6 +42,9 @@ export async function resolveRun(
         ...(input.options ? { options: input.options } : {}),
       },
     );
+    // As the callers do once the run is judged: a later run of the same id may take it.
+    await store.releaseRunLease(result.lease);
+    return result;
   } finally {
     resolver.close();
   }

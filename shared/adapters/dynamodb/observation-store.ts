@@ -5,6 +5,7 @@ import type {
   ObservationQueries,
   ObservationStore,
   RunJudgements,
+  RunLeaseQueries,
 } from "#shared/observe/dns/observation-store";
 import type { ObservationPages } from "#shared/query/pages";
 import { hostsForIp } from "./observation-store/hosts-for-ip";
@@ -16,13 +17,17 @@ import {
 import { observationHistory } from "./observation-store/observation-history";
 import { observationHistoryPage } from "./observation-store/observation-history-page";
 import type { ObservationTable } from "./observation-store/observation-table";
+import { liveRunLease, releaseRunLease, takeRunLease } from "./observation-store/run-lease";
 import { beginRun, markRunJudged, unjudgedRuns } from "./observation-store/run-records";
 import { saveObservation } from "./observation-store/save-observation";
+import { saveObservations } from "./observation-store/save-observations";
 import { savedObservations } from "./observation-store/saved-observations";
 
 /**
  * DNS observations in the driftwatch table (layout: TABLE.md, "DNS observations"):
  * - run record `RUN#<runId>` / `RUN`, put once (conditional), so a repeated run is detected;
+ * - run lease `RUN#<runId>` / `LEASE#<scope>`: the one invocation writing the run's (or shard's)
+ *   history items, which it writes by BatchWriteItem;
  * - one immutable history item per hostname per run, `HOST#<hostname>` /
  *   `RUN#<observedAt>#<runId>`, carrying the run's answers AND the state carried forward, so the
  *   current state is the newest item and a steady-state run writes once per hostname;
@@ -44,7 +49,7 @@ export interface DynamoObservationStoreOptions {
 
 export function createDynamoObservationStore(
   options: DynamoObservationStoreOptions,
-): ObservationStore & ObservationQueries & ObservationPages & RunJudgements {
+): ObservationStore & ObservationQueries & ObservationPages & RunJudgements & RunLeaseQueries {
   const retentionSeconds =
     (options.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS) * 86_400;
   const table: ObservationTable = {
@@ -59,6 +64,10 @@ export function createDynamoObservationStore(
     observationsOfRun: (run, hostnames) => savedObservations(table, run, hostnames),
     previousObservations: (hostnames, before) => previousObservations(table, hostnames, before),
     saveObservation: (observation) => saveObservation(table, observation),
+    saveObservations: (observations, lease) => saveObservations(table, observations, lease),
+    takeRunLease: (request) => takeRunLease(table, request),
+    releaseRunLease: (lease) => releaseRunLease(table, lease),
+    liveRunLease: (runId, now) => liveRunLease(table, runId, now),
     latestObservations: (hostnames) => latestObservations(table, hostnames),
     observationAt: (hostname, at) => observationAt(table, hostname, at),
     history: (hostname, range) => observationHistory(table, hostname, range),

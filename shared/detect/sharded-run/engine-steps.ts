@@ -145,6 +145,8 @@ export async function resolveEngineShard(
     manifest: RunManifest;
     shard: ShardRef;
     deadline: number;
+    /** Epoch ms: when the invocation ends at the latest (the shard's lease ends with it). */
+    invocationEnd?: number;
     options?: Partial<ResolveOptions>;
   },
 ): Promise<ShardReport> {
@@ -155,6 +157,7 @@ export async function resolveEngineShard(
   return resolveShard(deps, {
     task,
     deadline: input.deadline,
+    ...(input.invocationEnd === undefined ? {} : { invocationEnd: input.invocationEnd }),
     ...(input.options ? { options: input.options } : {}),
   });
 }

@@ -43,7 +43,10 @@ export class ShardIncompleteError extends Error {
  * in-process sharded run).
  *
  * 1. Resolve the shard's hostnames and save their observations under the run's id and
- *    observation time (resolveHostnames: a retried shard resumes, a completed one is reused).
+ *    observation time (resolveHostnames: a retried shard resumes, a completed one is reused),
+ *    under the shard's own lease (`shard#<n>`: shards write disjoint hostnames at the same
+ *    time; a twin of the same shard throws `RunInFlightError`, which the engine retries).
+ *    The lease is released when the shard is done: the completion step judges the run.
  * 2. Check that every hostname of the shard has its observation (else throw: the engine retries
  *    the shard, and the run is not judged without it).
  * 3. Report the counts the completion step checks.
@@ -53,6 +56,8 @@ export async function resolveShard(
   input: {
     task: ShardTask;
     deadline: number;
+    /** Epoch ms: when the invocation ends at the latest (Lambda: now + its remaining time). */
+    invocationEnd?: number;
     options?: Partial<ResolveOptions>;
     onProgress?: (done: number, total: number) => void;
   },
@@ -67,8 +72,17 @@ export async function resolveShard(
     runId: task.runId,
     now: new Date(task.observedAt),
     deadline: input.deadline,
+    leaseScope: `shard#${task.shard}`,
+    ...(input.invocationEnd === undefined ? {} : { leaseUntil: input.invocationEnd }),
     ...(input.options ? { options: input.options } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  await deps.store.releaseRunLease(result.lease).catch((error: unknown) => {
+    deps.logger?.warn("releasing the shard's lease failed (it ends by itself)", {
+      runId: task.runId,
+      shard: task.shard,
+      error,
+    });
   });
   // 2.
   const observed = new Set(result.observations.map((observation) => observation.hostname));

@@ -19,7 +19,42 @@ export interface RunPosition {
   runId: string;
 }
 
-export interface ObservationStore {
+/**
+ * A lease on writing a run's observations, per scope (`"run"` for a whole run, `"shard#<n>"` for
+ * one shard of a sharded run): while it is live, only its owner writes the scope's history items.
+ */
+export interface RunLease {
+  runId: string;
+  scope: string;
+  /** A random token of the invocation holding it. */
+  owner: string;
+  /** Epoch ms: the lease ends then (the invocation cannot write past it). */
+  until: number;
+}
+
+/**
+ * Added to the end an invocation asks its lease for (Lambda: its remaining time): covers the
+ * clocks of two invocations and a write sent just before the end. A writer also sends no write
+ * when less than this is left of its lease, renewing it first.
+ */
+export const RUN_LEASE_MARGIN_MS = 30_000;
+
+/** What asking for a lease gave: taken (fresh or over an expired one), or held by another. */
+export type RunLeaseOutcome =
+  | { taken: true; lease: RunLease; tookOver: boolean }
+  | { taken: false; heldBy: string; until: number };
+
+export interface RunLeases {
+  /**
+   * Takes the lease of `runId`'s `scope` until `until` (epoch ms), unless another invocation
+   * holds it live; an expired one is taken over (conditional on its old owner).
+   */
+  takeRunLease(request: { runId: string; scope: string; until: number }): Promise<RunLeaseOutcome>;
+  /** Ends the lease now, if `lease.owner` still holds it. */
+  releaseRunLease(lease: RunLease): Promise<void>;
+}
+
+export interface ObservationStore extends RunLeases {
   /**
    * Records the run, only if it is new. When an earlier invocation already recorded it,
    * returns that record (`created: false`): its `observedAt` is the one to use.
@@ -39,6 +74,16 @@ export interface ObservationStore {
   saveObservation(
     observation: HostObservation,
   ): Promise<{ saved: boolean; observation: HostObservation }>;
+  /**
+   * Saves observations of hostnames this run has not saved, under `lease` (held for the run's
+   * scope; checked or renewed before each write): unconditional batch writes, so the lease is
+   * what keeps a twin invocation from writing a second observation. Returns the hostnames
+   * saved and those that failed (with why); throws when the lease is lost.
+   */
+  saveObservations(
+    observations: readonly HostObservation[],
+    lease: RunLease,
+  ): Promise<{ saved: HostObservation[]; failed: { hostname: string; error: unknown }[] }>;
 }
 
 /**
@@ -52,6 +97,12 @@ export interface RunJudgements {
   unjudgedRuns(): Promise<DnsRun[]>;
   /** Marks a run judged. A run already marked, or no longer stored, is left as it is. */
   markRunJudged(runId: string): Promise<void>;
+}
+
+/** Whether an invocation is still writing a run (a live lease of any of its scopes). */
+export interface RunLeaseQueries {
+  /** The latest end (epoch ms) of a live lease of the run, or null when none is live at `now`. */
+  liveRunLease(runId: string, now: number): Promise<number | null>;
 }
 
 /** A hostname that served an IP, from the IP index. */

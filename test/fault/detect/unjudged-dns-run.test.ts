@@ -16,6 +16,7 @@ import {
 } from "#shared/detect/detection-cycle";
 import type { HostObservation } from "#shared/domain/observation";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
+import type { RunLease } from "#shared/observe/dns/observation-store";
 import { ObservationSaveError } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { DEFAULT_FEED_GRACE } from "#shared/observe/feeds/damping";
@@ -148,15 +149,20 @@ describe("fault: a CLI cycle dies between saving the observations and committing
     await cycle(deps, 0);
     await drainQueue(stack, queueUrl);
     dns.reload(await readFile("fixtures/dns/clearswift-v2.zone", "utf8"));
-    let saves = 0;
     const failingSaves: DetectionCycleDeps = {
       ...deps,
       observations: {
         ...deps.observations,
-        saveObservation: (observation: HostObservation) =>
-          ++saves > 10
-            ? Promise.reject(dynamoUnavailable())
-            : deps.observations.saveObservation(observation),
+        // The first 10 are written; the batches of the rest fail (DynamoDB unreachable).
+        saveObservations: async (observations: readonly HostObservation[], lease: RunLease) => {
+          const written = await deps.observations.saveObservations(
+            observations.slice(0, 10),
+            lease,
+          );
+          const error = dynamoUnavailable();
+          const failed = observations.slice(10).map((o) => ({ hostname: o.hostname, error }));
+          return { saved: written.saved, failed };
+        },
       },
     };
 

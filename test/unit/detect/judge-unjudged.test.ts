@@ -50,6 +50,8 @@ interface Stores {
   saved: HostObservation[];
   latest: HostObservation[];
   changes: UnjudgedFeedChange[];
+  /** Runs an invocation still holds a live lease on, with its end (epoch ms). */
+  leased?: Map<string, number>;
 }
 
 /** In-memory stores; `marked` lists what was marked judged, in order. */
@@ -82,6 +84,7 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
   const deps: JudgeUnjudgedDeps = {
     observations: {
       unjudgedRuns: async () => stores.runs,
+      liveRunLease: async (runId) => stores.leased?.get(runId) ?? null,
       markRunJudged: async (runId) => {
         marked.push(`run ${runId}`);
       },
@@ -130,6 +133,39 @@ const NO_CATALOGUE = (): Promise<Catalogue> =>
   Promise.reject(new Error("the catalogue is not read when nothing is left to judge"));
 
 describe("judgeUnjudged", () => {
+  it("leaves a run whose lease is still live to the invocation writing it", async () => {
+    // Prepare: run A died (unjudged, no lease); run B is being written by another invocation
+    const runA: DnsRun = {
+      runId: "cli-A",
+      observedAt: "2026-08-22T10:15:00.000Z",
+      hostnames: [HOSTS.pinned],
+    };
+    const runB: DnsRun = { ...runA, runId: "cli-B", observedAt: "2026-08-22T10:30:00.000Z" };
+    const judge = recordingJudge();
+    const { deps, marked } = memoryDeps(
+      {
+        runs: [runA, runB],
+        saved: [observation(HOSTS.pinned, { runId: "cli-A", observedAt: runA.observedAt })],
+        latest: [],
+        changes: [],
+        leased: new Map([["cli-B", Date.now() + 60_000]]),
+      },
+      judge.judgeDrift,
+    );
+
+    // Act
+    const judged = await judgeUnjudged(deps, {
+      catalogue: async () => catalogue,
+      dnsRuns: true,
+      feeds: [],
+    });
+
+    // Assess: A is judged and marked; B is neither
+    expect(judged.map((run) => run.runId)).toEqual(["cli-A"]);
+    expect(judge.calls.map((call) => call.runId)).toEqual(["cli-A"]);
+    expect(marked).toEqual(["run cli-A"]);
+  });
+
   it("reads nothing more and judges nothing when every run and change was judged", async () => {
     // Prepare
     const judge = recordingJudge();

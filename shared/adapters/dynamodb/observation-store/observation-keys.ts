@@ -10,6 +10,12 @@ export const HIGH = "\uffff";
 export const UNJUDGED_RUN = "UNJUDGED_RUN";
 
 export const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: RUN_SK });
+/** The sort keys of a run's write leases (`RUN#<runId>` / `LEASE#<scope>`) begin with this. */
+export const leaseSkPrefix = "LEASE#";
+export const leaseKey = (runId: string, scope: string) => ({
+  pk: `RUN#${runId}`,
+  sk: `${leaseSkPrefix}${scope}`,
+});
 /**
  * The newest judged run (`DNS_RUNS` / `LAST_JUDGED`): `previousObservations` reads the state
  * before a run as that run's history items, in batches, instead of one query per hostname.

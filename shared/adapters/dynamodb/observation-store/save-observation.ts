@@ -48,7 +48,7 @@ export async function saveObservation(
 }
 
 /** Puts the IP index item of every IP that entered the observed set, unless it exists. */
-async function indexEnteredIps(
+export async function indexEnteredIps(
   table: ObservationTable,
   observation: HostObservation,
 ): Promise<void> {

@@ -21,20 +21,31 @@ const T0 = new Date("2026-08-22T10:15:00.000Z");
  */
 function failingAfter(store: ObservationStore, saves: number): ObservationStore {
   let count = 0;
+  const throttled = (hostname: string) =>
+    new ObservationStoreError(`saving ${hostname} failed`, {
+      cause: Object.assign(new Error("Rate exceeded"), {
+        name: "ProvisionedThroughputExceededException",
+      }),
+    });
   return {
     beginRun: (run) => store.beginRun(run),
+    takeRunLease: (request) => store.takeRunLease(request),
+    releaseRunLease: (lease) => store.releaseRunLease(lease),
     savedObservations: (run, hostnames) => store.savedObservations(run, hostnames),
     previousObservations: (hostnames, before) => store.previousObservations(hostnames, before),
     async saveObservation(observation: HostObservation) {
       count++;
-      if (count > saves) {
-        throw new ObservationStoreError(`saving ${observation.hostname} failed`, {
-          cause: Object.assign(new Error("Rate exceeded"), {
-            name: "ProvisionedThroughputExceededException",
-          }),
-        });
-      }
+      if (count > saves) throw throttled(observation.hostname);
       return store.saveObservation(observation);
+    },
+    async saveObservations(observations, lease) {
+      const allowed = observations.slice(0, Math.max(0, saves - count));
+      count += observations.length;
+      const result = await store.saveObservations(allowed, lease);
+      const failed = observations
+        .slice(allowed.length)
+        .map((o) => ({ hostname: o.hostname, error: throttled(o.hostname) }));
+      return { saved: result.saved, failed: [...result.failed, ...failed] };
     },
   };
 }
@@ -62,11 +73,15 @@ describe("resolve run when the observation store fails mid-run", () => {
       documents: stack.clients.documents,
       tableName: stack.tableName,
     });
-  const attempt = (store: ObservationStore, now: Date) =>
-    resolveHostnames(
+  // As the callers do: the run's lease is released once the run is done (judged).
+  const attempt = async (store: ObservationStore, now: Date) => {
+    const result = await resolveHostnames(
       { resolver, store },
       { targets: catalogue, runId: RUN_ID, now, deadline: Date.now() + 20_000 },
     );
+    await store.releaseRunLease(result.lease);
+    return result;
+  };
 
   it("fails the run naming what was not saved, and a retry completes it without double counting", async () => {
     // Prepare

@@ -9,7 +9,7 @@ import { loadCatalogueFile } from "#shared/catalogue/load";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import { createCaresResolver } from "#shared/observe/dns/c-ares-resolver";
-import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
+import { RunInFlightError, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { runIdFor } from "#shared/observe/dns/run-id-for";
 import { startTestStack } from "#test/helpers/stack";
@@ -57,11 +57,16 @@ describe("resolveHostnames: the full catalogue against the loopback zone server 
       documents: stack.clients.documents,
       tableName: stack.tableName,
     });
-  const run = (runId: string, now: Date, deadlineMs = 20_000) =>
-    resolveHostnames(
-      { resolver, store: storeOf() },
+  /** One invocation; like its callers, it releases the run's lease once done (judged). */
+  const run = async (runId: string, now: Date, deadlineMs = 20_000) => {
+    const store = storeOf();
+    const result = await resolveHostnames(
+      { resolver, store },
       { targets: catalogue, runId, now, deadline: Date.now() + deadlineMs },
     );
+    await store.releaseRunLease(result.lease);
+    return result;
+  };
 
   it("resolves every hostname in one run and stores its state, history and IP index", async () => {
     // Prepare
@@ -134,17 +139,44 @@ describe("resolveHostnames: the full catalogue against the loopback zone server 
 
   it("writes one observation per hostname when two invocations of a run race", async () => {
     // Act
-    const [one, two] = await Promise.all([
+    const outcomes = await Promise.allSettled([
       run("2026-08-22T10:15Z", T0),
       run("2026-08-22T10:15Z", new Date(T0.getTime() + 5)),
     ]);
 
-    // Assess: both report the same stored observations; the history has one item per host
-    expect(one.observations).toEqual(two.observations);
+    // Assess: one wrote the run; the twin found its lease live and wrote nothing
+    const written = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+    const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
+    expect(written).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(RunInFlightError);
     for (const hostname of ["ra.swisssign.net", "dnsbl7.mailshell.net"]) {
       const history = await storeOf().history(hostname);
       expect(history).toHaveLength(1);
+      expect(history[0]).toEqual(written[0]?.observations.find((o) => o.hostname === hostname));
     }
+  });
+
+  it("refuses a twin while the first invocation holds the lease, then lets a redelivery in", async () => {
+    // Prepare: the first delivery completed and still holds its lease (it is judging)
+    const store = storeOf();
+    const input = { targets: catalogue, runId: "2026-08-22T10:15Z", deadline: Date.now() + 20_000 };
+    const first = await resolveHostnames({ resolver, store }, { ...input, now: T0 });
+
+    // Act
+    const twin = await resolveHostnames(
+      { resolver, store: storeOf() },
+      { ...input, now: new Date(T0.getTime() + 1_000) },
+    ).catch((error: unknown) => error);
+    await store.releaseRunLease(first.lease);
+    const redelivered = await run("2026-08-22T10:15Z", new Date(T0.getTime() + 60_000));
+
+    // Assess
+    expect(twin).toBeInstanceOf(RunInFlightError);
+    expect((twin as RunInFlightError).until).toBe(first.lease.until);
+    expect(redelivered.duplicateRun).toBe(true);
+    expect(redelivered.observations).toEqual(first.observations);
+    expect(await storeOf().history("www.clearswift.com")).toHaveLength(1);
   });
 
   it("records a second run's changes against the first and keeps both in the history", async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
-import type { DnsRun, ObservationStore, RunPosition } from "#shared/observe/dns/observation-store";
+import type {
+  DnsRun,
+  ObservationStore,
+  RunLease,
+  RunPosition,
+} from "#shared/observe/dns/observation-store";
 import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import type { DnsResolver, LookupRequest } from "#shared/observe/dns/resolver";
@@ -11,9 +16,32 @@ import { runIdFor } from "#shared/observe/dns/run-id-for";
 function memoryStore(): ObservationStore & { items: HostObservation[] } {
   const runs = new Map<string, DnsRun>();
   const items: HostObservation[] = [];
+  const leases = new Map<string, RunLease>();
   const key = (p: RunPosition) => `${p.observedAt}#${p.runId}`;
+  let token = 0;
   return {
     items,
+    async takeRunLease(request) {
+      const name = `${request.runId}#${request.scope}`;
+      const held = leases.get(name);
+      if (held && held.until > Date.now()) {
+        return { taken: false, heldBy: held.owner, until: held.until };
+      }
+      const lease = { ...request, owner: `owner-${++token}` };
+      leases.set(name, lease);
+      return { taken: true, lease, tookOver: held !== undefined };
+    },
+    async releaseRunLease(lease) {
+      const name = `${lease.runId}#${lease.scope}`;
+      if (leases.get(name)?.owner === lease.owner) leases.set(name, { ...lease, until: 0 });
+    },
+    async saveObservations(observations, lease) {
+      if (leases.get(`${lease.runId}#${lease.scope}`)?.owner !== lease.owner) {
+        throw new Error("lease lost");
+      }
+      items.push(...observations);
+      return { saved: [...observations], failed: [] };
+    },
     async beginRun(run) {
       const stored = runs.get(run.runId);
       if (stored) return { created: false, run: stored };
@@ -296,11 +324,15 @@ function interruptingStore(hostnames: string[]) {
     control,
     store: {
       ...store,
-      async saveObservation(observation: HostObservation) {
-        if (control.failing && hostnames.includes(observation.hostname)) {
-          throw new Error("connection reset");
-        }
-        return store.saveObservation(observation);
+      async saveObservations(observations: readonly HostObservation[], lease: RunLease) {
+        const failing = (o: HostObservation) => control.failing && hostnames.includes(o.hostname);
+        const result = await store.saveObservations(
+          observations.filter((o) => !failing(o)),
+          lease,
+        );
+        const error = new Error("connection reset");
+        const failed = observations.filter(failing).map((o) => ({ hostname: o.hostname, error }));
+        return { saved: result.saved, failed };
       },
     } satisfies ObservationStore,
   };
