@@ -105,7 +105,7 @@ async function route(
   if (path === "/changes.atom") return atom(deps, options, request);
   const allowlist = ALLOWLIST_PATH.exec(path);
   if (allowlist !== null) {
-    const group = decodeURIComponent(allowlist[1] ?? "");
+    const group = decodedSegment(allowlist[1] ?? "");
     const format = allowlist[2] as AllowlistFormat;
     if (!GROUP.test(group)) {
       return jsonError(400, `${JSON.stringify(group)} is not a group name (a lower-case slug)`);
@@ -147,6 +147,15 @@ function derivedBaseUrl(request: FeedRequest, basePath = ""): string {
   const proto = request.headers["x-forwarded-proto"]?.split(",")[0]?.trim() ?? "http";
   const host = request.headers.host ?? "localhost";
   return `${proto}://${host}${basePath.replace(/\/+$/, "")}`;
+}
+
+/** A path segment percent-decoded; a malformed escape is kept as sent (then not a group name). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function json(value: unknown): string {

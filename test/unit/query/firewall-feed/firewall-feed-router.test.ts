@@ -110,6 +110,9 @@ describe("firewall feed router", () => {
     const badGroup = await router(get("/allowlists/Not_A_Group.txt"));
     expect(badGroup.status).toBe(400);
     expect(JSON.parse(badGroup.body).error).toMatch(/"Not_A_Group" is not a group name/);
+    const badEscape = await router(get("/allowlists/%E0%A4%A.txt"));
+    expect(badEscape.status).toBe(400);
+    expect(JSON.parse(badEscape.body).error).toMatch(/"%E0%A4%A" is not a group name/);
   });
 
   it("serves a group's EDL as written, and 304 for a matching If-None-Match", async () => {
