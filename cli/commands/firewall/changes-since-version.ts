@@ -51,8 +51,10 @@ export async function runChangesSinceVersion(
   return answerQuery("changes", output, async () => {
     const since = parseSinceVersion(options.sinceVersion);
     const catalogueId = await catalogueIdOf(options.catalogue);
-    const answer = await withFeed({ stateDir: options.stateDir, catalogueId }, env, (deps) =>
-      allChangesSince(deps, since),
+    const answer = await withFeed(
+      { stateDir: options.stateDir, catalogueId, bucket: false },
+      env,
+      (deps) => allChangesSince(deps, since),
     ).catch((error: unknown) => {
       if (error instanceof VersionAheadError) {
         throw new QueryInputError(

@@ -37,23 +37,31 @@ export function feedDeps(runtime: Runtime, catalogueId: string): FirewallFeedDep
   };
 }
 
-/** Opens the store; in embedded mode a state directory without one is a mistake, said so. */
-export async function openFeedRuntime(stateDir: string, env: NodeJS.ProcessEnv): Promise<Runtime> {
+/**
+ * Opens the store; in embedded mode a state directory without one is a mistake, said so. AWS
+ * mode needs DRIFTWATCH_BUCKET_NAME only for the allowlist files (`bucket: false`: versions and
+ * changes only).
+ */
+export async function openFeedRuntime(
+  stateDir: string,
+  env: NodeJS.ProcessEnv,
+  bucket = true,
+): Promise<Runtime> {
   if (env.DRIFTWATCH_TABLE_NAME === undefined && !existsSync(join(resolve(stateDir), "dynamodb"))) {
     throw new QueryInputError(
       `no driftwatch state in ${stateDir}: run \`driftwatch detect\` first, or point --state-dir at the directory it used`,
     );
   }
-  return openRuntime({ stateDir, env, needs: ["bucket"] });
+  return openRuntime({ stateDir, env, needs: bucket ? ["bucket"] : [] });
 }
 
 /** Runs `use` over the feed of the store, closing the store whatever happens. */
 export async function withFeed<T>(
-  options: { stateDir: string; catalogueId: string },
+  options: { stateDir: string; catalogueId: string; bucket?: boolean },
   env: NodeJS.ProcessEnv,
   use: (deps: FirewallFeedDeps) => Promise<T>,
 ): Promise<T> {
-  const runtime = await openFeedRuntime(options.stateDir, env);
+  const runtime = await openFeedRuntime(options.stateDir, env, options.bucket ?? true);
   try {
     return await use(feedDeps(runtime, options.catalogueId));
   } finally {

@@ -21,7 +21,11 @@ export async function runVersionCommand(
 ): Promise<number> {
   return answerQuery("version", output, async () => {
     const catalogueId = await catalogueIdOf(options.catalogue);
-    const view = await withFeed({ stateDir: options.stateDir, catalogueId }, env, currentVersion);
+    const view = await withFeed(
+      { stateDir: options.stateDir, catalogueId, bucket: false },
+      env,
+      currentVersion,
+    );
     output.stdout(options.json === true ? `${JSON.stringify(view, null, 2)}\n` : versionText(view));
     return EXIT_OK;
   });
