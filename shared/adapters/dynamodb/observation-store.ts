@@ -45,6 +45,10 @@ export interface DynamoObservationStoreOptions {
   historyRetentionDays?: number;
   /** Queries in flight at once when reading many hostnames; default 8. */
   queryConcurrency?: number;
+  /** Epoch-ms clock of the run leases (default Date.now). */
+  clock?: () => number;
+  /** First backoff of a batch write's unprocessed items, doubled each retry; default 50 ms. */
+  batchRetryBaseMs?: number;
 }
 
 export function createDynamoObservationStore(
@@ -57,6 +61,8 @@ export function createDynamoObservationStore(
     tableName: options.tableName,
     expiresAt: (observedAt) => Math.floor(Date.parse(observedAt) / 1000) + retentionSeconds,
     limit: createLimiter(options.queryConcurrency ?? 8),
+    clock: options.clock ?? Date.now,
+    retryBaseMs: options.batchRetryBaseMs ?? 50,
   };
   return {
     beginRun: (run) => beginRun(table, run),

@@ -9,4 +9,8 @@ export interface ObservationTable {
   expiresAt(observedAt: string): number;
   /** Bounds the queries in flight when reading many hostnames. */
   limit: Limiter;
+  /** Epoch-ms clock of the run leases. */
+  clock: () => number;
+  /** The first backoff of a batch write's unprocessed items (doubled each retry). */
+  retryBaseMs: number;
 }

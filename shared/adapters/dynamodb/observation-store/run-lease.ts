@@ -38,8 +38,8 @@ export class RunLeaseLostError extends ObservationStoreError {
 export async function takeRunLease(
   table: ObservationTable,
   request: { runId: string; scope: string; until: number },
-  now: () => number = Date.now,
 ): Promise<RunLeaseOutcome> {
+  const now = table.clock;
   const lease: RunLease = { ...request, owner: randomUUID() };
   const key = leaseKey(request.runId, request.scope);
   const name = `lease of run ${request.runId} (${request.scope})`;
@@ -155,11 +155,8 @@ export async function renewRunLease(
 }
 
 /** Ends the lease now; one taken over since is left to its new owner. */
-export async function releaseRunLease(
-  table: ObservationTable,
-  lease: RunLease,
-  now: () => number = Date.now,
-): Promise<void> {
+export async function releaseRunLease(table: ObservationTable, lease: RunLease): Promise<void> {
+  const now = table.clock;
   try {
     await storeCall(`releasing the lease of run ${lease.runId}`, () =>
       table.documents.send(

@@ -32,7 +32,6 @@ export async function saveObservations(
   table: ObservationTable,
   observations: readonly HostObservation[],
   taken: RunLease,
-  clock: () => number = Date.now,
 ): Promise<{ saved: HostObservation[]; failed: Failure[] }> {
   const failed: Failure[] = [];
   // 1.
@@ -66,7 +65,7 @@ export async function saveObservations(
     ),
   );
   // 3.
-  const lease = leaseKeeper(table, taken, clock);
+  const lease = leaseKeeper(table, taken);
   const saved: HostObservation[] = [];
   const inFlight = createLimiter(BATCHES_IN_FLIGHT);
   const batches: Entry[][] = [];
@@ -86,7 +85,8 @@ export async function saveObservations(
 }
 
 /** Keeps the lease live: a check before each write, a renewal when its margin is reached. */
-function leaseKeeper(table: ObservationTable, taken: RunLease, clock: () => number) {
+function leaseKeeper(table: ObservationTable, taken: RunLease) {
+  const { clock } = table;
   let lease = taken;
   let renewing: Promise<RunLease> | null = null;
   let lost: unknown = null;
@@ -139,7 +139,9 @@ async function writeBatch(
       );
       return outcomeOf(batch, requests, error);
     }
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, table.retryBaseMs * 2 ** (attempt - 1)));
+    }
     await ensureLease();
     const sent = requests;
     try {
