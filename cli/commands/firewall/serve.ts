@@ -71,6 +71,11 @@ export async function runServeCommand(
       output.stdout(
         `driftwatch serve: listening on ${server.url} (catalogue ${catalogueId}, ${source.where}); routes /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json; a token is required\n`,
       );
+      if (!isLoopback(options.host)) {
+        output.stderr(
+          `driftwatch serve: plain HTTP on ${options.host}: the token crosses the network in clear text; put a TLS proxy in front of it for anything but a lab\n`,
+        );
+      }
       const signal = await interruption.race(new Promise<never>(() => {})).catch((error) => {
         if (error instanceof InterruptedError) return error.signal;
         throw error;
@@ -84,6 +89,10 @@ export async function runServeCommand(
       interruption.dispose();
     }
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function parsePort(text: string): number {

@@ -148,6 +148,7 @@ describe("driftwatch serve over the embedded store", () => {
     expect(ok.status).toBe(200);
     expect(hashAsToken.status).toBe(401);
     expect(await serving).toBe(0);
+    expect(out.stderr, "no clear-text warning on loopback").toBe("");
   }, 60_000);
 });
 
