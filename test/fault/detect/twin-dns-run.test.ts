@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDetectionStores, createJudgeDrift } from "#shared/adapters/compose";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
@@ -64,7 +65,7 @@ describe("fault: two invocations of the same scheduled run at once", () => {
         warn: (message) => void warnings.push(message),
         error: () => {},
       },
-      metrics: { addMetric: () => {} },
+      metrics: new Metrics({ namespace: "driftwatch-test" }),
       clock: () => T0.getTime(),
     };
   };
@@ -74,7 +75,7 @@ describe("fault: two invocations of the same scheduled run at once", () => {
       runId,
       deadline: Date.now() + 20_000,
       invocationEnd: Date.now() + 60_000,
-      options: { timeoutMs: 300, tries: 1 },
+      options: {},
     });
 
   it("writes one set of observations and notifies each change once; the twin does nothing", async () => {
