@@ -70,7 +70,10 @@ export async function runChangesSinceVersion(
   });
 }
 
-/** Every page of the changes after `since`; a page that makes no progress ends the read. */
+/**
+ * Every page of the changes after `since`. The versions must follow one another: a change the
+ * version counts but the store does not hold is an error naming it, never a silent gap.
+ */
 export async function allChangesSince(
   deps: FirewallFeedDeps,
   since: number,
@@ -80,14 +83,21 @@ export async function allChangesSince(
   let version = 0;
   while (from !== null) {
     const page = await changesSince(deps, { since: from, limit: MAX_CHANGES_LIMIT });
-    changes.push(...page.changes);
     version = page.version;
-    if (page.next !== null && page.changes.length === 0) {
+    const expected = since + changes.length + 1;
+    const gap = page.changes.findIndex((change, i) => change.version !== expected + i);
+    if (gap >= 0 || (page.changes.length === 0 && page.next !== null)) {
       throw new Error(
-        `allowlist change ${from + 1} of catalogue ${deps.catalogueId} is missing below version ${version}`,
+        `allowlist change ${expected + Math.max(gap, 0)} of catalogue ${deps.catalogueId} is missing below version ${version}`,
       );
     }
+    changes.push(...page.changes);
     from = page.next;
+  }
+  if (changes.length !== version - since) {
+    throw new Error(
+      `allowlist change ${since + changes.length + 1} of catalogue ${deps.catalogueId} is missing below version ${version}`,
+    );
   }
   return { catalogueId: deps.catalogueId, since, version, changes };
 }
