@@ -65,14 +65,12 @@ export async function runResolveCommand(
   try {
     interruption.throwIfInterrupted();
     const started = now();
+    const store = createDynamoObservationStore({
+      documents: runtime.clients.documents,
+      tableName: runtime.tableName,
+    });
     const run = resolveHostnames(
-      {
-        resolver: heldResolver(resolver, interruption),
-        store: createDynamoObservationStore({
-          documents: runtime.clients.documents,
-          tableName: runtime.tableName,
-        }),
-      },
+      { resolver: heldResolver(resolver, interruption), store },
       {
         targets: catalogue,
         runId: `manual-${started.toISOString()}`,
@@ -83,6 +81,8 @@ export async function runResolveCommand(
       },
     );
     result = await interruption.race(run);
+    // The run is saved: the next cycle's backlog judge may take it up at once.
+    await store.releaseRunLease(result.lease);
   } catch (error) {
     if (!(error instanceof InterruptedError)) throw error;
     progress.done();
