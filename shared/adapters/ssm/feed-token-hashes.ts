@@ -31,7 +31,9 @@ export function createSsmFeedTokenHashes(deps: {
       value = response.Parameter?.Value;
     } catch (error) {
       const name = error instanceof Error ? error.name : "Error";
-      throw new FeedTokenParameterError(parameterName, `read failed (${name})`, { cause: error });
+      const code = (error as { code?: unknown }).code;
+      const why = typeof code === "string" && code !== name ? `${name} ${code}` : name;
+      throw new FeedTokenParameterError(parameterName, `read failed (${why})`, { cause: error });
     }
     if (value === undefined) throw new FeedTokenParameterError(parameterName, "has no value");
     return value;

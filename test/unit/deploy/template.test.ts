@@ -680,6 +680,10 @@ describe("the packaged CloudFormation template", () => {
       // Invoked by the HTTP API (test/unit/deploy/audit-api.test.ts).
       "AuditApiLambdaFunction",
       "CompleteRunLambdaFunction",
+      // The firewall feed and its token authorizer, invoked by the HTTP API
+      // (test/unit/deploy/firewall-feed.test.ts).
+      "FeedAuthorizerLambdaFunction",
+      "FirewallFeedLambdaFunction",
       "IngestFeedsLambdaFunction",
       "PlanRunLambdaFunction",
       "PublishEventsLambdaFunction",
@@ -819,6 +823,8 @@ describe("the packaged CloudFormation template", () => {
     expect(clients("PublishEventsLambdaFunction")).toEqual(["dynamodb", "sns"]);
     expect(clients("ResolveHostnamesLambdaFunction")).toEqual(["dynamodb", "s3"]);
     expect(clients("IngestFeedsLambdaFunction")).toEqual(["dynamodb", "s3"]);
+    expect(clients("FirewallFeedLambdaFunction")).toEqual(["dynamodb", "s3"]);
+    expect(clients("FeedAuthorizerLambdaFunction")).toEqual(["ssm"]);
     const publisher = bundles.get("PublishEventsLambdaFunction")?.code ?? "";
     for (const client of ["S3Client", "SQSClient"]) expect(publisher).not.toContain(client);
     expect(publisher).toContain("SNSClient");
