@@ -1,5 +1,11 @@
-import { readFile, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import {
+  followRedirects,
+  HttpFetchProblem,
+  networkProblem,
+  readCapped,
+  readFileCapped,
+  statusProblem,
+} from "#shared/observe/http/bounded-fetch";
 import { isHtml } from "./document-text";
 import {
   DocumentFetchError,
@@ -18,9 +24,6 @@ export interface HttpDocumentFetcherOptions {
 }
 
 export const DEFAULT_DOCUMENT_FETCH = { timeoutMs: 10_000, maxBytes: 5_000_000 } as const;
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const TRANSIENT = new Set([408, 425, 429]);
 
 /** Whether a content type is one whose text can be compared (HTML or plain text). */
 export function isTextContentType(contentType: string): boolean {
@@ -54,7 +57,8 @@ export function createHttpDocumentFetcher(options: HttpDocumentFetcherOptions): 
       try {
         return await fetchHttp(request, url, options, signal);
       } catch (error) {
-        throw classify(error, url, options.timeoutMs);
+        if (error instanceof DocumentFetchError) throw error;
+        throw documentError(networkProblem(error, url, options.timeoutMs));
       }
     },
   };
@@ -72,116 +76,53 @@ async function fetchHttp(
   };
   if (request.etag !== undefined) headers["if-none-match"] = request.etag;
   if (request.lastModified !== undefined) headers["if-modified-since"] = request.lastModified;
-  let url = start;
-  for (let redirects = 0; ; redirects++) {
-    const response = await fetch(url, { headers, redirect: "manual", signal });
-    if (REDIRECTS.has(response.status)) {
-      await response.body?.cancel();
-      const location = response.headers.get("location");
-      if (location === null || redirects >= (options.maxRedirects ?? 5)) {
-        throw new DocumentFetchError(
-          "rejected",
-          `HTTP ${response.status}: too many or broken redirects from ${start.href}`,
-        );
-      }
-      url = new URL(location, url);
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        throw new DocumentFetchError("rejected", `redirect to unsupported URL ${url.href}`);
-      }
-      continue;
-    }
-    if (response.status === 304) {
-      await response.body?.cancel();
-      return { status: "not-modified", url: url.href };
-    }
-    if (response.status < 200 || response.status > 299) {
-      await response.body?.cancel();
-      const reason = `HTTP ${response.status} from ${url.href}`;
-      const transient = response.status >= 500 || TRANSIENT.has(response.status);
-      throw new DocumentFetchError(transient ? "unreachable" : "rejected", reason);
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    if (!isTextContentType(contentType)) {
-      await response.body?.cancel();
-      throw new DocumentFetchError(
-        "rejected",
-        `content type ${JSON.stringify(contentType)} from ${url.href} is not HTML or plain text`,
-      );
-    }
-    const bytes = await readCapped(response, options.maxBytes);
-    const etag = response.headers.get("etag");
-    const lastModified = response.headers.get("last-modified");
-    return {
-      status: "fetched",
-      url: url.href,
-      bytes,
-      contentType,
-      ...(etag === null ? {} : { etag }),
-      ...(lastModified === null ? {} : { lastModified }),
-    };
+  const { response, url } = await followRedirects(
+    start,
+    { headers, signal },
+    options.maxRedirects ?? 5,
+  );
+  if (response.status === 304) {
+    await response.body?.cancel();
+    return { status: "not-modified", url: url.href };
   }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get("content-length"));
-  if (response.headers.get("content-encoding") === null && declared > maxBytes) {
+  if (response.status < 200 || response.status > 299) throw await statusProblem(response, url);
+  const contentType = response.headers.get("content-type") ?? "";
+  if (!isTextContentType(contentType)) {
     await response.body?.cancel();
     throw new DocumentFetchError(
       "rejected",
-      `body too large: Content-Length ${declared} exceeds the ${maxBytes}-byte cap`,
+      `content type ${JSON.stringify(contentType)} from ${url.href} is not HTML or plain text`,
     );
   }
-  if (response.body === null) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new DocumentFetchError(
-        "rejected",
-        `body too large: more than ${maxBytes} bytes, download aborted`,
-      );
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
+  const bytes = await readCapped(response, options.maxBytes, () => {});
+  const etag = response.headers.get("etag");
+  const lastModified = response.headers.get("last-modified");
+  return {
+    status: "fetched",
+    url: url.href,
+    bytes,
+    contentType,
+    ...(etag === null ? {} : { etag }),
+    ...(lastModified === null ? {} : { lastModified }),
+  };
 }
 
-function classify(error: unknown, url: URL, timeoutMs: number): DocumentFetchError {
-  if (error instanceof DocumentFetchError) return error;
-  if (error instanceof Error && error.name === "TimeoutError") {
-    return new DocumentFetchError(
-      "unreachable",
-      `timed out after ${timeoutMs} ms fetching ${url.href}`,
-      { cause: error },
-    );
-  }
-  const cause =
-    error instanceof Error ? (error.cause as { code?: string; message?: string }) : undefined;
-  const detail =
-    cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return new DocumentFetchError("unreachable", `${detail} fetching ${url.href}`, { cause: error });
+/** The document fetcher's error for a problem of the fetch, its message unchanged. */
+function documentError(problem: HttpFetchProblem): DocumentFetchError {
+  return new DocumentFetchError(
+    problem.kind,
+    problem.message,
+    problem.cause === undefined ? undefined : { cause: problem.cause },
+  );
 }
 
 async function fetchFile(url: URL, maxBytes: number): Promise<DocumentFetchResult> {
-  const path = fileURLToPath(url);
-  let size: number;
+  let bytes: Uint8Array;
   try {
-    size = (await stat(path)).size;
-  } catch (cause) {
-    const code = (cause as { code?: string }).code ?? "error";
-    throw new DocumentFetchError("unreachable", `${code} reading ${url.href}`, { cause });
+    bytes = await readFileCapped(url, maxBytes);
+  } catch (error) {
+    throw error instanceof HttpFetchProblem ? documentError(error) : error;
   }
-  if (size > maxBytes) {
-    throw new DocumentFetchError(
-      "rejected",
-      `body too large: ${size} bytes exceeds the ${maxBytes}-byte cap`,
-    );
-  }
-  const contentType = /\.x?html?$/i.test(path) ? "text/html" : "text/plain";
-  return { status: "fetched", url: url.href, bytes: await readFile(path), contentType };
+  const contentType = /\.x?html?$/i.test(url.pathname) ? "text/html" : "text/plain";
+  return { status: "fetched", url: url.href, bytes, contentType };
 }
