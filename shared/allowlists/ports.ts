@@ -14,6 +14,8 @@ export interface AllowlistState {
 /** DynamoDB `ALLOWLIST#<group>` items (see TABLE.md). */
 export interface AllowlistStateStore {
   get(group: string): Promise<AllowlistState | null>;
+  /** The states of these groups (absent: none yet), consistent, in as few requests as it can. */
+  getMany(groups: readonly string[]): Promise<Map<string, AllowlistState>>;
   /**
    * Records a content change, conditional on the state read before (`previousSha256`, null when
    * there was none). Returns false when another writer changed it first.

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { GroupAllowlist } from "./build";
-import type { AllowlistStateStore } from "./ports";
+import type { AllowlistState, AllowlistStateStore } from "./ports";
 import {
   allowlistKeys,
   domainListKeys,
@@ -26,11 +26,15 @@ export interface AllowlistWriteResult {
   changed: string[];
 }
 
+/** Groups written at once: their S3 requests overlap, the results keep the input's order. */
+const GROUPS_IN_FLIGHT = 8;
+
 /**
  * Writes each group's allowlist files (`allowlists/<group>.txt`, `.json`, and the domain lists of a
  * group with wildcard domains, `domainListKeys`) when they change.
  *
- * 1. Compare the content hash with the group's `ALLOWLIST#<group>` state.
+ * 1. Read every group's `ALLOWLIST#<group>` state at once (batch reads), and compare each content
+ *    hash with it.
  * 2. Render with `generatedAt` = now when the content changed, else the stored time, so an
  *    unchanged list renders to the same bytes.
  * 3. Put each file only if its bytes differ from the object in the bucket (a missing file is
@@ -41,61 +45,86 @@ export async function writeAllowlists(
   deps: AllowlistWriterDeps,
   input: { allowlists: readonly GroupAllowlist[]; now: Date },
 ): Promise<AllowlistWriteResult> {
-  const result: AllowlistWriteResult = { written: [], changed: [] };
-  for (const allowlist of input.allowlists) {
-    const previous = await deps.state.get(allowlist.group);
-    const changed = previous?.contentSha256 !== allowlist.contentSha256;
-    const generatedAt =
-      changed || previous === null ? input.now.toISOString() : previous.generatedAt;
-    const keys = allowlistKeys(allowlist.group);
-    const metadata = { "content-sha256": allowlist.contentSha256, "generated-at": generatedAt };
-    const files: [string, string, string][] = [
-      [keys.txt, renderEdl(allowlist, generatedAt), TEXT],
-      [keys.json, renderAllowlistJson(allowlist, generatedAt), "application/json"],
-    ];
-    const domains = allowlist.domains?.length ?? 0;
-    // Domain lists exist for groups with names allowed by name only; when the last one goes,
-    // they are written once more, empty, so no firewall keeps polling a stale list.
-    if (domains > 0 || (changed && (previous?.domains ?? 0) > 0)) {
-      const domainKeys = domainListKeys(allowlist.group);
-      files.push(
-        [domainKeys.domains, renderDomainList(allowlist, generatedAt, "edl"), TEXT],
-        [
-          domainKeys.networkFirewall,
-          renderDomainList(allowlist, generatedAt, "network-firewall"),
-          TEXT,
-        ],
+  const states = await deps.state.getMany(input.allowlists.map((a) => a.group));
+  const results: GroupWriteResult[] = new Array(input.allowlists.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < input.allowlists.length; i = next++) {
+      const allowlist = input.allowlists[i] as GroupAllowlist;
+      results[i] = await writeGroup(
+        deps,
+        allowlist,
+        states.get(allowlist.group) ?? null,
+        input.now,
       );
     }
-    for (const [key, text, contentType] of files) {
-      const wrote = await deps.objects.putIfChanged(
-        key,
-        new TextEncoder().encode(text),
-        contentType,
-        metadata,
-      );
-      if (wrote) result.written.push(key);
-    }
-    if (changed) {
-      await deps.state.put(
-        {
-          group: allowlist.group,
-          contentSha256: allowlist.contentSha256,
-          generatedAt,
-          addresses: allowlist.addresses.length,
-          ...(domains > 0 ? { domains } : {}),
-          keys,
-          updatedAt: input.now.toISOString(),
-        },
-        previous?.contentSha256 ?? null,
-      );
-      result.changed.push(allowlist.group);
-      deps.logger?.info("allowlist changed", {
-        group: allowlist.group,
-        addresses: allowlist.addresses.length,
-        contentSha256: allowlist.contentSha256,
-      });
-    }
+  };
+  await Promise.all(Array.from({ length: GROUPS_IN_FLIGHT }, worker));
+  return {
+    written: results.flatMap((r) => r.written),
+    changed: results.filter((r) => r.changed).map((r) => r.group),
+  };
+}
+
+interface GroupWriteResult {
+  group: string;
+  written: string[];
+  changed: boolean;
+}
+
+/** Steps 2-4 for one group, given its state read in step 1. */
+async function writeGroup(
+  deps: AllowlistWriterDeps,
+  allowlist: GroupAllowlist,
+  previous: AllowlistState | null,
+  now: Date,
+): Promise<GroupWriteResult> {
+  const result: GroupWriteResult = { group: allowlist.group, written: [], changed: false };
+  const changed = previous?.contentSha256 !== allowlist.contentSha256;
+  const generatedAt = changed || previous === null ? now.toISOString() : previous.generatedAt;
+  const keys = allowlistKeys(allowlist.group);
+  const metadata = { "content-sha256": allowlist.contentSha256, "generated-at": generatedAt };
+  const files: [string, string, string][] = [
+    [keys.txt, renderEdl(allowlist, generatedAt), TEXT],
+    [keys.json, renderAllowlistJson(allowlist, generatedAt), "application/json"],
+  ];
+  const domains = allowlist.domains?.length ?? 0;
+  // Domain lists exist for groups with names allowed by name only; when the last one goes,
+  // they are written once more, empty, so no firewall keeps polling a stale list.
+  if (domains > 0 || (changed && (previous?.domains ?? 0) > 0)) {
+    const domainKeys = domainListKeys(allowlist.group);
+    files.push(
+      [domainKeys.domains, renderDomainList(allowlist, generatedAt, "edl"), TEXT],
+      [
+        domainKeys.networkFirewall,
+        renderDomainList(allowlist, generatedAt, "network-firewall"),
+        TEXT,
+      ],
+    );
   }
+  for (const [key, text, contentType] of files) {
+    const bytes = new TextEncoder().encode(text);
+    if (await deps.objects.putIfChanged(key, bytes, contentType, metadata))
+      result.written.push(key);
+  }
+  if (!changed) return result;
+  await deps.state.put(
+    {
+      group: allowlist.group,
+      contentSha256: allowlist.contentSha256,
+      generatedAt,
+      addresses: allowlist.addresses.length,
+      ...(domains > 0 ? { domains } : {}),
+      keys,
+      updatedAt: now.toISOString(),
+    },
+    previous?.contentSha256 ?? null,
+  );
+  result.changed = true;
+  deps.logger?.info("allowlist changed", {
+    group: allowlist.group,
+    addresses: allowlist.addresses.length,
+    contentSha256: allowlist.contentSha256,
+  });
   return result;
 }
