@@ -33,7 +33,11 @@ export function registerFirewallFeedCommands(program: Command): void {
       "A group's allowlist as the last cycle wrote it: the EDL (one entry per line) or its JSON",
     )
     .argument("<group>", "the firewall group")
-    .option("--format <txt|json>", "txt: the EDL; json: addresses with ports", "txt")
+    .option(
+      "--format <txt|json|domains>",
+      "txt: the EDL; json: addresses with ports; domains: the domain EDL of wildcard names",
+      "txt",
+    )
     .option("--catalogue <file|id>", CATALOGUE_HELP, DEFAULT_CATALOGUE_PATH)
     .option("--state-dir <dir>", STATE_DIR_HELP, DEFAULT_STATE_DIR)
     .action(async (group: string, options: AllowlistCommandOptions) => {

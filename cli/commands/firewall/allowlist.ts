@@ -16,7 +16,7 @@ export interface AllowlistCommandOptions {
 }
 
 const GROUP = /^[a-z0-9][a-z0-9-]*$/;
-const FORMATS: readonly AllowlistFormat[] = ["txt", "json"];
+const FORMATS: readonly AllowlistFormat[] = ["txt", "json", "domains"];
 
 /**
  * `driftwatch allowlist GROUP [--format txt|json]`: the group's allowlist file exactly as the

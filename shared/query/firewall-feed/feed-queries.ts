@@ -1,4 +1,4 @@
-import { allowlistKeys } from "#shared/allowlists/render";
+import { allowlistKeys, domainListKeys } from "#shared/allowlists/render";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { AllowlistChange } from "#shared/record/allowlist-versions/allowlist-change";
 import type {
@@ -97,7 +97,11 @@ export async function latestChanges(
   return { version, changes: changes.reverse() };
 }
 
-export type AllowlistFormat = "txt" | "json";
+/** `txt` the IP EDL, `json` the allowlist JSON, `domains` the domain EDL (wildcard names). */
+export type AllowlistFormat = "txt" | "json" | "domains";
+
+const allowlistKey = (group: string, format: AllowlistFormat) =>
+  format === "domains" ? domainListKeys(group).domains : allowlistKeys(group)[format];
 
 /** A group's allowlist file as written (the bytes a firewall fetches), or null when none. */
 export async function allowlistFile(
@@ -105,6 +109,6 @@ export async function allowlistFile(
   group: string,
   format: AllowlistFormat,
 ): Promise<Uint8Array | null> {
-  const object = await deps.objects.get(allowlistKeys(group)[format]);
+  const object = await deps.objects.get(allowlistKey(group, format));
   return object?.bytes ?? null;
 }

@@ -26,10 +26,11 @@ export interface FirewallFeedRouterOptions {
 export type FirewallFeedRouter = (request: FeedRequest) => Promise<FeedResponse>;
 
 const GROUP = /^[a-z0-9][a-z0-9-]*$/;
-const ALLOWLIST_PATH = /^\/allowlists\/([^/]+)\.(txt|json)$/;
+const ALLOWLIST_PATH = /^\/allowlists\/([^/]+?)\.(domains\.txt|txt|json)$/;
 const CONTENT_TYPES: Record<AllowlistFormat, string> = {
   txt: "text/plain; charset=utf-8",
   json: "application/json",
+  domains: "text/plain; charset=utf-8",
 };
 
 const count = (name: string, min: number, max: number) =>
@@ -57,7 +58,8 @@ const ChangesQuery = z.object({
  * - `GET /version`: the catalogue's allowlist version (JSON);
  * - `GET /changes?since=N[&limit=L]`: every allowlist change after version N, oldest first,
  *   paged (`next`);
- * - `GET /allowlists/{group}.txt` (EDL, one entry per line) and `.json`: as written;
+ * - `GET /allowlists/{group}.txt` (EDL, one entry per line), `.json` and `.domains.txt` (the
+ *   domain EDL of the group's wildcard names): as written;
  * - `GET /changes.atom`: the latest changes as an Atom feed.
  *
  * Every 200 carries a strong ETag (sha256 of the body); a matching If-None-Match answers 304.
@@ -106,7 +108,8 @@ async function route(
   const allowlist = ALLOWLIST_PATH.exec(path);
   if (allowlist !== null) {
     const group = decodedSegment(allowlist[1] ?? "");
-    const format = allowlist[2] as AllowlistFormat;
+    const format: AllowlistFormat =
+      allowlist[2] === "domains.txt" ? "domains" : (allowlist[2] as "txt" | "json");
     if (!GROUP.test(group)) {
       return jsonError(400, `${JSON.stringify(group)} is not a group name (a lower-case slug)`);
     }
@@ -116,7 +119,7 @@ async function route(
   }
   return jsonError(
     404,
-    `no route ${JSON.stringify(path)}: /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json`,
+    `no route ${JSON.stringify(path)}: /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json|.domains.txt`,
   );
 }
 

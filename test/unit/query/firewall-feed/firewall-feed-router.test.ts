@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type GroupAllowlist, groupAllowlist } from "#shared/allowlists/build";
-import { allowlistKeys, renderEdl } from "#shared/allowlists/render";
+import { allowlistKeys, domainListKeys, renderEdl } from "#shared/allowlists/render";
 import type { FeedRequest } from "#shared/query/firewall-feed/feed-http";
 import { createFirewallFeedRouter } from "#shared/query/firewall-feed/firewall-feed-router";
 import {
@@ -135,6 +135,29 @@ describe("firewall feed router", () => {
       get("/allowlists/mail.txt", {}, { "if-none-match": '"abc", W/"def"' }),
     );
     expect(other.status).toBe(200);
+  });
+
+  it("serves a group's domain EDL (its wildcard names) as written, apart from its IP EDL", async () => {
+    const { router, objects } = await feed();
+    const domains = "# driftwatch domain list for firewall group mail\n*.apc.example.com\n";
+    await objects.putIfChanged(
+      domainListKeys("mail").domains,
+      new TextEncoder().encode(domains),
+      "text/plain",
+    );
+    const list = await router(get("/allowlists/mail.domains.txt"));
+    expect(list.status).toBe(200);
+    expect(list.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(list.body).toBe(domains);
+    const again = await router(
+      get("/allowlists/mail.domains.txt", {}, { "if-none-match": list.headers.etag ?? "" }),
+    );
+    expect(again.status).toBe(304);
+    // The IP EDL is still the addresses, and a group without wildcard names has no domain EDL.
+    expect((await router(get("/allowlists/mail.txt"))).body).toContain("192.0.2.2");
+    const none = await router(get("/allowlists/av.domains.txt"));
+    expect(none.status).toBe(404);
+    expect(JSON.parse(none.body).error).toBe('no allowlist for group "av"');
   });
 
   it("404 for an unknown group or route, 405 for another method", async () => {
