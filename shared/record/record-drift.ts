@@ -9,6 +9,7 @@ import type { WrittenAllowlist } from "#shared/allowlists/written-allowlist";
 import type { DriftInput, DriftOptions } from "#shared/compare/drift-input";
 import { evaluateDriftAndPlan } from "#shared/compare/evaluate-drift";
 import type { DriftEvent } from "../compare/drift-event";
+import { emptiedGroupAllowlists } from "./allowlist-versions/emptied-groups";
 import type { AllowlistVersionStore } from "./allowlist-versions/ports";
 import {
   stageAllowlistChanges,
@@ -72,11 +73,15 @@ export async function recordDrift(
     catalogueId: input.catalogue.id,
     now: input.now,
   });
-  const planned = heldForUnreadableFeeds(plan, deps.logger);
   const versioning =
     deps.allowlistVersions === undefined
       ? null
       : { versions: deps.allowlistVersions, objects: deps.allowlists.objects, logger: deps.logger };
+  const planned = await withEmptiedGroups(
+    deps,
+    input.catalogue,
+    heldForUnreadableFeeds(plan, deps.logger),
+  );
   const versionRead =
     versioning === null
       ? null
@@ -105,6 +110,25 @@ export async function recordDrift(
     committed: commit.committed,
     allowlistsWritten: allowlists.written,
   };
+}
+
+/** The plan, plus an empty allowlist for each group the version lists and the plan lost. */
+async function withEmptiedGroups(
+  deps: RecordDriftDeps,
+  catalogue: RecordDriftInput["catalogue"],
+  planned: GroupAllowlist[],
+): Promise<GroupAllowlist[]> {
+  if (deps.allowlistVersions === undefined) return planned;
+  const version = await deps.allowlistVersions.getVersion(catalogue.id);
+  const emptied = emptiedGroupAllowlists(catalogue, planned, version);
+  for (const allowlist of emptied) {
+    if (version?.groups[allowlist.group]?.contentSha256 === allowlist.contentSha256) continue;
+    deps.logger?.info("group has no endpoint left: its allowlist is emptied", {
+      catalogueId: catalogue.id,
+      group: allowlist.group,
+    });
+  }
+  return emptied.length === 0 ? planned : [...planned, ...emptied];
 }
 
 /** The events each group's new change sets committed. */

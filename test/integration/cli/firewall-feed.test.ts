@@ -41,14 +41,21 @@ const APP = endpoint("app/app.example.com", "web", "app.example.com");
 const MX = endpoint("mx/mx.example.com", "mail", "mx.example.com");
 const API = endpoint("api/api.example.com", "web", "api.example.com");
 
-/** The catalogue at each of its revisions: the first, a host added, that host moved to `api`. */
-function catalogue(revision: 1 | 2 | 3): Catalogue {
+type Revision = 1 | 2 | 3 | 4;
+
+/**
+ * The catalogue at each of its revisions: the first, a host added, that host moved to `api`,
+ * the mail host (all of group `mail`) removed.
+ */
+function catalogue(revision: Revision): Catalogue {
   const endpoints =
     revision === 1
       ? [APP, MX]
       : revision === 2
         ? [APP, MX, API]
-        : [APP, MX, { ...API, group: "api" }];
+        : revision === 3
+          ? [APP, MX, { ...API, group: "api" }]
+          : [APP, { ...API, group: "api" }];
   return {
     schemaVersion: 1,
     id: CATALOGUE_ID,
@@ -77,7 +84,7 @@ interface ExpectedChange {
 interface Step {
   name: string;
   hours: number;
-  revision: 1 | 2 | 3;
+  revision: Revision;
   records: Record<string, string>;
   /** The allowlist changes this run makes, in group order. */
   expected: ExpectedChange[];
@@ -137,6 +144,21 @@ const STEPS: Step[] = [
       { group: "web", added: [], removed: ["20.3.3.3"] },
     ],
   },
+  {
+    // The group's file and version must not keep allowing what the catalogue no longer lists.
+    name: "catalogue revision removes the last endpoint of a group",
+    hours: 16,
+    revision: 4,
+    records: WITH_API,
+    expected: [{ group: "mail", added: [], removed: ["20.2.2.1"] }],
+  },
+  {
+    name: "unchanged after the group emptied",
+    hours: 18,
+    revision: 4,
+    records: WITH_API,
+    expected: [],
+  },
 ];
 
 interface Observed {
@@ -180,7 +202,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
     vi.stubEnv("AWS_REGION", undefined);
     vi.stubEnv("DRIFTWATCH_TABLE_NAME", undefined);
     stateDir = await mkdtemp(join(tmpdir(), "driftwatch-firewall-feed-"));
-    for (const revision of [1, 2, 3] as const) {
+    for (const revision of [1, 2, 3, 4] as const) {
       catalogueFiles[revision] = join(stateDir, `catalogue-${revision}.json`);
       await writeFile(catalogueFiles[revision], JSON.stringify(catalogue(revision), null, 2));
     }
@@ -242,7 +264,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
       version = view.version;
       previous = files;
     }
-    expect(version).toBe(7);
+    expect(version).toBe(8);
   });
 
   it("records each change with its group, entries, both sides, endpoints, run, events and time", () => {
@@ -267,7 +289,10 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
       expect(change.current.entries).toBe(
         (before?.entries ?? 0) + change.added.length - change.removed.length,
       );
-      expect(change.current.ports).toEqual([{ protocol: "tcp", port: 443, direction: "out" }]);
+      // An emptied group (its last endpoint gone) lists no ports either.
+      expect(change.current.ports).toEqual(
+        change.current.entries === 0 ? [] : [{ protocol: "tcp", port: 443, direction: "out" }],
+      );
       lastSide.set(change.group, change.current);
       // Each endpoint whose entries changed, before and after.
       expect(change.endpoints.length, `v${change.version} endpoints`).toBeGreaterThan(0);
@@ -286,6 +311,11 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
         current: ["20.1.1.2"],
       },
     ]);
+    const emptied = allChanges.find((c) => c.group === "mail" && c.removed.length > 0);
+    expect(emptied?.endpoints).toEqual([
+      { id: MX.id, hostname: "mx.example.com", previous: ["20.2.2.1"], current: null },
+    ]);
+    expect(emptied?.current.entries).toBe(0);
   });
 
   it("names the change events that caused each change (committed by the same run, about its group)", async () => {
@@ -333,7 +363,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
     const ahead = await driftwatch([
       "changes",
       "--since-version",
-      "8",
+      "9",
       "--catalogue",
       CATALOGUE_ID,
       "--state-dir",
@@ -343,7 +373,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
     const both = await driftwatch(["changes", "--since-version", "1", "--from", "2026-09-01"]);
 
     expect(ahead.code).toBe(1);
-    expect(ahead.stderr).toContain("--since-version: 8 is after the current allowlist version 7");
+    expect(ahead.stderr).toContain("--since-version: 9 is after the current allowlist version 8");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(
       '--since-version: must be a whole number (0 for every change), not "-1"',
@@ -363,7 +393,8 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
     }
     expect(entriesOf(files.web ?? "")).toEqual(["20.1.1.2"]);
     expect(entriesOf(files.api ?? "")).toEqual(["20.3.3.3"]);
-    expect(entriesOf(files.mail ?? "")).toEqual(["20.2.2.1"]);
+    // The catalogue's last revision took group mail's only endpoint: its list is empty.
+    expect(entriesOf(files.mail ?? "")).toEqual([]);
     const unknown = await driftwatch(["allowlist", "nope", "--state-dir", stateDir]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no allowlist written for group "nope"');
@@ -411,7 +442,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
       const version = await fetch(`${url}/version`, { headers: bearer });
       expect(version.status).toBe(200);
       expect(await version.json()).toEqual(observed.at(-1)?.version);
-      for (const n of [0, 3, 6, 7]) {
+      for (const n of [0, 3, 6, 7, 8]) {
         const page = await fetch(`${url}/changes?since=${n}`, { headers: basic });
         expect(page.status).toBe(200);
         const body = (await page.json()) as { changes: AllowlistChange[]; next: number | null };
@@ -475,7 +506,7 @@ describe("firewall feed after a scripted sequence of detection cycles", () => {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain("driftwatch serve: SIGTERM: stopped");
       expect(await ask(["version", "--json", "--catalogue", CATALOGUE_ID])).toContain(
-        '"version": 7',
+        '"version": 8',
       );
     });
   });
