@@ -31,7 +31,7 @@ export function createCompleteRunHandler(
   return middy(async (rawEvent: unknown): Promise<CompleteRunResponse> => {
     const event = parseEvent(CompleteRunEvent, rawEvent, "state-machine", logger);
     const summary = await completeEngineRun(deps, {
-      catalogueId: config.catalogueId,
+      catalogueIds: config.catalogueIds,
       manifest: event.manifest,
       reports: event.reports,
       now: new Date(clock()),

@@ -32,7 +32,7 @@ export function createPlanRunHandler(
     const event = parseEvent(ScheduledEvent, rawEvent, "schedule", logger);
     const runId = runIdFor(scheduledTime(event, new Date(clock()), logger), config.intervalMinutes);
     const plan = await planEngineRun(deps, {
-      catalogueId: config.catalogueId,
+      catalogueIds: config.catalogueIds,
       runId,
       now: new Date(clock()),
       ...sharding,

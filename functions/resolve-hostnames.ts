@@ -32,7 +32,7 @@ export function createResolveHostnamesHandler(
     const invocationEnd = deps.clock() + context.getRemainingTimeInMillis();
     const deadline = invocationEnd - config.deadlineMarginMs;
     return resolveAndJudge(deps, {
-      catalogueId: config.catalogueId,
+      catalogueIds: config.catalogueIds,
       runId,
       deadline,
       invocationEnd,

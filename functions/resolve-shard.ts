@@ -38,7 +38,7 @@ export function createResolveShardHandler(
         catalogues: deps.catalogues,
       },
       {
-        catalogueId: config.catalogueId,
+        catalogueIds: config.catalogueIds,
         manifest: event.manifest,
         shard: event.shard,
         deadline,

@@ -43,7 +43,7 @@ export function ingestFeedsRuntime(
   const settings = {
     feeds: config.feeds,
     grace: config.grace,
-    catalogueId: driftConfig.catalogueId,
+    catalogueIds: driftConfig.catalogueIds,
   };
   return { logger: runtime.logger, metrics: runtime.metrics, deps, settings };
 }

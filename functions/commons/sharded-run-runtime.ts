@@ -1,4 +1,5 @@
 import { loadDriftConfig } from "#shared/compare/config";
+import { catalogueIdsVariable } from "#shared/config/catalogue-ids";
 import { type Env, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import type { CompleteEngineRunDeps } from "#shared/detect/sharded-run/engine-steps";
 import type { StartShardedRunDeps } from "#shared/detect/sharded-run/start-sharded-run";
@@ -23,7 +24,8 @@ export class ShardedRunConfigError extends Error {
 /** Configuration of the plan and completion steps, read once at cold start. */
 export interface ShardedRunConfig {
   tableName: string;
-  catalogueId: string;
+  /** The catalogues watched, in judging order (DRIFTWATCH_CATALOGUE_IDS). */
+  catalogueIds: string[];
   historyRetentionDays: number;
   /** The schedule's interval: the run id is the scheduled time truncated to it. */
   intervalMinutes: number;
@@ -36,7 +38,7 @@ export interface ShardingConfig {
 }
 
 /**
- * - DRIFTWATCH_TABLE_NAME, DRIFTWATCH_CATALOGUE_ID: required.
+ * - DRIFTWATCH_TABLE_NAME, DRIFTWATCH_CATALOGUE_IDS (else DRIFTWATCH_CATALOGUE_ID): required.
  * - DRIFTWATCH_HISTORY_RETENTION_DAYS (400), DRIFTWATCH_RESOLVE_INTERVAL_MINUTES (15).
  */
 export function loadShardedRunConfig(env: Env): ShardedRunConfig {
@@ -44,7 +46,7 @@ export function loadShardedRunConfig(env: Env): ShardedRunConfig {
     wholeNumberVariable(env, name, { fallback, min, max }, ShardedRunConfigError);
   return {
     tableName: requiredVariable(env, "DRIFTWATCH_TABLE_NAME", ShardedRunConfigError),
-    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", ShardedRunConfigError),
+    catalogueIds: catalogueIdsVariable(env, ShardedRunConfigError),
     historyRetentionDays: whole(
       "DRIFTWATCH_HISTORY_RETENTION_DAYS",
       DEFAULT_HISTORY_RETENTION_DAYS,

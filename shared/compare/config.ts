@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AllowlistLimits } from "#shared/allowlists/limits";
+import { catalogueIdsVariable } from "#shared/config/catalogue-ids";
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 
 /**
@@ -8,7 +9,8 @@ import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#
  */
 export interface DriftConfig {
   /** The catalogue whose endpoints are judged. */
-  catalogueId: string;
+  /** The catalogues watched, in judging order (DRIFTWATCH_CATALOGUE_IDS). */
+  catalogueIds: string[];
   /** The bucket of the allowlist files and of the feed archive (read for the range matchers). */
   bucketName: string;
   /** Consecutive failed runs before `resolution-failed`. */
@@ -46,7 +48,8 @@ export class DriftConfigError extends Error {
  * Reads the compare configuration. Throws `DriftConfigError` naming the missing or malformed
  * variable.
  *
- * - DRIFTWATCH_CATALOGUE_ID, DRIFTWATCH_BUCKET_NAME: required.
+ * - DRIFTWATCH_CATALOGUE_IDS (comma list; else DRIFTWATCH_CATALOGUE_ID), DRIFTWATCH_BUCKET_NAME:
+ *   required.
  * - DRIFTWATCH_FAILURE_THRESHOLD: whole number 1-1000, default 3.
  * - DRIFTWATCH_UNUSED_GRACE_HOURS: whole number 1-87600, default 168 (a week).
  * - DRIFTWATCH_ALLOWLIST_LIMITS: JSON object of the limits that differ from the defaults
@@ -69,7 +72,7 @@ export function loadDriftConfig(env: Env): DriftConfig {
   ) as Partial<AllowlistLimits>;
   return {
     ...(Object.keys(overrides).length > 0 ? { limits: overrides } : {}),
-    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", DriftConfigError),
+    catalogueIds: catalogueIdsVariable(env, DriftConfigError),
     bucketName: requiredVariable(env, "DRIFTWATCH_BUCKET_NAME", DriftConfigError),
     failureThreshold: wholeNumberVariable(
       env,

@@ -12,6 +12,7 @@ import {
 } from "#shared/observe/vendor-document/check-vendor-document";
 import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
 import type { CatalogueSource } from "./catalogue-source";
+import { loadCatalogues } from "./catalogues";
 import type { JudgeDriftResult } from "./judge-drift";
 import { judgeFeedIngest } from "./judge-feed-ingest";
 import { type JudgedBacklog, type JudgeUnjudgedDeps, judgeUnjudged } from "./judge-unjudged";
@@ -35,7 +36,8 @@ export interface IngestAndJudgeFeedsInput {
   notification?: IpSpaceChangedNotification;
   feeds: { id: FeedId; url: string }[];
   grace: FeedGrace;
-  catalogueId: string;
+  /** The catalogues watched (DRIFTWATCH_CATALOGUE_IDS), judged in this order. */
+  catalogueIds: readonly string[];
 }
 
 export interface IngestAndJudgeFeedsResult {
@@ -54,7 +56,10 @@ export interface IngestAndJudgeFeedsResult {
     added?: number;
     removed?: number;
   }[];
-  /** The vendor's document, checked on the schedule when the catalogue names one. */
+  /**
+   * The vendor's document, checked on the schedule when the catalogue names one (the first
+   * catalogue that does, when several are watched; every one is checked and judged).
+   */
   document?: { url: string; status: string; reason?: string; sha256?: string };
 }
 
@@ -83,7 +88,7 @@ export async function ingestAndJudgeFeeds(
   const { runId } = input;
   // 1.
   const backlog = await judgeUnjudged(deps, {
-    catalogue: () => deps.catalogues(input.catalogueId),
+    catalogue: () => loadCatalogues(deps.catalogues, input.catalogueIds),
     dnsRuns: false,
     feeds: input.feeds.map((feed) => feed.id),
   }).catch((error: unknown) => {
@@ -108,46 +113,53 @@ export async function ingestAndJudgeFeeds(
     },
   );
   addFeedMetrics(metrics, results, now);
-  const document = await scheduledDocumentCheck(deps, input, now);
+  const documents = await scheduledDocumentChecks(deps, input, now);
   // 3.
   const drift = await judgeFeedIngest(deps, {
-    catalogueId: input.catalogueId,
+    catalogueIds: input.catalogueIds,
     results,
     runId,
     now,
-    ...(document === null ? {} : { documents: [document.check] }),
+    ...(documents.length === 0 ? {} : { documents: documents.map((document) => document.check) }),
   }).catch((error: unknown) => {
     logger.error("recording the feeds' drift failed", { runId, error: error as Error });
     throw error;
   });
   const committed =
     (drift?.committed ?? 0) + backlog.reduce((sum, judged) => sum + judged.drift.committed, 0);
-  if (document !== null) await markVendorDocumentJudged(deps.archive, document);
+  for (const document of documents) await markVendorDocumentJudged(deps.archive, document);
   metrics.addMetric("DriftEventsCommitted", MetricUnit.Count, committed);
   // 4.
   const failed = results.filter((r) => r.status === "rejected" || r.status === "unreachable");
   if (failed.length > 0) throw new FeedIngestFailedError(results);
-  return { ...ingestSummary(input, drift, backlog, results), ...documentSummary(document) };
+  return {
+    ...ingestSummary(input, drift, backlog, results),
+    ...documentSummary(documents[0] ?? null),
+  };
 }
 
-/** Step 3, on the schedule: the vendor's document, when the catalogue names one. */
-async function scheduledDocumentCheck(
+/** Step 3, on the schedule: the vendor's document of each catalogue that names one. */
+async function scheduledDocumentChecks(
   deps: IngestAndJudgeFeedsDeps,
   input: IngestAndJudgeFeedsInput,
   now: Date,
-): Promise<VendorDocumentCheckResult | null> {
-  if (input.trigger !== "schedule" || deps.documentFetcher === undefined) return null;
-  const catalogue = await deps.catalogues(input.catalogueId);
-  const url = catalogue.document.source?.url;
-  if (url === undefined) return null;
-  const checked = await checkVendorDocument(
-    { fetcher: deps.documentFetcher, archive: deps.archive, logger: deps.logger },
-    { catalogueId: catalogue.id, url, now },
-  );
-  const single = deps.metrics.singleMetric();
-  single.addDimensions({ status: checked.check.status });
-  single.addMetric("VendorDocumentChecks", MetricUnit.Count, 1);
-  return checked;
+): Promise<VendorDocumentCheckResult[]> {
+  const fetcher = deps.documentFetcher;
+  if (input.trigger !== "schedule" || fetcher === undefined) return [];
+  const checks: VendorDocumentCheckResult[] = [];
+  for (const catalogue of await loadCatalogues(deps.catalogues, input.catalogueIds)) {
+    const url = catalogue.document.source?.url;
+    if (url === undefined) continue;
+    const checked = await checkVendorDocument(
+      { fetcher, archive: deps.archive, logger: deps.logger },
+      { catalogueId: catalogue.id, url, now },
+    );
+    const single = deps.metrics.singleMetric();
+    single.addDimensions({ status: checked.check.status });
+    single.addMetric("VendorDocumentChecks", MetricUnit.Count, 1);
+    checks.push(checked);
+  }
+  return checks;
 }
 
 function documentSummary(

@@ -1,4 +1,3 @@
-import type { Catalogue } from "#shared/catalogue/schema";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import type { RunJudgements } from "#shared/observe/dns/observation-store";
@@ -7,6 +6,7 @@ import {
   type UnreadableSnapshotLogger,
 } from "#shared/observe/feeds/load-matchers";
 import type { FeedPointerStore } from "#shared/observe/feeds/ports";
+import { type Catalogues, judgeEachCatalogue } from "./catalogues";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 
 /**
@@ -27,10 +27,11 @@ export interface JudgeDnsRunDeps {
 /**
  * After a DNS run:
  * 1. Load the current range matchers (the last good snapshot of each feed).
- * 2. Compare the run's observations, commit the change events, rewrite changed allowlists.
- * 3. Mark the run judged. Until then the next cycle finds it unjudged and judges it first
- *    (judge-unjudged.ts): a crash between saving the observations and committing their events
- *    loses nothing.
+ * 2. Per catalogue, in order: compare its hostnames' observations, commit its change events,
+ *    rewrite its changed allowlists.
+ * 3. Mark the run judged, once every catalogue was judged. Until then the next cycle finds it
+ *    unjudged and judges it first, for all of them (judge-unjudged.ts): a crash between saving
+ *    the observations and committing their events loses nothing.
  *
  * No feed results: feed events are the ingest's. The verdicts are dated at the run's observation
  * time (the first attempt's, for a retried run), so a redelivered run judges exactly what the
@@ -38,7 +39,7 @@ export interface JudgeDnsRunDeps {
  */
 export async function judgeDnsRun(
   deps: JudgeDnsRunDeps,
-  input: { catalogue: Catalogue; observations: HostObservation[]; runId: string; now: Date },
+  input: { catalogue: Catalogues; observations: HostObservation[]; runId: string; now: Date },
 ): Promise<JudgeDriftResult> {
   // 1.
   const { matchers, unreadable } = await loadCurrentRanges({
@@ -48,8 +49,7 @@ export async function judgeDnsRun(
   });
   // 2.
   const observedAt = input.observations[0]?.observedAt;
-  const drift = await deps.judgeDrift({
-    catalogue: input.catalogue,
+  const drift = await judgeEachCatalogue(deps.judgeDrift, input.catalogue, {
     observations: input.observations,
     feeds: { results: [], matchers, unreadable: unreadable.map((error) => error.feed) },
     now: observedAt === undefined ? input.now : new Date(observedAt),

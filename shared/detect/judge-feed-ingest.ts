@@ -1,4 +1,3 @@
-import { resolvableHostnames } from "#shared/catalogue/schema";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
@@ -11,6 +10,7 @@ import {
 } from "#shared/observe/feeds/load-matchers";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
 import type { CatalogueSource } from "./catalogue-source";
+import { loadCatalogues, mergeDriftResults, observationsOf, unionHostnames } from "./catalogues";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 
 /**
@@ -71,23 +71,25 @@ export function standingObservation(observation: HostObservation): HostObservati
  * After a feed ingest:
  * 1. Nothing to judge (see `feedResultsToJudge`; nor a changed vendor document): null, nothing
  *    read or written.
- * 2. Read the catalogue and the latest observation of each of its hostnames, as standing state.
+ * 2. Read every catalogue (one missing: fail, judging nothing) and the latest observation of
+ *    each hostname of their union, as standing state.
  * 3. Load the current range matchers (the new snapshot, or the last good one after a rejection).
- * 4. Compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
+ * 4. Per catalogue, in turn (its own hostnames and vendor document): compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
  *    conditions such as resolution-failed that no run has committed yet), rewrite changed
  *    allowlists (a feed change moves the published ranges they list).
- * 5. Mark the ingests' changes judged. Until then they stay on their pointers' unjudged lists and
+ * 5. After the last catalogue, mark the ingests' changes judged. Until then they stay on their pointers' unjudged lists and
  *    the next cycle judges them first (judge-unjudged.ts): the pointer moved on before the commit,
  *    so a crash in between would otherwise lose the change.
  */
 export async function judgeFeedIngest(
   deps: JudgeFeedIngestDeps,
   input: {
-    catalogueId: string;
+    /** The catalogues watched (DRIFTWATCH_CATALOGUE_IDS), judged in this order. */
+    catalogueIds: readonly string[];
     results: FeedIngestResult[];
     runId: string;
     now: Date;
-    /** The scheduled check of the vendor's document, judged with the feeds. */
+    /** The scheduled checks of the vendors' documents, each judged with its catalogue. */
     documents?: readonly VendorDocumentCheck[];
   },
 ): Promise<JudgeDriftResult | null> {
@@ -95,8 +97,8 @@ export async function judgeFeedIngest(
   const documentChanged = (input.documents ?? []).some((check) => check.status === "changed");
   if (!feedResultsToJudge(input.results) && !documentChanged) return null;
   // 2.
-  const catalogue = await deps.catalogues(input.catalogueId);
-  const latest = await deps.observations.latestObservations(resolvableHostnames(catalogue));
+  const catalogues = await loadCatalogues(deps.catalogues, input.catalogueIds);
+  const latest = await deps.observations.latestObservations(unionHostnames(catalogues));
   const observations = [...latest.values()].map(standingObservation);
   // 3.
   const { matchers, unreadable } = await loadCurrentRanges({
@@ -105,18 +107,21 @@ export async function judgeFeedIngest(
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   // 4.
-  const drift = await deps.judgeDrift({
-    catalogue,
-    observations,
-    feeds: {
-      results: input.results,
-      matchers,
-      unreadable: unreadable.map((error) => error.feed),
-    },
-    now: input.now,
-    runId: input.runId,
-    ...(input.documents === undefined ? {} : { documents: input.documents }),
-  });
+  const judged: JudgeDriftResult[] = [];
+  for (const catalogue of catalogues) {
+    const documents = input.documents?.filter((check) => check.catalogueId === catalogue.id);
+    judged.push(
+      await deps.judgeDrift({
+        catalogue,
+        observations: observationsOf(catalogue, observations),
+        feeds: { results: input.results, matchers, unreadable: unreadable.map((e) => e.feed) },
+        now: input.now,
+        runId: input.runId,
+        ...(documents === undefined ? {} : { documents }),
+      }),
+    );
+  }
+  const drift = mergeDriftResults(judged);
   // 5.
   await markFeedResultsJudged(deps.feedPointers, input.results);
   return drift;

@@ -1,4 +1,3 @@
-import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import { compareText } from "#shared/domain/canonical";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
@@ -21,6 +20,7 @@ import type {
   UnjudgedFeedChange,
 } from "#shared/observe/feeds/ports";
 import { archiveRunHistory } from "#shared/record/history-archive";
+import { type Catalogues, catalogueList, judgeEachCatalogue, unionHostnames } from "./catalogues";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { standingObservation } from "./judge-feed-ingest";
 
@@ -37,8 +37,11 @@ export interface JudgeUnjudgedDeps {
 }
 
 export interface JudgeUnjudgedInput {
-  /** The catalogue to judge against (the current one); read only when something is left. */
-  catalogue: () => Promise<Catalogue>;
+  /**
+   * The catalogue(s) to judge against (the current ones, each in turn); read only when something
+   * is left.
+   */
+  catalogue: () => Promise<Catalogues>;
   /** Judge the DNS runs left unjudged (the resolve function and the CLI cycle do). */
   dnsRuns: boolean;
   /** The feeds whose unjudged changes to judge (the ingest function and the CLI cycle). */
@@ -83,10 +86,11 @@ interface Backlog {
  * 4. Per group: the run's saved observations, every other catalogued hostname's latest observation
  *    as standing state (no transitions), the changes as the ingests reported them, and the
  *    current range matchers.
- * 5. Compare and commit under the group's own run id and time. Event ids are deterministic, so
- *    what an interrupted judge already committed is not committed twice, and a change set it
- *    started is completed (record/commit-drift-events.ts rejoins by run id). Then mark the run
- *    and the changes judged; a crash before the mark means one more, idempotent, judge.
+ * 5. Per catalogue, compare and commit under the group's own run id and time. Event ids are
+ *    deterministic, so what an interrupted judge already committed is not committed twice, and a
+ *    change set it started is completed (record/commit-drift-events.ts rejoins by run id). Then,
+ *    after the last catalogue, mark the run and the changes judged; a crash before the mark
+ *    means one more, idempotent, judge of every catalogue.
  *
  * A run interrupted while saving (and never resumed) is judged with what it saved. Its saved
  * observations are final: those hostnames' state advanced in this run, so their `entered` and
@@ -131,8 +135,8 @@ export async function judgeUnjudged(
     (a, b) => compareText(a.at, b.at) || compareText(a.runId, b.runId),
   );
 
-  const catalogue = await input.catalogue();
-  const hostnames = resolvableHostnames(catalogue);
+  const catalogues = catalogueList(await input.catalogue());
+  const hostnames = unionHostnames(catalogues);
   let ranges: CurrentRanges | undefined;
   const judged: JudgedBacklog[] = [];
   for (const group of ordered) {
@@ -168,14 +172,14 @@ export async function judgeUnjudged(
     const judgedAt = group.run?.observedAt ?? group.at;
 
     // 5.
-    const drift = await deps.judgeDrift({
-      catalogue,
+    const feeds = {
+      results: group.changes.map(ingestResultOf),
+      matchers: ranges.matchers,
+      unreadable: ranges.unreadable.map((error) => error.feed),
+    };
+    const drift = await judgeEachCatalogue(deps.judgeDrift, catalogues, {
       observations,
-      feeds: {
-        results: group.changes.map(ingestResultOf),
-        matchers: ranges.matchers,
-        unreadable: ranges.unreadable.map((error) => error.feed),
-      },
+      feeds,
       now: new Date(judgedAt),
       runId: group.runId,
     });

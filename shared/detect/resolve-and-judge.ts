@@ -7,10 +7,12 @@ import {
   resolveHostnames,
 } from "#shared/observe/dns/resolve-hostnames";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
+import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
 import { archiveRunHistory } from "#shared/record/history-archive";
 import type { CatalogueSource } from "./catalogue-source";
+import { loadCatalogues } from "./catalogues";
 import { judgeDnsRun } from "./judge-dns-run";
 import { type JudgeUnjudgedDeps, judgeUnjudged } from "./judge-unjudged";
 
@@ -25,7 +27,8 @@ export interface ResolveAndJudgeDeps extends Omit<JudgeUnjudgedDeps, "logger"> {
 }
 
 export interface ResolveAndJudgeInput {
-  catalogueId: string;
+  /** The catalogues watched, judged in this order (DRIFTWATCH_CATALOGUE_IDS). */
+  catalogueIds: readonly string[];
   /** The scheduled run's id: each delivery of the same schedule is the same run. */
   runId: string;
   /** Epoch ms: no DNS query is asked after it. */
@@ -67,13 +70,15 @@ export interface ResolveAndJudgeResult {
  * logged with the run id and rethrown, so Lambda retries the same event (same run id) and alarms
  * fire.
  *
- * 1. Read the catalogue.
+ * 1. Read every catalogue: one missing from the table fails the run before anything is judged.
  * 2. Judge any earlier run that saved its observations and died before its drift was committed
  *    (and was not redelivered): its IPs have already entered or left the state, so no later run
  *    would raise them.
- * 3. Resolve every hostname and save the observations (resolveHostnames), under the run's lease
+ * 3. Resolve the union of the catalogues' hostnames, each once (under the longest grace of all
+ *    its endpoints' policies), and save the observations (resolveHostnames), under the run's lease
  *    (held until this invocation's end). A twin holding it: return, having done nothing.
- * 4. Judge the run: commit its change events, rewrite the allowlists that changed. A redelivered
+ * 4. Judge the run, each catalogue in turn: commit its change events, rewrite its allowlists
+ *    that changed; the run is marked judged after the last one. A redelivered
  *    run judges again: it commits what an interrupted first delivery did not. The lease is
  *    released after 5, or when 4 or 5 fail (the retry takes it at once).
  * 5. Archive the run's observations to the bucket as JSON Lines (history-archive.ts), before
@@ -91,20 +96,24 @@ export async function resolveAndJudge(
     throw error;
   };
   // 1.
-  const catalogue = await deps.catalogues(input.catalogueId);
+  const catalogues = await loadCatalogues(deps.catalogues, input.catalogueIds);
   // 2.
   const backlog = await judgeUnjudged(deps, {
-    catalogue: async () => catalogue,
+    catalogue: async () => catalogues,
     dnsRuns: true,
     feeds: [],
     exceptRunId: runId,
   }).catch(failed("judging earlier unjudged runs failed"));
-  logger.info("resolving", { runId, catalogueId: catalogue.id, servers: deps.resolver.servers });
+  logger.info("resolving", {
+    runId,
+    catalogueIds: input.catalogueIds,
+    servers: deps.resolver.servers,
+  });
   // 3.
   const result = await resolveHostnames(
     { resolver: deps.resolver, store: deps.observations, logger, clock },
     {
-      targets: catalogue,
+      targets: catalogues.flatMap(targetsFromCatalogue),
       runId,
       now: new Date(clock()),
       deadline: input.deadline,
@@ -120,7 +129,12 @@ export async function resolveAndJudge(
     // 4.
     const drift = await judgeDnsRun(
       { ...deps, runs: deps.observations },
-      { catalogue, observations: result.observations, runId: result.runId, now: new Date(clock()) },
+      {
+        catalogue: catalogues,
+        observations: result.observations,
+        runId: result.runId,
+        now: new Date(clock()),
+      },
     ).catch(failed("recording the run's drift failed"));
     // 5.
     const historyArchive = await archiveRunHistory(deps.archive, result.observations).catch(

@@ -1,6 +1,6 @@
-import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
+import type { Catalogues } from "../catalogues";
 import { type JudgeDnsRunDeps, judgeDnsRun } from "../judge-dns-run";
 import type { JudgeDriftResult } from "../judge-drift";
 import { hostnamesDigest, type RunManifest, runTargets } from "./plan-shards";
@@ -69,7 +69,7 @@ export function checkShardReports(manifest: RunManifest, reports: readonly Shard
  */
 export async function collectRunObservations(
   store: RunObservationsReader,
-  input: { catalogue: Catalogue; manifest: RunManifest },
+  input: { catalogue: Catalogues; manifest: RunManifest },
 ): Promise<HostObservation[]> {
   const { manifest } = input;
   const hostnames = runTargets(input.catalogue).map((target) => target.hostname);
@@ -109,7 +109,7 @@ export interface CompleteShardedRunDeps extends Omit<JudgeDnsRunDeps, "runs"> {
 export async function completeShardedRun(
   deps: CompleteShardedRunDeps,
   input: {
-    catalogue: Catalogue;
+    catalogue: Catalogues;
     manifest: RunManifest;
     reports: readonly ShardReport[];
     now: Date;

@@ -1,9 +1,9 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { Catalogue } from "#shared/catalogue/schema";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
 import { archiveRunHistory } from "#shared/record/history-archive";
 import type { CatalogueSource } from "../catalogue-source";
+import { type Catalogues, loadCatalogues } from "../catalogues";
 import { type CompleteShardedRunDeps, completeShardedRun } from "./complete-run";
 import {
   manifestOf,
@@ -74,7 +74,11 @@ export function shardRefsOf(plan: ShardPlan): ShardRef[] {
  * `ShardPlanMismatchError` when the catalogue's hostnames are not the run's, or the ref is not
  * one of the plan's shards.
  */
-export function shardTaskOf(catalogue: Catalogue, manifest: RunManifest, ref: ShardRef): ShardTask {
+export function shardTaskOf(
+  catalogue: Catalogues,
+  manifest: RunManifest,
+  ref: ShardRef,
+): ShardTask {
   const mismatch = (problem: string) =>
     new ShardPlanMismatchError(manifest.runId, ref.shard, problem);
   const plan = planShards(
@@ -141,7 +145,8 @@ export interface ResolveEngineShardDeps extends ResolveShardDeps {
 export async function resolveEngineShard(
   deps: ResolveEngineShardDeps,
   input: {
-    catalogueId: string;
+    /** The catalogues the run watches (DRIFTWATCH_CATALOGUE_IDS): it is planned on their union. */
+    catalogueIds: readonly string[];
     manifest: RunManifest;
     shard: ShardRef;
     deadline: number;
@@ -151,7 +156,7 @@ export async function resolveEngineShard(
   },
 ): Promise<ShardReport> {
   // 1.
-  const catalogue = await deps.catalogues(input.catalogueId);
+  const catalogue = await loadCatalogues(deps.catalogues, input.catalogueIds);
   const task = shardTaskOf(catalogue, input.manifest, input.shard);
   // 2.
   return resolveShard(deps, {
@@ -189,8 +194,8 @@ export interface CompletedEngineRun {
 /**
  * Use case: the completion step (the complete-run function), once the map is done.
  *
- * 1. Read the catalogue.
- * 2. Judge the run once over every hostname (completeShardedRun: refuses, and judges nothing,
+ * 1. Read every catalogue (one missing from the table: fail, judging nothing).
+ * 2. Judge the run once over every hostname of their union, each catalogue in turn (completeShardedRun: refuses, and judges nothing,
  *    unless every shard reported and every hostname has its state of the run).
  * 3. Archive the run's observations as JSON Lines (record/history-archive.ts), as the single
  *    function does.
@@ -198,10 +203,15 @@ export interface CompletedEngineRun {
  */
 export async function completeEngineRun(
   deps: CompleteEngineRunDeps,
-  input: { catalogueId: string; manifest: RunManifest; reports: readonly ShardReport[]; now: Date },
+  input: {
+    catalogueIds: readonly string[];
+    manifest: RunManifest;
+    reports: readonly ShardReport[];
+    now: Date;
+  },
 ): Promise<CompletedEngineRun> {
   // 1.
-  const catalogue = await deps.catalogues(input.catalogueId);
+  const catalogue = await loadCatalogues(deps.catalogues, input.catalogueIds);
   // 2.
   const { observations, drift } = await completeShardedRun(deps, {
     catalogue,

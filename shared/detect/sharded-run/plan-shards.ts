@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Catalogue, ExpectationPolicy } from "#shared/catalogue/schema";
+import type { ExpectationPolicy } from "#shared/catalogue/schema";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
-import { hostnamePolicies } from "#shared/observe/dns/resolve-targets";
+import { hostnamePolicies, targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
+import { type Catalogues, catalogueList } from "../catalogues";
 
 /** One hostname of a shard with the policies of every endpoint naming it. */
 export interface ShardTarget {
@@ -53,9 +54,13 @@ export function hostnamesDigest(hostnames: readonly string[]): string {
     .digest("hex");
 }
 
-/** The catalogue's resolvable hostnames (lower-cased, sorted) with their policies. */
-export function runTargets(catalogue: Catalogue): ShardTarget[] {
-  return [...hostnamePolicies(catalogue)].map(([hostname, policies]) => ({ hostname, policies }));
+/**
+ * The catalogues' resolvable hostnames (lower-cased, sorted, each once) with the policies of
+ * every endpoint naming them, in any of the catalogues.
+ */
+export function runTargets(catalogue: Catalogues): ShardTarget[] {
+  const targets = catalogueList(catalogue).flatMap(targetsFromCatalogue);
+  return [...hostnamePolicies(targets)].map(([hostname, policies]) => ({ hostname, policies }));
 }
 
 /**
@@ -65,7 +70,7 @@ export function runTargets(catalogue: Catalogue): ShardTarget[] {
  * same catalogue and options always give the same shards; a hostname is in exactly one.
  */
 export function planShards(
-  catalogue: Catalogue,
+  catalogue: Catalogues,
   run: { runId: string; observedAt: string },
   options: ShardingOptions = {},
 ): ShardPlan {
@@ -119,7 +124,7 @@ export interface RunBeginning {
  */
 export async function beginShardedRun(
   store: RunBeginning,
-  input: { catalogue: Catalogue; runId: string; now: Date; sharding?: ShardingOptions },
+  input: { catalogue: Catalogues; runId: string; now: Date; sharding?: ShardingOptions },
 ): Promise<ShardPlan> {
   const hostnames = runTargets(input.catalogue).map((target) => target.hostname);
   const { run } = await store.beginRun({

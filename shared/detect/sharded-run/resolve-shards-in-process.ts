@@ -1,7 +1,7 @@
-import type { Catalogue } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import { createLimiter } from "#shared/observe/dns/limiter";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
+import type { Catalogues } from "../catalogues";
 import {
   checkShardReports,
   collectRunObservations,
@@ -22,7 +22,7 @@ export interface InProcessShardsDeps extends ResolveShardDeps {
 }
 
 export interface InProcessShardsInput extends ShardingOptions {
-  catalogue: Catalogue;
+  catalogue: Catalogues;
   runId: string;
   now: Date;
   deadline: number;

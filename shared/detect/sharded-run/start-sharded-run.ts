@@ -1,5 +1,6 @@
-import type { Catalogue } from "#shared/catalogue/schema";
 import type { CatalogueSource } from "../catalogue-source";
+import type { Catalogues } from "../catalogues";
+import { loadCatalogues } from "../catalogues";
 import { type JudgedBacklog, type JudgeUnjudgedDeps, judgeUnjudged } from "../judge-unjudged";
 import {
   beginShardedRun,
@@ -15,7 +16,8 @@ export interface StartShardedRunDeps extends JudgeUnjudgedDeps {
 }
 
 export interface StartShardedRunInput extends ShardingOptions {
-  catalogueId: string;
+  /** The catalogues watched (DRIFTWATCH_CATALOGUE_IDS): the run resolves their union. */
+  catalogueIds: readonly string[];
   /** The scheduled run's id: each delivery of the same schedule is the same run. */
   runId: string;
   /** The run's observation time, shared by every shard. */
@@ -23,7 +25,7 @@ export interface StartShardedRunInput extends ShardingOptions {
 }
 
 export interface StartedShardedRun {
-  catalogue: Catalogue;
+  catalogue: Catalogues;
   plan: ShardPlan;
   /** Earlier runs left unjudged (a failed execution, an interrupted one), judged first. */
   backlog: JudgedBacklog[];
@@ -32,7 +34,7 @@ export interface StartedShardedRun {
 /**
  * Use case: the first step of a sharded run (the start-run function).
  *
- * 1. Read the catalogue.
+ * 1. Read every catalogue (one missing from the table: fail, judging nothing).
  * 2. Judge any earlier run left unjudged (an execution whose shard failed for good, or that died
  *    before its completion): what it saved is judged, a hostname it did not save is standing
  *    state, so nothing is raised twice and nothing reads as removed.
@@ -44,7 +46,7 @@ export async function startShardedRun(
   input: StartShardedRunInput,
 ): Promise<StartedShardedRun> {
   // 1.
-  const catalogue = await deps.catalogues(input.catalogueId);
+  const catalogue = await loadCatalogues(deps.catalogues, input.catalogueIds);
   // 2.
   const backlog = await judgeUnjudged(deps, {
     catalogue: async () => catalogue,

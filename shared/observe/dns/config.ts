@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ExpectationPolicy, ExpectationPolicy as Policy } from "#shared/catalogue/schema";
+import { catalogueIdsVariable } from "#shared/config/catalogue-ids";
 import { type Env, jsonVariable, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 import {
   DEFAULT_DNS_TIMEOUT_MS,
@@ -12,7 +13,8 @@ import { DEFAULT_RESOLVE_OPTIONS } from "#shared/observe/dns/resolve-options";
 /** Configuration of the resolve job, read once at cold start (see `loadDnsConfig`). */
 export interface DnsConfig {
   tableName: string;
-  catalogueId: string;
+  /** The catalogues watched, in judging order (DRIFTWATCH_CATALOGUE_IDS). */
+  catalogueIds: string[];
   /** Resolvers as `host:port` (`[v6]:port`), or `system` for the OS-configured ones. */
   servers: string[] | "system";
   samples: number;
@@ -54,8 +56,8 @@ const GraceOverrides = z.partialRecord(
  * Reads the resolve job's configuration, once, at start-up. Throws `DnsConfigError` naming the
  * missing or malformed variable.
  *
- * - DRIFTWATCH_TABLE_NAME, DRIFTWATCH_CATALOGUE_ID, DRIFTWATCH_DNS_SERVERS (comma list of
- *   host[:port], or `system`): required.
+ * - DRIFTWATCH_TABLE_NAME, DRIFTWATCH_DNS_SERVERS (comma list of host[:port], or `system`):
+ *   required; DRIFTWATCH_CATALOGUE_IDS (comma list), else DRIFTWATCH_CATALOGUE_ID: required.
  * - DRIFTWATCH_DNS_SAMPLES (3), DRIFTWATCH_DNS_TIMEOUT_MS (2000), DRIFTWATCH_DNS_TRIES (2),
  *   DRIFTWATCH_DNS_CONCURRENCY (16), DRIFTWATCH_DNS_RETRIES (1),
  *   DRIFTWATCH_HISTORY_RETENTION_DAYS (400), DRIFTWATCH_RESOLVE_INTERVAL_MINUTES (15, must match
@@ -68,7 +70,7 @@ export function loadDnsConfig(env: Env): DnsConfig {
     wholeNumberVariable(env, name, { fallback, min, max }, DnsConfigError);
   return {
     tableName: requiredVariable(env, "DRIFTWATCH_TABLE_NAME", DnsConfigError),
-    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", DnsConfigError),
+    catalogueIds: catalogueIdsVariable(env, DnsConfigError),
     servers: servers(env),
     samples: whole("DRIFTWATCH_DNS_SAMPLES", DEFAULT_RESOLVE_OPTIONS.samples, 1, 20),
     timeoutMs: whole("DRIFTWATCH_DNS_TIMEOUT_MS", DEFAULT_DNS_TIMEOUT_MS, 1, 60_000),

@@ -71,7 +71,7 @@ describe("fault: two invocations of the same scheduled run at once", () => {
   };
   const deliver = (deps: ResolveAndJudgeDeps, runId: string) =>
     resolveAndJudge(deps, {
-      catalogueId: catalogue.id,
+      catalogueIds: [catalogue.id],
       runId,
       deadline: Date.now() + 20_000,
       invocationEnd: Date.now() + 60_000,

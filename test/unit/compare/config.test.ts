@@ -6,7 +6,7 @@ const ENV = { DRIFTWATCH_CATALOGUE_ID: "clearswift-seg-5.3", DRIFTWATCH_BUCKET_N
 describe("loadDriftConfig", () => {
   it("defaults to three failed runs and a week's grace for unused documented IPs", () => {
     expect(loadDriftConfig(ENV)).toEqual({
-      catalogueId: "clearswift-seg-5.3",
+      catalogueIds: ["clearswift-seg-5.3"],
       bucketName: "driftwatch",
       failureThreshold: 3,
       unusedGrace: { hours: 168 },

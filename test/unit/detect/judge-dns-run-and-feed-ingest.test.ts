@@ -110,7 +110,7 @@ describe("judgeFeedIngest: the feed ingest's compare step", () => {
         judgeDrift: judge,
         catalogues: async () => catalogue,
       },
-      { catalogueId: catalogue.id, results, runId: "feeds-sync-1787347025", now: INGEST_NOW },
+      { catalogueIds: [catalogue.id], results, runId: "feeds-sync-1787347025", now: INGEST_NOW },
     );
 
     // Assess
@@ -162,7 +162,7 @@ describe("judgeFeedIngest: the feed ingest's compare step", () => {
         judgeDrift: judge,
         catalogues: async () => catalogue,
       },
-      { catalogueId: catalogue.id, results: quiet, runId: "feeds-2026-08-21T22:00Z", now: NOW },
+      { catalogueIds: [catalogue.id], results: quiet, runId: "feeds-2026-08-21T22:00Z", now: NOW },
     );
 
     // Assess

@@ -25,7 +25,7 @@ describe("loadDnsConfig", () => {
 
     expect(config).toEqual({
       tableName: "driftwatch",
-      catalogueId: "clearswift-seg-5.3",
+      catalogueIds: ["clearswift-seg-5.3"],
       servers: ["1.1.1.1:53", "9.9.9.9:53", "[2606:4700:4700::1111]:5353"],
       samples: 3,
       timeoutMs: 2000,
