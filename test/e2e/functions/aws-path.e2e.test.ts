@@ -79,7 +79,8 @@ const RESOLVE = "ResolveHostnamesLambdaFunction";
 const INGEST = "IngestFeedsLambdaFunction";
 const PUBLISH = "PublishEventsLambdaFunction";
 const AUDIT = "AuditApiLambdaFunction";
-const FUNCTIONS = [RESOLVE, INGEST, PUBLISH, AUDIT];
+const FEED = "FirewallFeedLambdaFunction";
+const FUNCTIONS = [RESOLVE, INGEST, PUBLISH, AUDIT, FEED];
 const STREAM_MAPPING = "PublishEventsEventSourceMappingDynamodbTable";
 
 /** CloudFront edge range added by the notified feed change (relevant to product-updates). */
@@ -302,6 +303,8 @@ beforeAll(async () => {
   await step("sweep, nothing left", () => invoke(PUBLISH, scheduledAt(0, "publish-sweep")));
   // 5. An auditor asks the audit API every question about what the runs wrote.
   await step("audit API", () => askAuditApi());
+  // 6. A firewall polls the feed (behind its authorizer, which is not part of this scenario).
+  await step("firewall feed", () => askFirewallFeed());
   changeSets = (await streamBatchesOfTable())
     .flatMap((b) => b.Records.map((r) => r.dynamodb?.NewImage ?? {}))
     .filter((image) => image.kind?.S === "change-set")
@@ -338,6 +341,27 @@ async function askAuditApi(): Promise<void> {
     httpApiGet("/history/applianceupdate.clearswift.com", { limit: "1", cursor: `${first}` }),
   )) as { statusCode: number; body: string };
   audit.set("history, older", { statusCode: older.statusCode, json: JSON.parse(older.body) });
+}
+
+/** The firewall feed's status for each route a poller asks, by path. */
+const feedStatus = new Map<string, number>();
+
+/** The firewall feed function's bundle asked each route, as a firewall would poll it. */
+async function askFirewallFeed(): Promise<void> {
+  const questions: [string, Record<string, string>?][] = [
+    ["/feed/version"],
+    ["/feed/changes", { since: "0" }],
+    ["/feed/changes.atom"],
+    ["/feed/allowlists/av-update-mirrors.txt"],
+    ["/feed/allowlists/av-update-mirrors.json"],
+    ["/feed/allowlists/no-such-group.txt"],
+  ];
+  for (const [path, query] of questions) {
+    const response = (await invoke(FEED, httpApiGet(path, query, "req-feed-1"))) as {
+      statusCode: number;
+    };
+    feedStatus.set(path, response.statusCode);
+  }
 }
 
 /** The catalogue, naming the vendor's page (on the loopback feed server) as its source. */
@@ -534,6 +558,19 @@ describe("the packaged audit API over what the scenario wrote", () => {
     expect(audit.get("bad cursor")?.json).toMatchObject({
       error: "bad-request",
       parameter: "cursor",
+    });
+  });
+});
+
+describe("the packaged firewall feed over what the scenario wrote", () => {
+  it("answers a poller's routes: the version, the changes, the Atom feed, a group's EDL and JSON", () => {
+    expect(Object.fromEntries(feedStatus)).toEqual({
+      "/feed/version": 200,
+      "/feed/changes": 200,
+      "/feed/changes.atom": 200,
+      "/feed/allowlists/av-update-mirrors.txt": 200,
+      "/feed/allowlists/av-update-mirrors.json": 200,
+      "/feed/allowlists/no-such-group.txt": 404,
     });
   });
 });
