@@ -170,10 +170,14 @@ export async function invokeBundle(
   const handler = at(service.template, "Resources", functionId, "Properties", "Handler");
   const [file, exportName] = `${handler}`.split(/\.(?=[^.]+$)/);
   const dir = await service.bundleDir(functionId);
+  // The invocation ends when the function's timeout in the template says, as in Lambda.
+  const timeout = Number(at(service.template, "Resources", functionId, "Properties", "Timeout"));
+  const timeoutMs = (Number.isFinite(timeout) && timeout > 0 ? timeout : 60) * 1000;
   const script = [
+    `const invocationEnd = Date.now() + ${timeoutMs};`,
     `const context = { functionName: ${JSON.stringify(functionId)}, awsRequestId: "test",`,
     `  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:${functionId}",`,
-    "  getRemainingTimeInMillis: () => 60_000 };",
+    "  getRemainingTimeInMillis: () => invocationEnd - Date.now() };",
     // Caught, so Node does not print the throwing source line: one minified line of the bundle.
     "try {",
     `  const module = await import(${JSON.stringify(join(dir, `${file}.mjs`))});`,
