@@ -167,7 +167,13 @@ async function detectAndReport(runtime: Runtime, run: DetectRun): Promise<number
       run.profile.stage(stage);
       watch.onProgress(stage);
     };
-    const cycle = startCycle(run, { resolver, stores, started, onProgress });
+    const cycle = startCycle(run, {
+      resolver,
+      stores,
+      started,
+      onProgress,
+      exclusiveStore: runtime.mode === "embedded",
+    });
     const result = await interruption.race(cycle).catch(async (error: unknown) => {
       // Observing: abandoned at once (the cycle stops before it commits anything). Judging
       // or committing: the cycle goes on to its end, or to the start of observation.
@@ -203,6 +209,7 @@ function startCycle(
     stores: DetectionStores;
     started: Date;
     onProgress: (stage: CycleStage) => void;
+    exclusiveStore: boolean;
   },
 ): Promise<DetectionCycleResult> {
   const { options, interruption } = run;
@@ -228,6 +235,8 @@ function startCycle(
     },
     {
       catalogue: run.catalogue,
+      // The embedded store is this process's alone (the state directory's lock).
+      exclusiveStore: cycle.exclusiveStore,
       runId: `cli-${started.toISOString()}`,
       now: started,
       deadline: started.getTime() + options.deadline * 1000,

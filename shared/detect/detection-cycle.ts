@@ -62,6 +62,8 @@ export type CycleStage =
 
 export interface DetectionCycleInput {
   catalogue: Catalogue;
+  /** The cycle holds the store alone (the local state directory): see `judgeUnjudged`. */
+  exclusiveStore?: boolean;
   runId: string;
   now: Date;
   /** Epoch ms: no DNS query after it. */
@@ -143,6 +145,7 @@ export async function runDetectionCycle(
       dnsRuns: true,
       feeds: input.feeds.map((feed) => feed.id),
       exceptRunId: input.runId,
+      ...(input.exclusiveStore === true ? { exclusiveStore: true } : {}),
     },
   );
 

@@ -50,6 +50,12 @@ export interface JudgeUnjudgedInput {
   exceptRunId?: string;
   /** Epoch ms, to tell a live run lease (default Date.now). */
   now?: number;
+  /**
+   * The caller holds the store alone (the local state directory's lock): no other invocation
+   * can be writing, so a run lease still live was left by a process that died or was
+   * interrupted, and its run is judged now.
+   */
+  exclusiveStore?: boolean;
 }
 
 /** One earlier run (a DNS run, feed changes, or both under one run id) judged now. */
@@ -209,6 +215,10 @@ async function runsToJudge(deps: JudgeUnjudgedDeps, input: JudgeUnjudgedInput): 
   const runs: DnsRun[] = [];
   for (const run of await deps.observations.unjudgedRuns()) {
     if (run.runId === input.exceptRunId) continue;
+    if (input.exclusiveStore === true) {
+      runs.push(run);
+      continue;
+    }
     const leasedUntil = await deps.observations.liveRunLease(run.runId, now);
     if (leasedUntil === null) {
       runs.push(run);
