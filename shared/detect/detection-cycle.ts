@@ -171,9 +171,11 @@ export async function runDetectionCycle(
   ]);
 
   // 3. to 5.
-  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document }).finally(
-    () => resolved.release(),
-  );
+  // The lease is ended once the run is judged. A cycle that failed or was abandoned (its store
+  // closed under it) leaves it to expire: the next local cycle holds the store alone and judges
+  // the run anyway (`exclusiveStore`).
+  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document });
+  await resolved.release();
 
   // 6.
   const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);
