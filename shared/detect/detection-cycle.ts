@@ -171,11 +171,18 @@ export async function runDetectionCycle(
   ]);
 
   // 3. to 5.
-  // The lease is ended once the run is judged. A cycle that failed or was abandoned (its store
-  // closed under it) leaves it to expire: the next local cycle holds the store alone and judges
-  // the run anyway (`exclusiveStore`).
-  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document });
-  await resolved.release();
+  // The lease is ended once the run is judged, or when judging failed (the next cycle judges the
+  // run at once). Ending it can fail too (an abandoned cycle whose store was closed under it):
+  // the lease then ends by itself, and that failure must not hide the cycle's own outcome.
+  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document }).finally(
+    () =>
+      resolved.release().catch((error: unknown) => {
+        deps.logger?.warn("ending the run's lease failed (it ends by itself)", {
+          runId: input.runId,
+          error,
+        });
+      }),
+  );
 
   // 6.
   const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);

@@ -7,6 +7,7 @@ import { type AwsClients, createAwsClients } from "#shared/adapters/aws/clients"
 import { ensureTable } from "#shared/adapters/dynamodb/table";
 import { HISTORY_ARCHIVE_PREFIX } from "#shared/record/history-archive";
 import { type BucketMirror, createBucketMirror } from "./embedded-stack/bucket-mirror";
+import { drainBeforeClose } from "./embedded-stack/draining-server";
 import { mirrorObjects } from "./embedded-stack/mirror-objects";
 import { restoreObjects } from "./embedded-stack/restore-objects";
 import { writeThrough } from "./embedded-stack/write-through";
@@ -152,10 +153,8 @@ async function startDynalite(
     dynamo.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (dynamo.address() as AddressInfo).port;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => dynamo.close(() => resolve())),
-  };
+  const { close } = drainBeforeClose(dynamo);
+  return { endpoint: `http://127.0.0.1:${port}`, close };
 }
 
 /**
