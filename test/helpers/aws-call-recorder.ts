@@ -3,12 +3,12 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A recording proxy on loopback for the AWS calls of a process under test: point its
- * AWS_ENDPOINT_URL_* variables at `endpoint` and every request is forwarded to dynalite (DynamoDB)
- * or fauxqs (SNS, SQS, S3), and recorded: the service (from the SigV4 credential scope), the
+ * AWS_ENDPOINT_URL_* variables at `endpoint` and every request is forwarded to dynalite (DynamoDB),
+ * fauxqs (SNS, SQS, S3) or a fake SSM or EC2 when given one, and recorded: the service (from the SigV4 credential scope), the
  * operation, the resources it names and the status it got.
  */
 
-export type AwsService = "dynamodb" | "s3" | "sns" | "sqs";
+export type AwsService = "dynamodb" | "s3" | "sns" | "sqs" | "ssm" | "ec2";
 
 export interface RecordedAwsCall {
   service: AwsService;
@@ -25,6 +25,11 @@ export interface RecordedAwsCall {
   copySource?: string;
   topicArn?: string;
   queueUrl?: string;
+  /** SSM: the parameter read, and whether it was asked decrypted. */
+  parameterName?: string;
+  withDecryption?: boolean;
+  /** EC2: the prefix lists the call names (none: a describe of every list). */
+  prefixListIds?: string[];
   /** The upstream's HTTP status. */
   status: number;
 }
@@ -141,6 +146,29 @@ function s3Call(request: IncomingMessage): Omit<RecordedAwsCall, "status"> {
   };
 }
 
+function ssmCall(request: IncomingMessage, body: Buffer): Omit<RecordedAwsCall, "status"> {
+  const operation = `${request.headers["x-amz-target"] ?? ""}`.replace(/^AmazonSSM\./, "");
+  const input = JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>;
+  return {
+    service: "ssm",
+    operation,
+    ...(typeof input.Name === "string" ? { parameterName: input.Name } : {}),
+    ...(input.WithDecryption === true ? { withDecryption: true } : {}),
+  };
+}
+
+function ec2Call(body: Buffer): Omit<RecordedAwsCall, "status"> {
+  const form = new URLSearchParams(body.toString("utf8"));
+  const ids = [...form]
+    .filter(([name]) => name === "PrefixListId" || /^PrefixListId\.\d+$/.test(name))
+    .map(([, value]) => value);
+  return {
+    service: "ec2",
+    operation: form.get("Action") ?? "",
+    ...(ids.length > 0 ? { prefixListIds: ids } : {}),
+  };
+}
+
 function describeCall(
   service: string | undefined,
   request: IncomingMessage,
@@ -157,6 +185,10 @@ function describeCall(
       return messagingCall(service, request, body);
     case "s3":
       return s3Call(request);
+    case "ssm":
+      return ssmCall(request, body);
+    case "ec2":
+      return ec2Call(body);
     default:
       throw new Error(`unexpected AWS service ${service ?? "(unsigned request)"}`);
   }
@@ -169,7 +201,14 @@ function describeCall(
 export async function startAwsCallRecorder(upstreams: {
   dynamodb: string;
   messaging: string;
+  ssm?: string;
+  ec2?: string;
 }): Promise<AwsCallRecorder> {
+  const upstreamOf = (service: string | undefined): string | undefined => {
+    if (service === "dynamodb") return upstreams.dynamodb;
+    if (service === "ssm" || service === "ec2") return upstreams[service];
+    return upstreams.messaging;
+  };
   const calls: RecordedAwsCall[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -184,7 +223,12 @@ export async function startAwsCallRecorder(upstreams: {
         response.writeHead(400, { "content-type": "text/plain" }).end(String(error));
         return;
       }
-      const upstream = new URL(service === "dynamodb" ? upstreams.dynamodb : upstreams.messaging);
+      const upstreamUrl = upstreamOf(service);
+      if (upstreamUrl === undefined) {
+        response.writeHead(400, { "content-type": "text/plain" }).end(`no upstream for ${service}`);
+        return;
+      }
+      const upstream = new URL(upstreamUrl);
       const headers = { ...request.headers };
       // The body is forwarded whole: no 100-continue handshake, no chunked re-encoding.
       delete headers.expect;
@@ -220,6 +264,8 @@ export async function startAwsCallRecorder(upstreams: {
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_ENDPOINT_URL_SNS: endpoint,
       AWS_ENDPOINT_URL_SQS: endpoint,
+      ...(upstreams.ssm === undefined ? {} : { AWS_ENDPOINT_URL_SSM: endpoint }),
+      ...(upstreams.ec2 === undefined ? {} : { AWS_ENDPOINT_URL_EC2: endpoint }),
     },
     calls,
     stop: () =>

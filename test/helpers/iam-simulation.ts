@@ -32,6 +32,11 @@ export interface Authorization {
   resourceId: string;
   /** Request context keys beyond the principal's and the transport's. */
   context?: Record<string, string | string[]>;
+  /**
+   * A resource outside the template (an SSM parameter, a prefix list, the parameter's key): its
+   * resource policy, if it has one, instead of the template's.
+   */
+  external?: { policy?: unknown };
   /** Why AWS checks it, e.g. the API operation. */
   because: string;
 }
@@ -44,6 +49,13 @@ export interface LocalBindings {
   topics: Record<string, string>;
   /** Queue URL → logical id. */
   queues?: Record<string, string>;
+  /**
+   * SSM parameters the deployment reads (made by its operator, not the template), by name; a
+   * SecureString with the KMS key it is encrypted under and that key's policy.
+   */
+  parameters?: Record<string, { key?: { arn: string; policy: unknown } }>;
+  /** Managed prefix lists (made by the operator), by id: their tags. */
+  prefixLists?: Record<string, Record<string, string>>;
 }
 
 /** Who asks: a function (its role), another role of the account, or nobody (unsigned). */
@@ -95,7 +107,11 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
     return found;
   }
 
-  function bound(kind: keyof LocalBindings, bindings: LocalBindings, local: string): string {
+  function bound(
+    kind: "tables" | "buckets" | "topics" | "queues",
+    bindings: LocalBindings,
+    local: string,
+  ): string {
     const id = bindings[kind]?.[local];
     if (id === undefined) {
       throw new UnboundResourceError(`a call to ${local}, which no resource of the template is`);
@@ -169,6 +185,10 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
         if (call.operation === "Publish") authorizations.push(...topicKeyUse(resourceId, topicArn));
         return authorizations;
       }
+      case "ssm":
+        return parameterRead(call, bindings);
+      case "ec2":
+        return prefixListCall(call, bindings);
       case "sqs": {
         const resourceId = bound("queues", bindings, call.queueUrl ?? "");
         return [
@@ -181,6 +201,74 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
         ];
       }
     }
+  }
+
+  /** GetParameter; decrypted, also SSM's use of the parameter's key on the caller's behalf. */
+  function parameterRead(call: RecordedAwsCall, bindings: LocalBindings): Authorization[] {
+    const name = call.parameterName ?? "";
+    const parameter = bindings.parameters?.[name];
+    if (parameter === undefined) {
+      throw new UnboundResourceError(`a read of parameter ${name}, which no binding names`);
+    }
+    const path = name.startsWith("/") ? name : `/${name}`;
+    const arn = `arn:${deployment.partition}:ssm:${region}:${accountId}:parameter${path}`;
+    const read: Authorization = {
+      action: `ssm:${call.operation}`,
+      resource: arn,
+      resourceId: `parameter ${name}`,
+      external: {},
+      because: call.operation,
+    };
+    if (parameter.key === undefined || call.withDecryption !== true) return [read];
+    return [
+      read,
+      {
+        action: "kms:Decrypt",
+        resource: parameter.key.arn,
+        resourceId: `key of parameter ${name}`,
+        external: { policy: parameter.key.policy },
+        context: {
+          "kms:ViaService": `ssm.${region}.amazonaws.com`,
+          "kms:CallerAccount": accountId,
+          "kms:EncryptionContext:PARAMETER_ARN": arn,
+        },
+        because: `${call.operation} WithDecryption of a SecureString`,
+      },
+    ];
+  }
+
+  /** An EC2 managed-prefix-list call: on every list (describe), or on the lists it names. */
+  function prefixListCall(call: RecordedAwsCall, bindings: LocalBindings): Authorization[] {
+    const action = `ec2:${call.operation}`;
+    const requested = { "aws:RequestedRegion": region };
+    if (call.operation === "DescribeManagedPrefixLists") {
+      return [
+        {
+          action,
+          resource: "*",
+          resourceId: "prefix lists",
+          external: {},
+          context: requested,
+          because: call.operation,
+        },
+      ];
+    }
+    return (call.prefixListIds ?? []).map((id) => {
+      const tags = bindings.prefixLists?.[id];
+      if (tags === undefined)
+        throw new UnboundResourceError(`a call on ${id}, which no binding names`);
+      return {
+        action,
+        resource: `arn:${deployment.partition}:ec2:${region}:${accountId}:prefix-list/${id}`,
+        resourceId: `prefix list ${id}`,
+        external: {},
+        context: {
+          ...requested,
+          ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+        },
+        because: call.operation,
+      };
+    });
   }
 
   /** Publishing to an encrypted topic: SNS uses the topic's key on the publisher's behalf. */
@@ -311,8 +399,12 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
         policy: resolver.resolve(policy),
       }));
     }
-    const policy = resourcePolicy(authorization.resourceId);
-    const bucket = resource(authorization.resourceId);
+    const policy =
+      authorization.external === undefined
+        ? resourcePolicy(authorization.resourceId)
+        : authorization.external.policy;
+    const bucket =
+      authorization.external === undefined ? resource(authorization.resourceId) : undefined;
     const simulation: Simulation = {
       request: {
         principal,
@@ -324,7 +416,7 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(policy === undefined ? {} : { resourcePolicy: resolver.resolve(policy) }),
-      ...(bucket.Type === "AWS::S3::Bucket"
+      ...(bucket?.Type === "AWS::S3::Bucket"
         ? {
             additionalSettings: {
               s3: {
@@ -339,13 +431,14 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
           }
         : {}),
     };
-    const response = await runSimulation(simulation, {});
+    const response = await runSimulation(pinEncryptionContextKey(simulation), {});
     if (response.resultType === "error") {
       throw new Error(
         `${label} ${authorization.action} ${authorization.resource}: the simulation could not run: ` +
           `${response.errors.message} ${JSON.stringify(response.errors)}`,
       );
     }
+    const result = response.overallResult;
     const analyses =
       response.resultType === "single"
         ? [response.result.analysis]
@@ -355,9 +448,9 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
       action: authorization.action,
       resource: authorization.resource,
       because: authorization.because,
-      result: response.overallResult,
+      result,
       deniedBy:
-        response.overallResult === "Allowed"
+        result === "Allowed"
           ? []
           : [
               ...new Set(
@@ -371,6 +464,52 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
 }
 
 export type IamModel = ReturnType<typeof createIamModel>;
+
+/**
+ * iam-simulate 0.1.173 normalises a request's context keys to the names of its data, and the
+ * name of `kms:EncryptionContext:${EncryptionContextKey}` keeps its variable (it replaces only a
+ * variable after a `/`, as in `aws:ResourceTag/${TagKey}`): a condition on
+ * `kms:EncryptionContext:PARAMETER_ARN` then never finds its value and never matches (and its
+ * unvalidated engine, `runUnsafeSimulation`, fails on a resource policy). So a request's one
+ * encryption-context key is renamed to the name the library keeps, in the request and in every
+ * policy condition on that same key; a condition on another encryption-context key is left as
+ * it is, and never matches (a deny, never a false allow).
+ */
+function pinEncryptionContextKey(simulation: Simulation): Simulation {
+  const context = simulation.request.contextVariables;
+  const keys = Object.keys(context).filter((key) => /^kms:EncryptionContext:/i.test(key));
+  const [key] = keys;
+  if (key === undefined || keys.length > 1) return simulation;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the key's name in iam-simulate's data
+  const pinned = "kms:EncryptionContext:${EncryptionContextKey}";
+  const { [key]: value, ...rest } = context;
+  const renamed = (policy: unknown) => renameConditionKey(policy, key, pinned);
+  return {
+    ...simulation,
+    request: { ...simulation.request, contextVariables: { ...rest, [pinned]: value ?? "" } },
+    identityPolicies: simulation.identityPolicies.map((p) => ({ ...p, policy: renamed(p.policy) })),
+    ...(simulation.resourcePolicy === undefined
+      ? {}
+      : { resourcePolicy: renamed(simulation.resourcePolicy) }),
+  };
+}
+
+/** A copy of a policy document whose condition keys equal to `from` (any case) read `to`. */
+function renameConditionKey(policy: unknown, from: string, to: string): unknown {
+  const document = structuredClone(policy) as { Statement?: unknown };
+  const statements = [document.Statement ?? []].flat() as { Condition?: unknown }[];
+  for (const statement of statements) {
+    const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
+    for (const operator of Object.values(condition ?? {})) {
+      for (const name of Object.keys(operator)) {
+        if (name.toLowerCase() !== from.toLowerCase()) continue;
+        operator[to] = operator[name];
+        delete operator[name];
+      }
+    }
+  }
+  return document;
+}
 
 /** A verdict as one line: who, what, on which resource, why it was checked, and the result. */
 export function describeVerdict(verdict: SimulationVerdict): string {

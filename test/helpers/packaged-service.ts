@@ -32,16 +32,23 @@ export class PackagingError extends Error {
   override readonly name = "PackagingError";
 }
 
-/** Runs `serverless package` for a stage and region into a temporary folder. */
+/**
+ * Runs `serverless package` for a stage and region into a temporary folder; `params` as
+ * `--param key=value` (e.g. the optional prefix-list subscriber).
+ */
 export async function packageService(options: {
   stage: string;
   region: string;
+  params?: Record<string, string>;
 }): Promise<PackagedService> {
   const dir = await mkdtemp(join(tmpdir(), "driftwatch-package-"));
   // Its own esbuild work folder, so a parallel `npm run package` (or test file) is not disturbed.
   const workFolder = join(".esbuild", `packaged-service-${process.pid}-${dir.split("-").pop()}`);
   const cli = join(REPO_ROOT, "node_modules", "osls", "bin", "serverless.js");
   const args = ["package", "--package", dir, "--stage", options.stage, "--region", options.region];
+  for (const [key, value] of Object.entries(options.params ?? {})) {
+    args.push("--param", `${key}=${value}`);
+  }
   try {
     await execFileAsync(process.execPath, [cli, ...args], {
       cwd: REPO_ROOT,

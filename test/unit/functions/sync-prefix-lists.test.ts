@@ -10,14 +10,7 @@ import {
   PREFIX_LIST_STAGE_TAG,
 } from "#shared/adapters/ec2/prefix-lists";
 import { createS3AllowlistEntries } from "#shared/adapters/s3/allowlist-entries";
-import { buildAllowlists } from "#shared/allowlists/build";
-import { allowlistKeys, renderAllowlistJson } from "#shared/allowlists/render";
-import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { ArchivedObject } from "#shared/domain/object-archive";
-import { buildNotifications } from "#shared/notify/build-notifications";
 import type { PrefixListLimits } from "#shared/notify/prefix-lists/plan";
-import { toPublishInput } from "#shared/notify/sns-encoding";
-import { changeSetIdOf, groupBySubject } from "#shared/record/change-set";
 import {
   type FakeEc2Faults,
   type FakePrefixList,
@@ -26,7 +19,8 @@ import {
 } from "#test/helpers/ec2-prefix-list-fake";
 import { lambdaContext } from "#test/helpers/lambda-events";
 import { captureLambdaOutput } from "#test/helpers/lambda-output";
-import { driftInput, HOSTS, NOW, observation, RUN_ID } from "#test/helpers/verdict-fixtures";
+import { allowlistFilesOf, messagesOf, ntpRun, sqsEvent } from "#test/helpers/prefix-list-events";
+import { driftInput, HOSTS, observation } from "#test/helpers/verdict-fixtures";
 
 /**
  * The prefix-list subscriber, end to end in-process: SQS records carrying the messages the real
@@ -35,77 +29,13 @@ import { driftInput, HOSTS, NOW, observation, RUN_ID } from "#test/helpers/verdi
  * aws-sdk-client-mock (test/helpers/ec2-prefix-list-fake.ts) behind the real adapter.
  */
 
-const TOPIC = "arn:aws:sns:eu-west-1:123456789012:driftwatch-prod-change-events";
 const STAGE = "prod";
 const context = lambdaContext({ functionName: "driftwatch-prod-syncPrefixLists" });
 const LIMITS: PrefixListLimits = { allowResize: false, maxEntriesCeiling: 1000 };
 
-/** The ntp group (rotating: the observed set is the allowlist): two IPv4 and one IPv6 address. */
-const NTP_ACTIVE = ["162.159.200.1", "162.159.200.123", "2606:4700:f1::123"];
-
-function ntpRun(active = NTP_ACTIVE, entered = ["162.159.200.123"]) {
-  return driftInput([observation(HOSTS.rotating, { active, entered })]);
-}
-
-/** The SNS messages of a run, as the publisher would send them. */
-function messagesOf(input = ntpRun()) {
-  const events = evaluateDrift(input);
-  return [...groupBySubject(events).values()].flatMap((group, index) => {
-    const [first] = group;
-    if (first === undefined) return [];
-    return buildNotifications({
-      changeSetId: changeSetIdOf(
-        first.subject.key,
-        group.map((e) => e.eventId),
-      ),
-      subject: first.subject,
-      group: first.group,
-      sequence: index + 1,
-      runId: RUN_ID,
-      catalogueId: "clearswift-seg-5.3",
-      createdAt: NOW.toISOString(),
-      events: group,
-    }).map((message) => toPublishInput(TOPIC, message));
-  });
-}
-
-/** The SQS records: raw delivery (the `default` message) or the SNS envelope around it. */
-function sqsEvent(messages = messagesOf(), delivery: "raw" | "envelope" = "raw"): SQSEvent {
-  return {
-    Records: messages.map((message, index) => {
-      const json = JSON.parse(message.Message ?? "{}").default as string;
-      const body =
-        delivery === "raw"
-          ? json
-          : JSON.stringify({ Type: "Notification", TopicArn: TOPIC, Message: json });
-      return {
-        messageId: `message-${index + 1}`,
-        receiptHandle: `receipt-${index + 1}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: "1787313600000",
-          SenderId: "AIDAEXAMPLE",
-          ApproximateFirstReceiveTimestamp: "1787313600000",
-        },
-        messageAttributes: {},
-        md5OfBody: "0",
-        eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:driftwatch-prod-prefix-list-sync",
-        awsRegion: "eu-west-1",
-      };
-    }),
-  };
-}
-
 /** The bucket: each group's allowlist JSON as the writer renders it. */
 function bucketOf(input = ntpRun()) {
-  const files = new Map<string, ArchivedObject>();
-  const matchers = new Map();
-  for (const allowlist of buildAllowlists({ ...input, matchers })) {
-    const bytes = new TextEncoder().encode(renderAllowlistJson(allowlist, NOW.toISOString()));
-    files.set(allowlistKeys(allowlist.group).json, { bytes, metadata: {} });
-  }
+  const files = allowlistFilesOf(input);
   return { get: async (key: string) => files.get(key) ?? null, files };
 }
 
