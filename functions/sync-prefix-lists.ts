@@ -3,12 +3,13 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { parseEvent } from "#functions/commons/events";
+import { isRecordBatch, parseEvent, ScheduledEvent } from "#functions/commons/events";
 import {
   type SyncPrefixListsDepsForHandler,
   syncPrefixListsDepsFromEnv,
 } from "#functions/commons/sync-prefix-lists-deps";
 import { NotificationOfBody, SqsEvent } from "#functions/commons/sync-prefix-lists-event";
+import { reconcilePrefixLists } from "#shared/notify/prefix-lists/reconcile";
 import {
   type GroupSyncReport,
   syncGroupPrefixLists,
@@ -20,6 +21,14 @@ export interface SyncPrefixListsResponse {
   reports: GroupSyncReport[];
 }
 
+/** A scheduled reconcile left groups unsynced: the invocation fails (alarmed, retried). */
+export class PrefixListReconcileError extends Error {
+  override readonly name = "PrefixListReconcileError";
+  constructor(readonly groups: string[]) {
+    super(`prefix lists not reconciled for group(s) ${groups.join(", ")}`);
+  }
+}
+
 /** Statuses that need a person: nothing was applied to that list. */
 const REFUSED = new Set(["refused", "ambiguous", "no-prefix-list"]);
 
@@ -29,10 +38,18 @@ const REFUSED = new Set(["refused", "ambiguous", "no-prefix-list"]);
  * a driftwatch notification, or whose group could not be synced (throttled or contended past the
  * retries, an unreadable allowlist), is a `batchItemFailure`: SQS redelivers it, then moves it
  * to the dead-letter queue. A notification without a group (a document change) is done.
+ *
+ * On its schedule it reconciles every group a list of this stage is tagged for
+ * (`reconcilePrefixLists`), so a list converges even when no notification names its group;
+ * groups that could not be synced fail the invocation, after the others were synced.
  */
 export function createSyncPrefixListsHandler(deps: SyncPrefixListsDepsForHandler) {
   const { logger, metrics } = deps;
   return middy(async (rawEvent: unknown): Promise<SyncPrefixListsResponse> => {
+    if (!isRecordBatch(rawEvent)) {
+      parseEvent(ScheduledEvent, rawEvent, "schedule", logger);
+      return reconcile(deps);
+    }
     const event = parseEvent(SqsEvent, rawEvent, "sqs", logger);
     const failures: string[] = [];
     const byGroup = new Map<string, string[]>();
@@ -63,6 +80,21 @@ export function createSyncPrefixListsHandler(deps: SyncPrefixListsDepsForHandler
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
+}
+
+async function reconcile(deps: SyncPrefixListsDepsForHandler): Promise<SyncPrefixListsResponse> {
+  const { logger } = deps;
+  const { reports, failures } = await reconcilePrefixLists(deps, deps.options);
+  for (const report of reports) record(deps, report);
+  for (const { group, error } of failures) {
+    logger.error("prefix lists not synced", { group, reconcile: true, error });
+  }
+  logger.info("prefix lists reconciled", {
+    groups: reports.length + failures.length,
+    failed: failures.length,
+  });
+  if (failures.length > 0) throw new PrefixListReconcileError(failures.map((f) => f.group));
+  return { batchItemFailures: [], reports };
 }
 
 function record(deps: SyncPrefixListsDepsForHandler, report: GroupSyncReport): void {

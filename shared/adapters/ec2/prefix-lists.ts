@@ -47,28 +47,39 @@ export function createEc2PrefixLists(deps: { ec2: EC2Client; stage: string }): P
     }
   }
 
+  /** Every list of this stage tagged for a group and not being deleted, all pages read. */
+  async function taggedLists(): Promise<{ group: string; list: Ec2PrefixList }[]> {
+    const found: { group: string; list: Ec2PrefixList }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await call("(discovery)", () =>
+        ec2.send(
+          new DescribeManagedPrefixListsCommand({
+            MaxResults: 100,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        ),
+      );
+      for (const list of page.PrefixLists ?? []) {
+        const group = tag(list, PREFIX_LIST_GROUP_TAG);
+        if (group === undefined || tag(list, PREFIX_LIST_STAGE_TAG) !== stage) continue;
+        if (`${list.State}`.startsWith("delete")) continue;
+        found.push({ group, list });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
   return {
     async listsOf(group) {
-      const found: ManagedPrefixList[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await call("(discovery)", () =>
-          ec2.send(
-            new DescribeManagedPrefixListsCommand({
-              MaxResults: 100,
-              ...(nextToken ? { NextToken: nextToken } : {}),
-            }),
-          ),
-        );
-        for (const list of page.PrefixLists ?? []) {
-          if (tag(list, PREFIX_LIST_GROUP_TAG) !== group) continue;
-          if (tag(list, PREFIX_LIST_STAGE_TAG) !== stage) continue;
-          if (`${list.State}`.startsWith("delete")) continue;
-          found.push(toPrefixList(list));
-        }
-        nextToken = page.NextToken;
-      } while (nextToken);
-      return found;
+      return (await taggedLists())
+        .filter((t) => t.group === group)
+        .map((t) => toPrefixList(t.list));
+    },
+
+    async taggedGroups() {
+      return [...new Set((await taggedLists()).map((t) => t.group))].sort();
     },
 
     async describe(id) {

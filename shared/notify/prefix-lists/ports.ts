@@ -24,6 +24,8 @@ export type PrefixListChange =
 export interface PrefixLists {
   /** The lists tagged for `group` (at most one per family is kept in step; more are refused). */
   listsOf(group: string): Promise<ManagedPrefixList[]>;
+  /** Every group a list of this stage is tagged for, each once, sorted. */
+  taggedGroups(): Promise<string[]>;
   describe(id: string): Promise<ManagedPrefixList>;
   /** Every entry's CIDR as AWS stores it, all pages read. */
   entries(id: string): Promise<string[]>;

@@ -3,6 +3,8 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREFIX_LIST_GROUP_TAG, PREFIX_LIST_STAGE_TAG } from "#shared/adapters/ec2/prefix-lists";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
+import { groupAllowlist } from "#shared/allowlists/build";
+import { allowlistKeys, renderAllowlistJson } from "#shared/allowlists/render";
 import { type AwsCallRecorder, startAwsCallRecorder } from "#test/helpers/aws-call-recorder";
 import { at, type CfnTemplate, type Deployment } from "#test/helpers/cfn-template";
 import { type FakePrefixList, fakePrefixList } from "#test/helpers/ec2-prefix-list-fake";
@@ -14,6 +16,7 @@ import {
   type IamModel,
   type LocalBindings,
 } from "#test/helpers/iam-simulation";
+import { scheduledEvent } from "#test/helpers/lambda-events";
 import {
   functionEnvironment,
   invokeBundle,
@@ -71,6 +74,7 @@ const recorders = new Map<string, AwsCallRecorder>();
 const stops: (() => Promise<void>)[] = [];
 const authorized: Record<string, unknown> = {};
 let synced: unknown;
+let reconciled: unknown;
 let lists: FakePrefixList[];
 
 /** The stack's resources in place of the template's, for the environment. */
@@ -133,10 +137,22 @@ beforeAll(async () => {
     fakePrefixList({ id: "pl-0ntp4", tags: tags("prod"), entries: ["192.0.2.10/32"] }),
     fakePrefixList({ id: "pl-0ntp6", family: "IPv6", tags: tags("prod") }),
     fakePrefixList({ id: "pl-0staging", tags: tags("staging") }),
+    // A group a catalogue revision emptied: no IP event names it, the reconcile empties its list.
+    fakePrefixList({
+      id: "pl-0help",
+      tags: { ...tags("prod"), [PREFIX_LIST_GROUP_TAG]: "online-help" },
+      entries: ["203.0.113.50/32"],
+    }),
   ];
   const ec2 = await startEc2PrefixListServer(lists);
   stops.push(ssm.stop, ec2.stop);
-  for (const [key, { bytes }] of allowlistFilesOf()) {
+  const files = allowlistFilesOf();
+  const emptied = groupAllowlist("clearswift-seg-5.3", "online-help", []);
+  files.set(allowlistKeys("online-help").json, {
+    bytes: new TextEncoder().encode(renderAllowlistJson(emptied, new Date().toISOString())),
+    metadata: {},
+  });
+  for (const [key, { bytes }] of files) {
     await stack.clients.s3.send(
       new PutObjectCommand({ Bucket: stack.bucketName, Key: key, Body: bytes }),
     );
@@ -160,6 +176,10 @@ beforeAll(async () => {
   authorized.bearer = await invoke(AUTHORIZER, authorizerEvent(`Bearer ${TOKEN}`));
   authorized.wrong = await invoke(AUTHORIZER, authorizerEvent("Bearer not-the-token"));
   synced = await invoke(SYNC, sqsEvent(messagesOf()));
+  reconciled = await invoke(
+    SYNC,
+    scheduledEvent(new Date().toISOString(), "prefix-list-reconcile"),
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -278,6 +298,18 @@ describe("the packaged prefix-list subscriber, applying", () => {
     expect(byId.get("pl-0staging")).toEqual([]);
   });
 
+  it("on its schedule, also empties the list of a group no notification named", () => {
+    const help = lists.find((list) => list.id === "pl-0help");
+
+    expect(reconciled).toMatchObject({
+      reports: [
+        { group: "ntp", allowlist: "found" },
+        { group: "online-help", allowlist: "found" },
+      ],
+    });
+    expect([...(help?.entries.keys() ?? ["not found"])]).toEqual([]);
+  });
+
   it("is allowed every call it made: the allowlist read, the lists found, read and modified", async () => {
     const authorizations = authorizationsOf(SYNC);
 
@@ -298,8 +330,10 @@ describe("the packaged prefix-list subscriber, applying", () => {
     const denied = (await deniedOf(SYNC, authorizationsOf(SYNC), model)).sort();
 
     expect(denied).toEqual([
+      expect.stringMatching(/ ec2:GetManagedPrefixListEntries on .*pl-0help .*ImplicitlyDenied/),
       expect.stringMatching(/ ec2:GetManagedPrefixListEntries on .*pl-0ntp4 .*ImplicitlyDenied/),
       expect.stringMatching(/ ec2:GetManagedPrefixListEntries on .*pl-0ntp6 .*ImplicitlyDenied/),
+      expect.stringMatching(/ ec2:ModifyManagedPrefixList on .*pl-0help .*ImplicitlyDenied/),
       expect.stringMatching(/ ec2:ModifyManagedPrefixList on .*pl-0ntp4 .*ImplicitlyDenied/),
       expect.stringMatching(/ ec2:ModifyManagedPrefixList on .*pl-0ntp6 .*ImplicitlyDenied/),
     ]);

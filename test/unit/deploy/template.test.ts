@@ -698,6 +698,8 @@ describe("the packaged CloudFormation template", () => {
       "IngestFeedsLambdaFunction",
       "PublishEventsLambdaFunction",
       "ResolveHostnamesLambdaFunction",
+      // Its reconcile schedule (param prefixListReconcileSchedule).
+      "SyncPrefixListsLambdaFunction",
     ]);
 
     const subscription = ofType(template, "AWS::SNS::Subscription").find(
@@ -721,6 +723,22 @@ describe("the packaged CloudFormation template", () => {
       eventName: ["INSERT"],
       dynamodb: { NewImage: { pk: { S: [{ prefix: "EVENT#" }] } } },
     });
+  });
+
+  it("reconciles the prefix lists on a schedule, and only when the subscriber is deployed", () => {
+    const rule = template.Resources.SyncPrefixListsReconcileSchedule;
+    const permission = template.Resources.SyncPrefixListsReconcilePermission;
+    const invokeConfig = template.Resources.SyncPrefixListsInvokeConfig;
+
+    expect(rule?.Properties.ScheduleExpression).toBe("rate(1 hour)");
+    expect(target(at(rule?.Properties, "Targets", 0, "Arn"))).toBe("SyncPrefixListsLambdaFunction");
+    expect(target(permission?.Properties.SourceArn)).toBe("SyncPrefixListsReconcileSchedule");
+    expect(
+      target(at(invokeConfig?.Properties, "DestinationConfig", "OnFailure", "Destination")),
+    ).toBe("PrefixListSyncDlq");
+    for (const resource of [rule, permission, invokeConfig]) {
+      expect(resource?.Condition).toBe("PrefixListSync");
+    }
   });
 
   it("tells each function where its table, bucket and topic are", () => {

@@ -3,13 +3,18 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ModifyManagedPrefixListCommand } from "@aws-sdk/client-ec2";
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createSyncPrefixListsHandler } from "#functions/sync-prefix-lists";
+import {
+  createSyncPrefixListsHandler,
+  PrefixListReconcileError,
+} from "#functions/sync-prefix-lists";
 import {
   createEc2PrefixLists,
   PREFIX_LIST_GROUP_TAG,
   PREFIX_LIST_STAGE_TAG,
 } from "#shared/adapters/ec2/prefix-lists";
 import { createS3AllowlistEntries } from "#shared/adapters/s3/allowlist-entries";
+import { groupAllowlist } from "#shared/allowlists/build";
+import { allowlistKeys, renderAllowlistJson } from "#shared/allowlists/render";
 import type { PrefixListLimits } from "#shared/notify/prefix-lists/plan";
 import {
   type FakeEc2Faults,
@@ -17,10 +22,10 @@ import {
   fakePrefixList,
   startFakeEc2,
 } from "#test/helpers/ec2-prefix-list-fake";
-import { lambdaContext } from "#test/helpers/lambda-events";
+import { lambdaContext, scheduledEvent } from "#test/helpers/lambda-events";
 import { captureLambdaOutput } from "#test/helpers/lambda-output";
 import { allowlistFilesOf, messagesOf, ntpRun, sqsEvent } from "#test/helpers/prefix-list-events";
-import { driftInput, HOSTS, observation } from "#test/helpers/verdict-fixtures";
+import { driftInput, HOSTS, NOW, observation } from "#test/helpers/verdict-fixtures";
 
 /**
  * The prefix-list subscriber, end to end in-process: SQS records carrying the messages the real
@@ -316,6 +321,92 @@ describe("sync-prefix-lists", () => {
     ]);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "garbage" }]);
     expect(output.logs().map((l) => l.message)).toContain("not a driftwatch notification");
+  });
+
+  it("on its schedule, brings every tagged group's lists to its allowlist, an emptied group's too", async () => {
+    // Prepare: ntp's file lists its addresses; online-help's was emptied by a catalogue revision
+    // (no IP event names it); retired has no file; a list of another stage is not this one's.
+    const files = allowlistFilesOf();
+    const emptied = groupAllowlist("clearswift-seg-5.3", "online-help", []);
+    files.set(allowlistKeys("online-help").json, {
+      bytes: new TextEncoder().encode(renderAllowlistJson(emptied, NOW.toISOString())),
+      metadata: {},
+    });
+    const ntp = v4List(["192.0.2.10/32"]);
+    const help = fakePrefixList({
+      id: "pl-0help",
+      tags: tags("online-help"),
+      entries: ["203.0.113.50/32"],
+    });
+    const retired = fakePrefixList({
+      id: "pl-0old",
+      tags: tags("retired"),
+      entries: ["198.51.100.1/32"],
+    });
+    const staging = fakePrefixList({
+      id: "pl-0stg",
+      tags: { ...tags("online-help"), [PREFIX_LIST_STAGE_TAG]: "staging" },
+      entries: ["203.0.113.50/32"],
+    });
+    const { invoke, output } = setUp([ntp, help, retired, staging], {
+      bucket: { get: async (key: string) => files.get(key) ?? null, files },
+    });
+
+    // Act
+    const response = await invoke(
+      scheduledEvent(NOW.toISOString(), "prefix-list-reconcile") as never,
+    );
+
+    // Assess
+    expect(response.reports.map((r) => [r.group, r.allowlist])).toEqual([
+      ["ntp", "found"],
+      ["online-help", "found"],
+      ["retired", "missing"],
+    ]);
+    expect([...ntp.entries.keys()].sort()).toEqual(["162.159.200.1/32", "162.159.200.123/32"]);
+    expect([...help.entries.keys()]).toEqual([]);
+    expect([...retired.entries.keys()]).toEqual(["198.51.100.1/32"]);
+    expect([...staging.entries.keys()]).toEqual(["203.0.113.50/32"]);
+    expect(output.logs().find((l) => l.message === "prefix lists reconciled")).toMatchObject({
+      groups: 3,
+      failed: 0,
+    });
+  });
+
+  it("on its schedule, syncs the other groups when one cannot be, then fails naming it", async () => {
+    const files = allowlistFilesOf();
+    const ntp = v4List(["192.0.2.10/32"]);
+    const help = fakePrefixList({ id: "pl-0help", tags: tags("online-help") });
+    const { invoke, output } = setUp([help, ntp], {
+      bucket: {
+        get: async (key: string) => {
+          if (key === allowlistKeys("online-help").json) throw new Error("S3 unavailable");
+          return files.get(key) ?? null;
+        },
+        files,
+      },
+    });
+
+    const failed = await invoke(
+      scheduledEvent(NOW.toISOString(), "prefix-list-reconcile") as never,
+    ).catch((error: unknown) => error);
+
+    expect(failed).toBeInstanceOf(PrefixListReconcileError);
+    expect(failed).toMatchObject({ groups: ["online-help"] });
+    expect([...ntp.entries.keys()].sort()).toEqual(["162.159.200.1/32", "162.159.200.123/32"]);
+    const error = output.logs().find((l) => l.message === "prefix lists not synced");
+    expect(error).toMatchObject({ group: "online-help", reconcile: true });
+  });
+
+  it("rejects an event that is neither a batch of records nor a schedule, naming the field", async () => {
+    const { invoke, modifications } = setUp([v4List()]);
+
+    const rejected = await invoke({ source: "aws.events" } as never).catch(
+      (error: unknown) => error,
+    );
+
+    expect(rejected).toMatchObject({ name: "InvalidEventError", eventKind: "schedule" });
+    expect(modifications).toEqual([]);
   });
 
   it("converges from random starting states (sizes, overlaps, other writers' entries), then stays put", async () => {
