@@ -76,14 +76,14 @@ export function registerCatalogueCommands(program: Command): void {
   catalogue
     .command("import")
     .description(
-      "Import a catalogue into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set)",
+      "Import one or several catalogues into the store idempotently (embedded store, or AWS when AWS_REGION and DRIFTWATCH_TABLE_NAME are set); a firewall group name must be unique across the store's catalogues, else nothing is imported",
     )
-    .argument("[file]", "catalogue JSON file (default: the shipped Clearswift catalogue)")
+    .argument("[files...]", "catalogue JSON files (default: the shipped Clearswift catalogue)")
     .addOption(stateDirOption("embedded store state directory"))
     .option("--json", "print the import summary as JSON")
-    .action(async (file: string | undefined, options: CatalogueImportOptions) => {
+    .action(async (files: string[], options: CatalogueImportOptions) => {
       const { runCatalogueImport } = await commands();
-      process.exitCode = await runCatalogueImport(file, options, processOutput);
+      process.exitCode = await runCatalogueImport(files, options, processOutput);
     });
 
   catalogue

@@ -1,9 +1,8 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { DetectCommandOptions } from "#cli/commands/detect";
 import { runWatchingInterrupts } from "#cli/interrupt";
 import {
   awsIpRangesUrlOption,
-  catalogueOption,
   cloudfrontUrlOption,
   deadlineOption,
   dnsServerOption,
@@ -13,7 +12,24 @@ import {
   stateDirOption,
   timeoutMsOption,
 } from "#cli/options";
+import { DEFAULT_CATALOGUE_PATH } from "#shared/catalogue/default-catalogue-path";
 import { DEFAULT_FAILURE_THRESHOLD } from "#shared/compare/config";
+
+/**
+ * `--catalogue FILE`, repeatable: several catalogues resolved once and judged each on its own
+ * (docs/catalogue.md, "Several catalogues"); the shipped one when not given.
+ */
+function cataloguesOption(): Option {
+  const shipped: string[] = [DEFAULT_CATALOGUE_PATH];
+  return new Option(
+    "--catalogue <file>",
+    "catalogue JSON; repeat it to watch several catalogues in one cycle",
+  )
+    .default(shipped, DEFAULT_CATALOGUE_PATH)
+    .argParser((file: string, previous: string[]) =>
+      previous === shipped ? [file] : [...previous, file],
+    );
+}
 
 /** `driftwatch detect`: one full detection cycle, then the report. */
 export function registerDetectCommand(program: Command): void {
@@ -26,7 +42,7 @@ export function registerDetectCommand(program: Command): void {
     .addOption(stateDirOption())
     .addOption(awsIpRangesUrlOption())
     .addOption(cloudfrontUrlOption())
-    .addOption(catalogueOption())
+    .addOption(cataloguesOption())
     .addOption(samplesOption("queries per name and resolver (round-robin names)"))
     .addOption(timeoutMsOption())
     .addOption(deadlineOption("no DNS query is asked after this many seconds", 60))

@@ -3,6 +3,7 @@ import { basename, extname } from "node:path";
 import type { CommandOutput } from "#cli/options";
 import { DEFAULT_STATE_DIR, openRuntime, RuntimeConfigError } from "#cli/runtime";
 import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogue-store";
+import { assertUniqueGroups, CatalogueGroupClashError } from "#shared/catalogue/deployment-groups";
 import { compareCatalogueFiles } from "#shared/catalogue/diff/compare-catalogue-files";
 import { formatCatalogueDiff } from "#shared/catalogue/diff/format-catalogue-diff";
 import {
@@ -44,6 +45,7 @@ const EXPECTED_ERRORS = [
   CatalogueValidationError,
   CatalogueExtractError,
   CatalogueImportConflictError,
+  CatalogueGroupClashError,
   StoredCatalogueCorruptError,
   RuntimeConfigError,
 ];
@@ -218,26 +220,78 @@ export interface CatalogueImportOptions {
   json?: boolean;
 }
 
+/**
+ * `driftwatch catalogue import [FILE...]`: imports one or several catalogues into the store.
+ *
+ * 1. Read and validate every file (the shipped catalogue when none is given); a catalogue id
+ *    given twice is an error.
+ * 2. Check the deployment-wide group rule over the store's other catalogues and these
+ *    (deployment-groups.ts): a group name two catalogues share is an error naming the group and
+ *    both catalogues, and nothing is imported.
+ * 3. Import each catalogue in the order given (each import is idempotent).
+ */
 export async function runCatalogueImport(
-  file: string | undefined,
+  files: string | readonly string[] | undefined,
   options: CatalogueImportOptions,
   output: CatalogueCommandOutput,
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
 ): Promise<number> {
   return reportingErrors(output, async () => {
-    const path = file ?? DEFAULT_CATALOGUE_PATH;
-    const catalogue = await loadCatalogueFile(path);
+    const paths =
+      typeof files === "string" ? [files] : files?.length ? files : [DEFAULT_CATALOGUE_PATH];
+    const catalogues = await loadImportedCatalogues(paths);
     const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-    const { summary, where } = await withCatalogueStore(stateDir, env, async (store, where) => ({
-      summary: await store.importCatalogue(catalogue, now()),
-      where,
-    }));
-    output.stdout(
-      options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary, where),
-    );
+    const { summaries, where } = await withCatalogueStore(stateDir, env, async (store, where) => {
+      await assertDeploymentGroups(store, catalogues);
+      const summaries: CatalogueImportSummary[] = [];
+      for (const catalogue of catalogues) {
+        summaries.push(await store.importCatalogue(catalogue, now()));
+      }
+      return { summaries, where };
+    });
+    if (options.json) {
+      // One catalogue: its summary, as before; several: the list, in the order given.
+      const json = summaries.length === 1 ? summaries[0] : summaries;
+      output.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
+      output.stdout(summaries.map((summary) => formatImportSummary(summary, where)).join(""));
+    }
     return 0;
   });
+}
+
+/** Step 1: every file read and validated before anything is written; an id given twice refused. */
+async function loadImportedCatalogues(paths: readonly string[]): Promise<Catalogue[]> {
+  const catalogues: Catalogue[] = [];
+  const fileOf = new Map<string, string>();
+  for (const path of paths) {
+    const catalogue = await loadCatalogueFile(path);
+    const earlier = fileOf.get(catalogue.id);
+    if (earlier !== undefined) {
+      throw new CatalogueCommandError(
+        `${earlier} and ${path} are both catalogue ${catalogue.id}: import one of them`,
+      );
+    }
+    fileOf.set(catalogue.id, path);
+    catalogues.push(catalogue);
+  }
+  return catalogues;
+}
+
+/** Step 2: the store's other catalogues first, then the imported ones, in the order given. */
+async function assertDeploymentGroups(
+  store: CatalogueStore,
+  imported: readonly Catalogue[],
+): Promise<void> {
+  const importedIds = new Set(imported.map((catalogue) => catalogue.id));
+  const others: Catalogue[] = [];
+  for (const stored of await store.listCatalogues()) {
+    if (importedIds.has(stored.id)) continue;
+    const catalogue = await store.loadCatalogue(stored.id);
+    if (catalogue !== null) others.push(catalogue);
+  }
+  assertUniqueGroups([...others, ...imported]);
 }
 
 export function formatImportSummary(summary: CatalogueImportSummary, where: string): string {

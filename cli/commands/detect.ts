@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { detectReportText, loadDetectCatalogues } from "#cli/commands/detect-catalogues";
 import { type DetectProfile, detectProfile } from "#cli/detect-profile";
 import { EXIT_ERROR } from "#cli/exit-codes";
 import {
@@ -12,7 +13,6 @@ import {
 } from "#cli/interrupt";
 import { type CommandOutput, describeError } from "#cli/options";
 import { createProgress, type Progress } from "#cli/progress";
-import { renderReport } from "#cli/render-report";
 import { type DeliveredReport, openRuntime, type Runtime } from "#cli/runtime";
 import {
   createDetectionStores,
@@ -21,9 +21,9 @@ import {
   type DetectionStores,
 } from "#shared/adapters/compose";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
-import { loadCatalogueFile } from "#shared/catalogue/load";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { DriftEvent } from "#shared/compare/drift-event";
+import { buildCataloguesReport, type CataloguesReport } from "#shared/detect/catalogue-reports";
 import {
   type CycleStage,
   type DetectionCycleResult,
@@ -52,7 +52,11 @@ export interface DetectCommandOptions {
   stateDir: string;
   awsIpRangesUrl: string;
   cloudfrontUrl: string;
-  catalogue: string;
+  /**
+   * The catalogue file, or several (`--catalogue` repeated): their hostnames are resolved once and
+   * each catalogue is judged and reported on its own.
+   */
+  catalogue: string | readonly string[];
   samples: number;
   timeoutMs: number;
   /** Seconds after which no more DNS queries are asked. */
@@ -85,7 +89,7 @@ export async function runDetectCommand(
   let runtime: Runtime | null = null;
   let zone: ZoneDnsServer | null = null;
   try {
-    const catalogue = await loadCatalogueFile(options.catalogue);
+    const catalogues = await loadDetectCatalogues(options.catalogue);
     profile.mark("catalogue loaded");
     zone = options.zone !== undefined ? await startZone(options.zone) : null;
     const given = [...options.dnsServer, ...(zone ? [zone.address] : [])];
@@ -95,7 +99,7 @@ export async function runDetectCommand(
     profile.countAwsCalls(runtime.clients);
     interruption.throwIfInterrupted();
     return await detectAndReport(runtime, {
-      catalogue,
+      catalogues,
       servers,
       options,
       output,
@@ -123,7 +127,8 @@ export async function runDetectCommand(
 
 /** What one `driftwatch detect` run works with, once the catalogue and the store are open. */
 interface DetectRun {
-  catalogue: Catalogue;
+  /** One, or several (`--catalogue` repeated), in the order given. */
+  catalogues: readonly Catalogue[];
   /** The resolvers to ask (`host[:port]`). */
   servers: string[];
   options: DetectCommandOptions;
@@ -185,7 +190,7 @@ async function detectAndReport(runtime: Runtime, run: DetectRun): Promise<number
     run.progress.done();
     run.profile.mark("cycle done");
     const report = await reportOf(result, runtime, detectionStores.events, lastReport);
-    run.output.stdout(reportText(report, options));
+    run.output.stdout(detectReportText(report, options));
     run.profile.mark("report printed");
     // Every change this run reported was committed at or before its start (its own, and those
     // of earlier runs, judged under their own time); no other process commits meanwhile.
@@ -234,7 +239,7 @@ function startCycle(
       }),
     },
     {
-      catalogue: run.catalogue,
+      catalogue: run.catalogues.length === 1 ? (run.catalogues[0] as Catalogue) : run.catalogues,
       // The embedded store is this process's alone (the state directory's lock).
       exclusiveStore: cycle.exclusiveStore,
       runId: `cli-${started.toISOString()}`,
@@ -280,37 +285,32 @@ function watchCycle(progress: Progress, interruption: Interruption) {
 }
 
 /**
- * The cycle's report, with the changes committed since the last delivered report and every
- * change set still unpublished.
+ * The cycle's report (one per catalogue when there are several), with the changes committed
+ * since the last delivered report and every change set still unpublished.
  */
 async function reportOf(
   result: DetectionCycleResult,
   runtime: Runtime,
   events: EventStore & EventQueries,
   lastReport: DeliveredReport | null,
-): Promise<DetectionReport> {
+): Promise<DetectionReport | CataloguesReport> {
   const unreported =
     lastReport === null || !lastReport.detectRunSince
-      ? []
+      ? new Map<string, DriftEvent[]>()
       : await committedAfter(events, lastReport.committedThrough);
-  const built = buildDetectionReport(result, locationsOf(runtime), unreported);
   // Pending: what is still unpublished, including change sets an earlier run (killed while
   // publishing) holds under its lease, which this run leaves to it until the lease expires.
   const pending = await unpublishedChangeSets(events);
-  return {
+  const withPending = (built: DetectionReport): DetectionReport => ({
     ...built,
     summary: { ...built.summary, pending: Math.max(built.summary.pending, pending) },
-  };
-}
-
-/** `--json`: the report; `--quiet`: its summary line and exit reason; otherwise all of it. */
-function reportText(report: DetectionReport, options: DetectCommandOptions): string {
-  if (options.json) return `${JSON.stringify(report, null, 2)}\n`;
-  if (options.quiet) {
-    const lines = renderReport(report).split("\n");
-    return `${[lines[2], lines.at(-2)].join("\n")}\n`;
+  });
+  if (result.catalogues.length > 1) {
+    const built = buildCataloguesReport(result, locationsOf(runtime), unreported);
+    return { ...built, catalogues: built.catalogues.map(withPending) };
   }
-  return renderReport(report);
+  const all = [...unreported.values()].flat();
+  return withPending(buildDetectionReport(result, locationsOf(runtime), all));
 }
 
 /** `backlog`: judging what an earlier run left (step 0); `commit`: compare, commit, publish. */
@@ -336,21 +336,24 @@ export async function unpublishedChangeSets(events: Pick<EventStore, "listUnpubl
 }
 
 /**
- * The events of the change sets committed after `committedThrough` (by any run), each once. A
- * change set's `createdAt` is the time of the run that committed it.
+ * The events of the change sets committed after `committedThrough` (by any run), each once, by
+ * the catalogue of their change set. A change set's `createdAt` is the time of the run that
+ * committed it.
  */
 async function committedAfter(
   events: EventQueries,
   committedThrough: string,
-): Promise<DriftEvent[]> {
+): Promise<Map<string, DriftEvent[]>> {
   const changeSets = await events.listChangeSets({ since: committedThrough });
-  const byId = new Map<string, DriftEvent>();
+  const byCatalogue = new Map<string, Map<string, DriftEvent>>();
   for (const changeSet of changeSets) {
     if (Date.parse(changeSet.createdAt) <= Date.parse(committedThrough)) continue;
+    const byId = byCatalogue.get(changeSet.catalogueId) ?? new Map<string, DriftEvent>();
+    byCatalogue.set(changeSet.catalogueId, byId);
     for (const event of changeSet.events)
       if (!byId.has(event.eventId)) byId.set(event.eventId, event);
   }
-  return [...byId.values()];
+  return new Map([...byCatalogue].map(([id, byId]) => [id, [...byId.values()]]));
 }
 
 function locationsOf(runtime: Runtime): ReportLocations {

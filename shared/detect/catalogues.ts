@@ -1,3 +1,4 @@
+import { assertUniqueGroups } from "#shared/catalogue/deployment-groups";
 import { type Catalogue, resolvableHostnames } from "#shared/catalogue/schema";
 import type { HostObservation } from "#shared/domain/observation";
 import type { CatalogueSource } from "./catalogue-source";
@@ -21,7 +22,8 @@ export function catalogueList(catalogues: Catalogues): readonly Catalogue[] {
 /**
  * Every catalogue, read before anything is judged: one missing from the table throws
  * (`CatalogueNotImportedError`) and nothing is judged, so a catalogue never reads as empty
- * (which would remove all its IPs).
+ * (which would remove all its IPs); so does a group name two of them share
+ * (`CatalogueGroupClashError`: their allowlist files would overwrite each other).
  */
 export async function loadCatalogues(
   source: CatalogueSource,
@@ -30,6 +32,7 @@ export async function loadCatalogues(
   if (catalogueIds.length === 0) throw new RangeError("no catalogue to watch");
   const catalogues: Catalogue[] = [];
   for (const id of catalogueIds) catalogues.push(await source(id));
+  assertUniqueGroups(catalogues);
   return catalogues;
 }
 

@@ -1,3 +1,4 @@
+import { assertUniqueGroups } from "#shared/catalogue/deployment-groups";
 import type { Catalogue } from "#shared/catalogue/schema";
 import type { FeedId, FeedIngestResult, RangeMatcher } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
@@ -11,6 +12,7 @@ import type {
 } from "#shared/observe/dns/observation-store";
 import { type RunLogger, resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import type { ResolveOptions } from "#shared/observe/dns/resolve-options";
+import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import type { DnsResolver } from "#shared/observe/dns/resolver";
 import { type FeedIngestOptions, ingestFeeds } from "#shared/observe/feeds/ingest-feeds";
 import { loadCurrentRanges } from "#shared/observe/feeds/load-matchers";
@@ -27,6 +29,7 @@ import {
 } from "#shared/observe/vendor-document/check-vendor-document";
 import type { DocumentFetcher } from "#shared/observe/vendor-document/ports";
 import { archiveRunHistory } from "#shared/record/history-archive";
+import { type Catalogues, catalogueList, mergeDriftResults, observationsOf } from "./catalogues";
 import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 import { markFeedResultsJudged } from "./judge-feed-ingest";
 import { type JudgedBacklog, judgeUnjudged } from "./judge-unjudged";
@@ -61,7 +64,11 @@ export type CycleStage =
   | { stage: "compare" };
 
 export interface DetectionCycleInput {
-  catalogue: Catalogue;
+  /**
+   * The catalogue, or a deployment's several (catalogues.ts): their hostnames resolved once,
+   * each catalogue judged on its own. Their group names must be unique (deployment-groups.ts).
+   */
+  catalogue: Catalogues;
   /** The cycle holds the store alone (the local state directory): see `judgeUnjudged`. */
   exclusiveStore?: boolean;
   runId: string;
@@ -88,7 +95,11 @@ export interface DetectionCycleResult {
   runId: string;
   startedAt: string;
   durationMs: number;
+  /** The first (or only) catalogue; `catalogues` has each one's own part of the run. */
   catalogue: Catalogue;
+  /** Per catalogue, in the order given: its hostnames' observations, its drift, its document. */
+  catalogues: CatalogueCycleResult[];
+  /** Every hostname of the run (the union of the catalogues'), each once. */
   observations: HostObservation[];
   /** The same run id had already been completed: its stored observations were used. */
   duplicateRun: boolean;
@@ -102,6 +113,15 @@ export interface DetectionCycleResult {
   document?: VendorDocumentCheck;
   /** The run's history archive object (`history/dt=…/<runId>.jsonl.gz`), null for an empty run. */
   historyArchive?: string | null;
+}
+
+/** One catalogue's part of a cycle. */
+export interface CatalogueCycleResult {
+  catalogue: Catalogue;
+  /** The observations of the catalogue's own hostnames. */
+  observations: HostObservation[];
+  drift: JudgeDriftResult;
+  document?: VendorDocumentCheck;
 }
 
 /**
@@ -130,6 +150,9 @@ export async function runDetectionCycle(
   const clock = deps.clock ?? Date.now;
   const started = clock();
   const progress = input.onProgress ?? (() => {});
+  const catalogues = catalogueList(input.catalogue);
+  if (catalogues.length === 0) throw new RangeError("no catalogue to watch");
+  assertUniqueGroups(catalogues);
 
   // 0.
   const backlog = await judgeUnjudged(
@@ -160,8 +183,8 @@ export async function runDetectionCycle(
     },
     { feeds: input.feeds, now: input.now, options: input.feedOptions, runId: input.runId },
   );
-  const documentDone = checkCycleDocument(deps, input);
-  const [resolved, feeds, document] = await Promise.all([
+  const documentDone = Promise.all(catalogues.map((c) => checkCycleDocument(deps, c, input.now)));
+  const [resolved, feeds, documents] = await Promise.all([
     resolveCycleHostnames(deps, input, clock),
     feedsDone.then((results) => {
       progress({ stage: "feeds", done: results.length, total: input.feeds.length });
@@ -174,46 +197,56 @@ export async function runDetectionCycle(
   // The lease is ended once the run is judged, or when judging failed (the next cycle judges the
   // run at once). Ending it can fail too (an abandoned cycle whose store was closed under it):
   // the lease then ends by itself, and that failure must not hide the cycle's own outcome.
-  const { matchers, drift } = await judgeCycle(deps, input, { resolved, feeds, document }).finally(
-    () =>
-      resolved.release().catch((error: unknown) => {
-        deps.logger?.warn("ending the run's lease failed (it ends by itself)", {
-          runId: input.runId,
-          error,
-        });
-      }),
+  const { matchers, judged } = await judgeCycle(deps, input, {
+    catalogues,
+    resolved,
+    feeds,
+    documents,
+  }).finally(() =>
+    resolved.release().catch((error: unknown) => {
+      deps.logger?.warn("ending the run's lease failed (it ends by itself)", {
+        runId: input.runId,
+        error,
+      });
+    }),
   );
 
   // 6.
   const historyArchive = await archiveRunHistory(deps.archive, resolved.observations);
 
+  const [first] = judged as [CatalogueCycleResult, ...CatalogueCycleResult[]];
   return {
     runId: input.runId,
     startedAt: input.now.toISOString(),
     durationMs: clock() - started,
-    catalogue: input.catalogue,
+    catalogue: first.catalogue,
+    catalogues: judged,
     observations: resolved.observations,
     duplicateRun: resolved.duplicateRun,
     feeds,
     matchers,
-    drift,
+    drift: judged.length === 1 ? first.drift : mergeDriftResults(judged.map((c) => c.drift)),
     backlog,
-    ...(document === null ? {} : { document: document.check }),
+    ...(first.document === undefined ? {} : { document: first.document }),
     historyArchive,
   };
 }
 
-/** Steps 3 to 5: the current matchers, the run judged, the run and the feed changes marked. */
+/**
+ * Steps 3 to 5: the current matchers; each catalogue judged against its own hostnames'
+ * observations (and its own document); the run, the feed changes and the documents marked.
+ */
 async function judgeCycle(
   deps: DetectionCycleDeps,
   input: DetectionCycleInput,
   cycle: {
+    catalogues: readonly Catalogue[];
     resolved: { runId: string; observations: HostObservation[] };
     feeds: FeedIngestResult[];
-    document: VendorDocumentCheckResult | null;
+    documents: (VendorDocumentCheckResult | null)[];
   },
-): Promise<{ matchers: ReadonlyMap<FeedId, RangeMatcher>; drift: JudgeDriftResult }> {
-  const { resolved, feeds, document } = cycle;
+): Promise<{ matchers: ReadonlyMap<FeedId, RangeMatcher>; judged: CatalogueCycleResult[] }> {
+  const { catalogues, resolved, feeds, documents } = cycle;
   const progress = input.onProgress ?? (() => {});
   // 3.
   progress({ stage: "compare" });
@@ -224,29 +257,47 @@ async function judgeCycle(
   });
 
   // 4.
-  const drift = await deps.judgeDrift({
-    catalogue: input.catalogue,
-    observations: resolved.observations,
-    feeds: { results: feeds, matchers, unreadable: unreadable.map((error) => error.feed) },
-    now: input.now,
-    runId: input.runId,
-    ...(document === null ? {} : { documents: [document.check] }),
-  });
+  const judged: CatalogueCycleResult[] = [];
+  for (const [index, catalogue] of catalogues.entries()) {
+    const document = documents[index] ?? null;
+    // One catalogue: every observation of the run is its own (as before several were watched).
+    const observations =
+      catalogues.length === 1
+        ? resolved.observations
+        : observationsOf(catalogue, resolved.observations);
+    const drift = await deps.judgeDrift({
+      catalogue,
+      observations,
+      feeds: { results: feeds, matchers, unreadable: unreadable.map((error) => error.feed) },
+      now: input.now,
+      runId: input.runId,
+      ...(document === null ? {} : { documents: [document.check] }),
+    });
+    judged.push({
+      catalogue,
+      observations,
+      drift,
+      ...(document === null ? {} : { document: document.check }),
+    });
+  }
 
   // 5.
   await deps.observations.markRunJudged(resolved.runId);
   await markFeedResultsJudged(deps.feedPointers, feeds);
-  if (document !== null) await markVendorDocumentJudged(deps.archive, document);
+  for (const document of documents) {
+    if (document !== null) await markVendorDocumentJudged(deps.archive, document);
+  }
 
-  return { matchers, drift };
+  return { matchers, judged };
 }
 
-/** Step 2, the document: checked when the catalogue names its URL and a fetcher is given. */
+/** Step 2, a catalogue's document: checked when it names its URL and a fetcher is given. */
 async function checkCycleDocument(
   deps: DetectionCycleDeps,
-  input: DetectionCycleInput,
+  catalogue: Catalogue,
+  now: Date,
 ): Promise<VendorDocumentCheckResult | null> {
-  const url = input.catalogue.document.source?.url;
+  const url = catalogue.document.source?.url;
   if (url === undefined || deps.documentFetcher === undefined) return null;
   return checkVendorDocument(
     {
@@ -254,7 +305,7 @@ async function checkCycleDocument(
       archive: deps.archive,
       ...(deps.logger ? { logger: deps.logger } : {}),
     },
-    { catalogueId: input.catalogue.id, url, now: input.now },
+    { catalogueId: catalogue.id, url, now },
   );
 }
 
@@ -285,7 +336,13 @@ async function resolveCycleHostnames(
       input.onProgress?.({ stage: "resolve", done, total }),
   };
   if (input.shards === undefined) {
-    const result = await resolveHostnames(resolveDeps, { ...common, targets: input.catalogue });
+    const catalogues = catalogueList(input.catalogue);
+    // One catalogue as before; several: their targets together, each hostname resolved once.
+    const targets =
+      catalogues.length === 1 && catalogues[0] !== undefined
+        ? catalogues[0]
+        : catalogues.flatMap(targetsFromCatalogue);
+    const result = await resolveHostnames(resolveDeps, { ...common, targets });
     return { ...result, release: () => deps.observations.releaseRunLease(result.lease) };
   }
   const sharded = await resolveShardsInProcess(

@@ -101,6 +101,12 @@ export interface DetectionReport {
   events: (DriftEvent & { new: boolean })[];
 }
 
+/**
+ * What a report is built from: a cycle's result, or one catalogue's part of it
+ * (catalogue-reports.ts).
+ */
+export type ReportedCycle = Omit<DetectionCycleResult, "catalogues">;
+
 export interface ResolverHealth {
   /** `host:port`. */
   resolver: string;
@@ -130,7 +136,7 @@ const NOT_DRIFT = new Set<DriftEvent["type"]>(["resolution-failed", "feed-reject
  * interrupted runs; the local CLI keeps a watermark). They are listed and counted as new too.
  */
 export function buildDetectionReport(
-  result: DetectionCycleResult,
+  result: ReportedCycle,
   locations: ReportLocations,
   unreported: readonly DriftEvent[] = [],
 ): DetectionReport {
@@ -185,7 +191,7 @@ export function buildDetectionReport(
  * judged and committed (`recovered`: new here too), then the unreported ones; and the ids of
  * those that are new (committed by this cycle, or unreported).
  */
-function reportedEvents(result: DetectionCycleResult, unreported: readonly DriftEvent[]) {
+function reportedEvents(result: ReportedCycle, unreported: readonly DriftEvent[]) {
   const { drift } = result;
   const ownIds = new Set(drift.events.map((e) => e.eventId));
   const recovered = uniqueById(

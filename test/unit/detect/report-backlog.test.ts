@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
 import type { JudgeDriftResult } from "#shared/detect/judge-drift";
+import type { ReportedCycle } from "#shared/detect/report";
 import { buildDetectionReport } from "#shared/detect/report";
 import type { HostObservation } from "#shared/domain/observation";
 import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
@@ -28,7 +28,7 @@ describe("the detection report of a cycle that judged an interrupted run first",
         : o,
     );
     const input = driftInput(steadyState());
-    const result: DetectionCycleResult = {
+    const result: ReportedCycle = {
       runId: "cli-2",
       startedAt: NOW.toISOString(),
       durationMs: 1000,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderReport } from "#cli/render-report";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
+import type { ReportedCycle } from "#shared/detect/report";
 import { buildDetectionReport } from "#shared/detect/report";
 import type { HostObservation } from "#shared/domain/observation";
 import { committedDrift, LOCATIONS } from "#test/helpers/report-fixtures";
@@ -9,7 +9,7 @@ import { catalogue, driftInput, NOW, RUN_ID, steadyState } from "#test/helpers/v
 
 const DEAD = "198.51.100.53:53";
 
-function cycle(observations: HostObservation[]): DetectionCycleResult {
+function cycle(observations: HostObservation[]): ReportedCycle {
   const input = driftInput(observations);
   return {
     runId: RUN_ID,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderReport } from "#cli/render-report";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
-import type { DetectionCycleResult } from "#shared/detect/detection-cycle";
+import type { ReportedCycle } from "#shared/detect/report";
 import { buildDetectionReport } from "#shared/detect/report";
 import type { FeedIngestResult } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
@@ -29,7 +29,7 @@ const unreachable = (feed: FeedIngestResult["feed"]): FeedIngestResult => ({
 function cycle(
   observations: HostObservation[],
   feedResults: FeedIngestResult[] = [],
-): DetectionCycleResult {
+): ReportedCycle {
   const input = driftInput(observations, { feeds: feeds(feedResults) });
   const drift = committedDrift(RUN_ID, evaluateDrift(input));
   return {
@@ -206,7 +206,7 @@ describe("the detection report", () => {
       ips: [],
       retiredIps: [],
       provenance: { document: "Ports", issue: "1", section: "Avira" },
-    } satisfies DetectionCycleResult["catalogue"]["endpoints"][number];
+    } satisfies ReportedCycle["catalogue"]["endpoints"][number];
     const result = cycle(steadyState());
     const withWildcard = {
       ...result,
