@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { GroupAllowlist } from "./build";
@@ -11,6 +12,8 @@ import {
 } from "./render";
 
 const TEXT = "text/plain; charset=utf-8";
+/** Where every allowlist file is (`allowlistKeys`, `domainListKeys`). */
+const ALLOWLIST_PREFIX = "allowlists/";
 
 export interface AllowlistWriterDeps {
   state: AllowlistStateStore;
@@ -38,14 +41,19 @@ const GROUPS_IN_FLIGHT = 8;
  * 2. Render with `generatedAt` = now when the content changed, else the stored time, so an
  *    unchanged list renders to the same bytes.
  * 3. Put each file only if its bytes differ from the object in the bucket (a missing file is
- *    restored with its previous bytes).
+ *    restored with its previous bytes). The bucket's objects under `allowlists/` are listed once
+ *    (ETags, a request per 1,000 keys): a file of an unchanged group whose listed ETag is the md5
+ *    of its bytes is left without a request of its own; any other is checked and put.
  * 4. Record the new hash and time (conditional on the state read in 1).
  */
 export async function writeAllowlists(
   deps: AllowlistWriterDeps,
   input: { allowlists: readonly GroupAllowlist[]; now: Date },
 ): Promise<AllowlistWriteResult> {
-  const states = await deps.state.getMany(input.allowlists.map((a) => a.group));
+  const [states, listed] = await Promise.all([
+    deps.state.getMany(input.allowlists.map((a) => a.group)),
+    deps.objects.etags?.(ALLOWLIST_PREFIX) ?? Promise.resolve(new Map<string, string>()),
+  ]);
   const results: GroupWriteResult[] = new Array(input.allowlists.length);
   let next = 0;
   const worker = async () => {
@@ -54,7 +62,7 @@ export async function writeAllowlists(
       results[i] = await writeGroup(
         deps,
         allowlist,
-        states.get(allowlist.group) ?? null,
+        { previous: states.get(allowlist.group) ?? null, listed },
         input.now,
       );
     }
@@ -76,9 +84,10 @@ interface GroupWriteResult {
 async function writeGroup(
   deps: AllowlistWriterDeps,
   allowlist: GroupAllowlist,
-  previous: AllowlistState | null,
+  read: { previous: AllowlistState | null; listed: ReadonlyMap<string, string> },
   now: Date,
 ): Promise<GroupWriteResult> {
+  const { previous, listed } = read;
   const result: GroupWriteResult = { group: allowlist.group, written: [], changed: false };
   const changed = previous?.contentSha256 !== allowlist.contentSha256;
   const generatedAt = changed || previous === null ? now.toISOString() : previous.generatedAt;
@@ -104,6 +113,7 @@ async function writeGroup(
   }
   for (const [key, text, contentType] of files) {
     const bytes = new TextEncoder().encode(text);
+    if (!changed && listed.get(key) === createHash("md5").update(bytes).digest("hex")) continue;
     if (await deps.objects.putIfChanged(key, bytes, contentType, metadata))
       result.written.push(key);
   }

@@ -27,6 +27,13 @@ export interface ObjectArchive {
   /** The object, or null when the key does not exist. */
   get(key: string): Promise<ArchivedObject | null>;
   exists(key: string): Promise<boolean>;
+  /**
+   * The ETag of every object under `prefix` (all pages; quotes removed): for a single-part put
+   * without SSE-KMS, the md5 of its bytes. A writer checking many files at once lists them in a
+   * request per 1,000 keys instead of a HEAD per file. Optional: an archive without it is checked
+   * file by file.
+   */
+  etags?(prefix: string): Promise<Map<string, string>>;
 }
 
 export class ObjectArchiveError extends Error {

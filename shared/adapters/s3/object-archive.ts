@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -77,6 +78,31 @@ export function createS3ObjectArchive(deps: { s3: S3Client; bucketName: string }
 
     async exists(key) {
       return (await head(key, false)) !== null;
+    },
+
+    async etags(prefix) {
+      const found = new Map<string, string>();
+      let token: string | undefined;
+      do {
+        const page = await s3
+          .send(
+            new ListObjectsV2Command({
+              Bucket: bucketName,
+              Prefix: prefix,
+              ...(token === undefined ? {} : { ContinuationToken: token }),
+            }),
+          )
+          .catch((error: unknown) => {
+            throw new ObjectArchiveError(prefix, "list failed", { cause: error });
+          });
+        for (const object of page.Contents ?? []) {
+          if (object.Key !== undefined && object.ETag !== undefined) {
+            found.set(object.Key, object.ETag.replace(/"/g, ""));
+          }
+        }
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+      return found;
     },
   };
 }

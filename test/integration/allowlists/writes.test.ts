@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
@@ -106,6 +107,51 @@ describe("allowlists in S3", () => {
       "162.159.200.2",
       "",
     ]);
+  });
+
+  it("checks the files of a steady run by one listing, no request per file", async () => {
+    // Prepare: every S3 command the writer sends on the second run, counted.
+    const deps = notifyDeps(stack);
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
+    const sent: string[] = [];
+    stack.clients.s3.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(context.commandName ?? "");
+        return next(args);
+      },
+      { step: "initialize", name: "countS3Commands" },
+    );
+
+    // Act
+    const result = await judgeDrift(deps, recordInput("r2", 5, steadyState()));
+    stack.clients.s3.middlewareStack.remove("countS3Commands");
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual([]);
+    // (GetObject: the cycle's feed snapshots, read for the matchers, not the allowlists.)
+    expect(sent.filter((name) => /^(Head|Put)Object/.test(name))).toEqual([]);
+    expect(sent.filter((name) => name === "ListObjectsV2Command").length).toBeGreaterThan(0);
+  });
+
+  it("rewrites a file edited in the bucket with the bytes it should hold", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
+    const original = await text(stack, "allowlists/ntp.txt");
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucketName,
+        Key: "allowlists/ntp.txt",
+        Body: "0.0.0.0/0\n",
+      }),
+    );
+
+    // Act
+    const result = await judgeDrift(deps, recordInput("r2", 3, steadyState()));
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt"]);
+    expect(await text(stack, "allowlists/ntp.txt")).toBe(original);
   });
 
   it("restores a deleted file with its previous bytes", async () => {
