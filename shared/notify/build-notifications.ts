@@ -239,6 +239,7 @@ function render(
     emailSubject: emailSubject(body),
     emailText: emailText(body),
     attributes: {
+      catalogue: changeSet.catalogueId,
       eventType: eventTypes,
       severity,
       ...(group === null ? {} : { group }),

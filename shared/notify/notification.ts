@@ -48,6 +48,8 @@ export interface DriftNotification {
 }
 
 export interface NotificationAttributes {
+  /** The catalogue the change set belongs to (endpoint ids are unique within one only). */
+  catalogue: string;
   eventType: DriftEventType[];
   severity: Severity;
   group?: string;

@@ -14,9 +14,11 @@ export const SNS_MAX_PUBLISH_BYTES = 262_144;
  * - `Subject`: the e-mail subject line.
  * - Message attributes for subscription filter policies: `eventType`, `hostname`, `port`,
  *   `protocol` as `String.Array` (a message can carry several; a policy value matches when any
- *   element equals it), `severity` and `group` as `String`. Empty ones are left out.
- * - FIFO topics (`.fifo`): `MessageGroupId` = the subject (ordered per subject) and
- *   `MessageDeduplicationId` = the message's `eventId` (SNS drops a retry within 5 minutes).
+ *   element equals it), `catalogue`, `severity` and `group` as `String`. Empty ones are left out.
+ * - FIFO topics (`.fifo`): `MessageGroupId` = the catalogue and the subject (ordered per subject
+ *   of one catalogue: endpoint ids are unique within a catalogue only, so two catalogues' endpoints
+ *   of one id are two groups) and `MessageDeduplicationId` = the message's `eventId` (SNS drops a
+ *   retry within 5 minutes; the id hashes the change set, whose events' ids hash the catalogue).
  */
 export function toPublishInput(
   topicArn: string,
@@ -34,7 +36,7 @@ export function toPublishInput(
     MessageAttributes: messageAttributes(notification),
     ...(topicArn.endsWith(".fifo")
       ? {
-          MessageGroupId: fifoGroupId(notification.body.subject.key),
+          MessageGroupId: fifoGroupId(notification.body.catalogueId, notification.body.subject.key),
           MessageDeduplicationId: notification.body.eventId,
         }
       : {}),
@@ -46,6 +48,7 @@ export function messageAttributes(
 ): Record<string, MessageAttributeValue> {
   const { attributes } = notification;
   const out: Record<string, MessageAttributeValue> = {
+    catalogue: { DataType: "String", StringValue: attributes.catalogue },
     eventType: { DataType: "String.Array", StringValue: JSON.stringify(attributes.eventType) },
     severity: { DataType: "String", StringValue: attributes.severity },
   };
@@ -76,7 +79,8 @@ export function publishSize(input: PublishCommandInput): number {
   return bytes;
 }
 
-/** FIFO message group ids are at most 128 characters. */
-function fifoGroupId(subjectKey: string): string {
-  return subjectKey.length <= 128 ? subjectKey : sha256Hex(subjectKey);
+/** `<catalogueId>/<subjectKey>`; FIFO message group ids are at most 128 characters. */
+export function fifoGroupId(catalogueId: string, subjectKey: string): string {
+  const id = `${catalogueId}/${subjectKey}`;
+  return id.length <= 128 ? id : sha256Hex(id);
 }

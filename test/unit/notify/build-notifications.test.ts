@@ -9,7 +9,12 @@ import {
   buildNotifications as buildUnchecked,
 } from "#shared/notify/build-notifications";
 import type { NotificationEvent } from "#shared/notify/notification";
-import { publishSize, SNS_MAX_PUBLISH_BYTES, toPublishInput } from "#shared/notify/sns-encoding";
+import {
+  fifoGroupId,
+  publishSize,
+  SNS_MAX_PUBLISH_BYTES,
+  toPublishInput,
+} from "#shared/notify/sns-encoding";
 import { type ChangeSet, changeSetIdOf, groupBySubject } from "#shared/record/change-set";
 import { expectValidNotifications } from "#test/helpers/notify-schema";
 import {
@@ -138,6 +143,7 @@ describe("buildNotifications", () => {
 
     // Assess
     expect(message?.attributes).toEqual({
+      catalogue: "clearswift-seg-5.3",
       eventType: ["ip-added", "ip-outside-published-ranges"],
       severity: "high",
       group: "product-updates",
@@ -276,6 +282,7 @@ describe("SNS publish input", () => {
     expect(structure.email).toBe(notification.emailText);
     expect(input?.Subject).toBe(notification.emailSubject);
     expect(input?.MessageAttributes).toEqual({
+      catalogue: { DataType: "String", StringValue: "clearswift-seg-5.3" },
       eventType: {
         DataType: "String.Array",
         StringValue: '["ip-added","ip-outside-published-ranges"]',
@@ -305,7 +312,40 @@ describe("SNS publish input", () => {
 
     // Assess
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    expect(input?.MessageGroupId).toBe(notification.body.subject.key);
+    expect(input?.MessageGroupId).toBe(`clearswift-seg-5.3/${notification.body.subject.key}`);
     expect(input?.MessageDeduplicationId).toBe(notification.body.eventId);
+  });
+
+  it("puts two catalogues' endpoints of one id in two FIFO groups, so neither waits on the other", async () => {
+    // Prepare: endpoint ids are unique within a catalogue only
+    sns.on(PublishCommand).resolves({ MessageId: "m-3" });
+    const notifier = createSnsNotifier({
+      sns: new SNSClient({ region: "us-east-1" }),
+      topicArn: `${TOPIC}.fifo`,
+    });
+    const changeSet = changeSets(eventfulRun())[0] as ChangeSet;
+    const other: ChangeSet = { ...changeSet, catalogueId: "sophos-email-appliance" };
+    const [mine] = buildNotifications(changeSet);
+    const [theirs] = buildNotifications(other);
+    if (mine === undefined || theirs === undefined) throw new Error("no notification");
+
+    // Act
+    await notifier.publish(mine);
+    await notifier.publish(theirs);
+
+    // Assess
+    const [first, second] = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(first?.MessageGroupId).not.toBe(second?.MessageGroupId);
+    expect(first?.MessageAttributes?.catalogue?.StringValue).toBe("clearswift-seg-5.3");
+    expect(second?.MessageAttributes?.catalogue?.StringValue).toBe("sophos-email-appliance");
+  });
+
+  it("keeps a FIFO group id within SNS's 128 characters for a long catalogue and subject", () => {
+    // Prepare
+    const id = fifoGroupId("c".repeat(64), `endpoint:${"e".repeat(64)}`);
+
+    // Assess
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(fifoGroupId("a", "endpoint:b")).toBe("a/endpoint:b");
   });
 });
