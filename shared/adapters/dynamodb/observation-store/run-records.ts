@@ -15,11 +15,13 @@ export async function beginRun(
   table: ObservationTable,
   run: DnsRun,
 ): Promise<{ created: boolean; run: DnsRun }> {
+  // Built first: a list too large for one item is RunTooLargeError, before any request.
+  const item = runItem(run, table.expiresAt(run.observedAt));
   try {
     await table.documents.send(
       new PutCommand({
         TableName: table.tableName,
-        Item: runItem(run, table.expiresAt(run.observedAt)),
+        Item: item,
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
