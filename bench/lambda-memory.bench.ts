@@ -13,7 +13,10 @@
  *
  * --memory MB: run the function under Lambda's heap limit for that size (the Node runtime's
  * `--max-old-space-size`, ~90% of the memory), to see that it completes; --heap-prof DIR: write a
- * V8 sampling heap profile of each function process there.
+ * V8 sampling heap profile of each function process there; --retained: a full GC after each
+ * invocation (`--expose-gc`) and the heap it leaves, what a warm instance keeps for the next
+ * invocation; --heap-snapshot DIR: that, and a heap snapshot after each invocation in DIR/first
+ * and DIR/steady.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -35,6 +38,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     memory: { type: "string" },
     "heap-prof": { type: "string" },
+    retained: { type: "boolean", default: false },
+    "heap-snapshot": { type: "string" },
     dns: { type: "string", default: "nsd" },
   },
 });
@@ -115,6 +120,7 @@ interface Invocation {
   endRssMb: number;
   endHeapUsedMb: number;
   maxRssMb: number;
+  retainedHeapMb?: number;
 }
 
 /** One function process invoking the handler at each time; VmRSS polled from here too. */
@@ -138,9 +144,16 @@ async function functionProcess(
       `${label}.heapprofile`,
     );
   }
+  const snapshots = values["heap-snapshot"];
+  const extraEnv: Record<string, string> = {};
+  if (values.retained || snapshots !== undefined) flags.push("--expose-gc");
+  if (snapshots !== undefined) {
+    extraEnv.BENCH_HEAP_SNAPSHOT_DIR = resolve(snapshots, label);
+    await mkdir(extraEnv.BENCH_HEAP_SNAPSHOT_DIR, { recursive: true });
+  }
   const child = spawn(process.execPath, [...flags, script], {
     cwd: root,
-    env: { ...process.env, ...env, BENCH_RUN_TIMES: times.join(",") },
+    env: { ...process.env, ...env, ...extraEnv, BENCH_RUN_TIMES: times.join(",") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let polledPeakMb = 0;
@@ -176,7 +189,8 @@ function describe(label: string, i: Invocation): string {
   return (
     `${label} ${i.time}: ${(i.ms / 1000).toFixed(2)} s, peak RSS ${i.peakRssMb} MB (maxRSS so far ` +
     `${i.maxRssMb} MB), peak heap used ${i.peakHeapUsedMb} MB / total ${i.peakHeapTotalMb} MB, ` +
-    `external ${i.peakExternalMb} MB; at the end RSS ${i.endRssMb} MB, heap ${i.endHeapUsedMb} MB; ` +
+    `external ${i.peakExternalMb} MB; at the end RSS ${i.endRssMb} MB, heap ${i.endHeapUsedMb} MB` +
+    `${i.retainedHeapMb === undefined ? "" : ` (${i.retainedHeapMb} MB after a full GC)`}; ` +
     `hostnames ${r.hostnames}, answered ${r.answered}, committed ${r.committed}`
   );
 }

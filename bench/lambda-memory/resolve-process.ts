@@ -7,7 +7,9 @@
  * prints one JSON line per invocation: the response's counts, its wall time, and the memory at
  * its end and at its peak (RSS and V8 heap sampled every 50 ms; getrusage's maxRSS).
  */
+import { join } from "node:path";
 import { resourceUsage } from "node:process";
+import { writeHeapSnapshot } from "node:v8";
 import type { Context } from "aws-lambda";
 import { createResolveHostnamesHandler } from "#functions/resolve-hostnames";
 import { createDynamoDbClients } from "#shared/adapters/aws/dynamodb";
@@ -60,6 +62,22 @@ function context(): Context {
 }
 
 const round = (n: number) => Math.round(n);
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+
+/**
+ * With `--expose-gc` (the bench's --retained): the heap a full GC leaves after the invocation,
+ * what the warm instance keeps for the next one; and a heap snapshot of it in
+ * BENCH_HEAP_SNAPSHOT_DIR when set (compare them by constructor in Chrome DevTools).
+ */
+function retained(time: string): { retainedHeapMb?: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return {};
+  gc();
+  const heapMb = round(process.memoryUsage().heapUsed / MB);
+  if (snapshotDir !== undefined)
+    writeHeapSnapshot(join(snapshotDir, `${time.replaceAll(":", "-")}.heapsnapshot`));
+  return { retainedHeapMb: heapMb };
+}
 console.log(JSON.stringify({ loaded: true, rssMb: round(process.memoryUsage().rss / MB) }));
 for (const time of times) {
   peak = { rssMb: 0, heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
@@ -97,6 +115,7 @@ for (const time of times) {
       endRssMb: round(end.rss / MB),
       endHeapUsedMb: round(end.heapUsed / MB),
       maxRssMb: round(resourceUsage().maxRSS / 1024),
+      ...retained(time),
     }),
   );
 }
