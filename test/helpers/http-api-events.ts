@@ -52,3 +52,30 @@ export function httpApiGet(
     },
   } satisfies APIGatewayProxyEventV2WithIAMAuthorizer;
 }
+
+/**
+ * An HTTP API Lambda authorizer event (REQUEST, payload 2.0, simple responses) of a GET on a feed
+ * route, as the feed authorizer receives it; `authorization` is the header, absent when undefined.
+ */
+export function feedAuthorizerEvent(authorization?: string) {
+  const headers: Record<string, string> = { host: "abc123.execute-api.eu-west-1.amazonaws.com" };
+  if (authorization !== undefined) headers.authorization = authorization;
+  return {
+    version: "2.0",
+    type: "REQUEST",
+    routeArn: "arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET/feed/version",
+    identitySource: authorization === undefined ? [] : [authorization],
+    routeKey: "GET /feed/version",
+    rawPath: "/feed/version",
+    rawQueryString: "",
+    headers,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "abc123",
+      http: { method: "GET", path: "/feed/version", sourceIp: "198.51.100.7" },
+      requestId: "req-feed-1",
+      routeKey: "GET /feed/version",
+      stage: "$default",
+    },
+  };
+}

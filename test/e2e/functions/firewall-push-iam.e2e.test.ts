@@ -9,6 +9,7 @@ import { type AwsCallRecorder, startAwsCallRecorder } from "#test/helpers/aws-ca
 import { at, type CfnTemplate, type Deployment } from "#test/helpers/cfn-template";
 import { type FakePrefixList, fakePrefixList } from "#test/helpers/ec2-prefix-list-fake";
 import { startEc2PrefixListServer } from "#test/helpers/ec2-prefix-list-server";
+import { feedAuthorizerEvent } from "#test/helpers/http-api-events";
 import {
   type Authorization,
   createIamModel,
@@ -95,22 +96,6 @@ async function invoke(functionId: string, event: unknown): Promise<unknown> {
   return (await invokeBundle(service, functionId, event, environment)).result;
 }
 
-function authorizerEvent(authorization?: string) {
-  return {
-    version: "2.0",
-    type: "REQUEST",
-    routeArn: "arn:aws:execute-api:eu-west-1:123456789012:api-id/$default/GET/feed/version",
-    identitySource: authorization === undefined ? [] : [authorization],
-    routeKey: "GET /feed/version",
-    rawPath: "/feed/version",
-    headers: authorization === undefined ? {} : { authorization },
-    requestContext: {
-      requestId: "request-1",
-      http: { method: "GET", path: "/feed/version", sourceIp: "198.51.100.7" },
-    },
-  };
-}
-
 beforeAll(async () => {
   // Prepare: the service with the prefix-list subscriber (applying, not a dry run), the stack,
   // the token-hash parameter, two tagged lists of the group and one of another stage.
@@ -173,8 +158,8 @@ beforeAll(async () => {
   };
 
   // Act
-  authorized.bearer = await invoke(AUTHORIZER, authorizerEvent(`Bearer ${TOKEN}`));
-  authorized.wrong = await invoke(AUTHORIZER, authorizerEvent("Bearer not-the-token"));
+  authorized.bearer = await invoke(AUTHORIZER, feedAuthorizerEvent(`Bearer ${TOKEN}`));
+  authorized.wrong = await invoke(AUTHORIZER, feedAuthorizerEvent("Bearer not-the-token"));
   synced = await invoke(SYNC, sqsEvent(messagesOf()));
   reconciled = await invoke(
     SYNC,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,6 +11,7 @@ import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
 import { asArray, at, target } from "#test/helpers/cfn-template";
+import { feedAuthorizerEvent } from "#test/helpers/http-api-events";
 import {
   functionEnvironment,
   invokeBundle,
@@ -17,6 +19,7 @@ import {
   packageService,
   unzip,
 } from "#test/helpers/packaged-service";
+import { startSsmParameterServer } from "#test/helpers/ssm-parameter-server";
 import { startTestStack } from "#test/helpers/stack";
 
 /**
@@ -59,6 +62,12 @@ const CUSTOM_METRICS = [
   "OldestUnpublishedEventAgeSeconds",
   "PublishSweepFailures",
 ] as const;
+
+/**
+ * Metrics counted from a function's log by a metric filter (the function logs, it emits no EMF
+ * for them): the function whose log group the filter reads.
+ */
+const LOG_METRICS = { FeedAuthorizerFailures: "FeedAuthorizerLambdaFunction" } as const;
 
 const Resource = z.looseObject({
   Type: z.string(),
@@ -571,11 +580,12 @@ function alarmViolations(template: Template): string[] {
       violations.push(`${queue}: no alarm on messages in the failure queue`);
     }
   }
-  for (const metric of CUSTOM_METRICS) {
+  for (const metric of [...CUSTOM_METRICS, ...Object.keys(LOG_METRICS)]) {
     if (!watches("driftwatch", metric, "service", (v) => v === SERVICE_NAME)) {
       violations.push(`${metric}: no alarm (namespace driftwatch, service ${SERVICE_NAME})`);
     }
   }
+  violations.push(...logMetricViolations(template));
   for (const { id, p } of alarms) {
     const actions = asArray(p.AlarmActions).map(target);
     const topicId = actions.find((a) => a && template.Resources[a]?.Type === "AWS::SNS::Topic");
@@ -589,6 +599,35 @@ function alarmViolations(template: Template): string[] {
       keyPolicyAllows(template, keyId, "cloudwatch.amazonaws.com", "kms:GenerateDataKey*") &&
       keyPolicyAllows(template, keyId, "cloudwatch.amazonaws.com", "kms:Decrypt");
     if (!canPublish) violations.push(`${id}: CloudWatch may not use the key of ${topicId}`);
+  }
+  return violations;
+}
+
+/**
+ * Each log metric is counted by a filter on its function's own log group, into the namespace and
+ * the `service` dimension its alarm watches (taken from the log line's `service`, which
+ * Powertools' logger writes as POWERTOOLS_SERVICE_NAME).
+ */
+function logMetricViolations(template: Template): string[] {
+  const violations: string[] = [];
+  const filters = ofType(template, "AWS::Logs::MetricFilter");
+  for (const [metric, functionId] of Object.entries(LOG_METRICS)) {
+    const logGroup = functionId.replace(/LambdaFunction$/, "LogGroup");
+    const counted = filters.some(([, filter]) => {
+      const p = filter.Properties;
+      return (
+        target(p.LogGroupName) === logGroup &&
+        asArray(p.MetricTransformations).some(
+          (t) =>
+            at(t, "MetricNamespace") === "driftwatch" &&
+            at(t, "MetricName") === metric &&
+            asArray(at(t, "Dimensions")).some(
+              (d) => at(d, "Key") === "service" && at(d, "Value") === "$.service",
+            ),
+        )
+      );
+    });
+    if (!counted) violations.push(`${metric}: no metric filter on ${logGroup}`);
   }
   return violations;
 }
@@ -1039,6 +1078,17 @@ describe("the template checks", () => {
       /FeedAgeSeconds: no alarm/,
     ],
     [
+      "a missing authorizer-failures alarm",
+      (t) => delete t.Resources.FeedAuthorizerFailuresAlarm,
+      /FeedAuthorizerFailures: no alarm/,
+    ],
+    [
+      "authorizer failures counted from another function's log",
+      (t) =>
+        (props(t, "FeedAuthorizerFailuresMetricFilter").LogGroupName = { Ref: "AuditApiLogGroup" }),
+      /FeedAuthorizerFailures: no metric filter on FeedAuthorizerLogGroup/,
+    ],
+    [
       "an alerts key CloudWatch may not use",
       (t) => {
         const statements = at(props(t, "MessagingKey"), "KeyPolicy", "Statement") as {
@@ -1112,6 +1162,18 @@ function emittedMetrics(stdout: string): EmittedMetric[] {
   });
 }
 
+/** The JSON objects a bundle wrote, one per line (the log and the handler's result). */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.split("\n").flatMap((line) => {
+    if (!line.startsWith("{")) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 describe("the packaged functions", () => {
   let stack: EmbeddedStack;
   let dns: ZoneDnsServer;
@@ -1147,7 +1209,7 @@ describe("the packaged functions", () => {
       Bucket: stack.bucketName,
       ChangeEventsTopic: stack.topicArn,
     });
-    const { stdout } = await invokeBundle(service, functionId, event, {
+    const { stdout, stderr } = await invokeBundle(service, functionId, event, {
       ...environment,
       AWS_REGION: stack.region,
       AWS_ACCESS_KEY_ID: "local",
@@ -1157,8 +1219,50 @@ describe("the packaged functions", () => {
       AWS_ENDPOINT_URL_SNS: stack.messagingEndpoint,
       ...overrides,
     });
-    return { environment, metrics: emittedMetrics(stdout) };
+    // Lambda sends both streams to the function's log group.
+    const logs = jsonLines(`${stdout}\n${stderr}`);
+    return { environment, metrics: emittedMetrics(stdout), logs };
   }
+
+  it("log each denial the authorizer cannot judge as its failures filter counts, a wrong token not", async () => {
+    // Prepare: the token parameter SSM serves, then one it does not hold (deleted, say)
+    const authorizer = "FeedAuthorizerLambdaFunction";
+    const { DRIFTWATCH_FEED_TOKEN_PARAMETER: parameter = "" } = functionEnvironment(
+      template,
+      authorizer,
+      { Table: stack.tableName, Bucket: stack.bucketName, ChangeEventsTopic: stack.topicArn },
+    );
+    const hash = createHash("sha256").update("the-token").digest("hex");
+    const ssm = await startSsmParameterServer(
+      { [parameter]: { type: "SecureString", value: `sha256:${hash}` } },
+      { region: REGION, accountId: "123456789012" },
+    );
+    const filter = props(template, "FeedAuthorizerFailuresMetricFilter");
+    const [transformation] = asArray(filter.MetricTransformations);
+    const counted = (logs: Record<string, unknown>[]) =>
+      logs.filter((line) => line.level === "ERROR").map((line) => line.service);
+
+    // Act
+    const env = { AWS_ENDPOINT_URL_SSM: ssm.endpoint };
+    const wrongToken = await invoke(authorizer, feedAuthorizerEvent("Bearer not-it"), env);
+    const rightToken = await invoke(authorizer, feedAuthorizerEvent("Bearer the-token"), env);
+    const unreadable = await invoke(authorizer, feedAuthorizerEvent("Bearer the-token"), {
+      ...env,
+      DRIFTWATCH_FEED_TOKEN_PARAMETER: "/driftwatch/prod/deleted",
+    });
+    await ssm.stop();
+
+    // Assess: the filter counts ERROR lines into the dimension its alarm watches
+    expect(filter.FilterPattern).toBe('{ $.level = "ERROR" }');
+    expect(at(transformation, "Dimensions")).toEqual([{ Key: "service", Value: "$.service" }]);
+    expect(counted(wrongToken.logs)).toEqual([]);
+    expect(counted(rightToken.logs)).toEqual([]);
+    expect(counted(unreadable.logs)).toEqual([SERVICE_NAME]);
+    const result = (logs: Record<string, unknown>[]) => logs.find((l) => "handlerResult" in l);
+    expect(result(unreadable.logs)).toEqual({ handlerResult: { isAuthorized: false } });
+    expect(result(wrongToken.logs)).toEqual({ handlerResult: { isAuthorized: false } });
+    expect(result(rightToken.logs)).toMatchObject({ handlerResult: { isAuthorized: true } });
+  }, 60_000);
 
   it("emit every metric an alarm watches, in the alarm's namespace and dimensions", async () => {
     // Prepare
@@ -1198,7 +1302,7 @@ describe("the packaged functions", () => {
     const watched = ofType(template, "AWS::CloudWatch::Alarm")
       .filter(([, alarm]) => alarm.Condition === undefined)
       .map(([, alarm]) => alarm.Properties)
-      .filter((p) => p.Namespace === "driftwatch");
+      .filter((p) => p.Namespace === "driftwatch" && !(`${p.MetricName}` in LOG_METRICS));
     expect(watched.map((p) => p.MetricName).sort()).toEqual([...CUSTOM_METRICS].sort());
     for (const alarm of watched) {
       const dimensions = asArray(alarm.Dimensions).map((d) => [at(d, "Name"), at(d, "Value")]);

@@ -7,6 +7,7 @@ import { createFeedAuthorizerHandler, handler } from "#functions/feed-authorizer
 import { createSsmFeedTokenHashes } from "#shared/adapters/ssm/feed-token-hashes";
 import { createFeedAuthorizer } from "#shared/query/firewall-feed/feed-authorization";
 import { hashFeedToken } from "#shared/query/firewall-feed/feed-token";
+import { feedAuthorizerEvent } from "#test/helpers/http-api-events";
 import { lambdaContext } from "#test/helpers/lambda-events";
 import { captureLambdaOutput } from "#test/helpers/lambda-output";
 
@@ -29,30 +30,6 @@ const ENV = {
 };
 const context = lambdaContext({ functionName: "driftwatch-test-feedAuthorizer" });
 const ssm = mockClient(SSMClient);
-
-/** An HTTP API Lambda authorizer event (REQUEST, payload 2.0) of a GET on a feed route. */
-function authorizerEvent(authorization?: string) {
-  const headers: Record<string, string> = { host: "abc123.execute-api.eu-west-1.amazonaws.com" };
-  if (authorization !== undefined) headers.authorization = authorization;
-  return {
-    version: "2.0",
-    type: "REQUEST",
-    routeArn: "arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET/feed/version",
-    identitySource: authorization === undefined ? [] : [authorization],
-    routeKey: "GET /feed/version",
-    rawPath: "/feed/version",
-    rawQueryString: "",
-    headers,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      http: { method: "GET", path: "/feed/version", sourceIp: "198.51.100.7" },
-      requestId: "req-feed-1",
-      routeKey: "GET /feed/version",
-      stage: "$default",
-    },
-  };
-}
 
 const bearer = (token: string) => `Bearer ${token}`;
 const basic = (user: string, token: string) =>
@@ -93,8 +70,8 @@ describe("the feed authorizer", () => {
     const authorize = authorizerFromEnv();
 
     // Act
-    const asBearer = await authorize(authorizerEvent(bearer(TOKEN)), context);
-    const asBasic = await authorize(authorizerEvent(basic("panos-edl", TOKEN)), context);
+    const asBearer = await authorize(feedAuthorizerEvent(bearer(TOKEN)), context);
+    const asBasic = await authorize(feedAuthorizerEvent(basic("panos-edl", TOKEN)), context);
 
     // Assess
     const prefix = hashFeedToken(TOKEN).slice(0, 12);
@@ -125,7 +102,8 @@ describe("the feed authorizer", () => {
 
     // Act
     const answers = [];
-    for (const header of headers) answers.push(await authorize(authorizerEvent(header), context));
+    for (const header of headers)
+      answers.push(await authorize(feedAuthorizerEvent(header), context));
 
     // Assess
     expect(answers).toEqual(headers.map(() => ({ isAuthorized: false })));
@@ -147,16 +125,16 @@ describe("the feed authorizer", () => {
     storedHashes(`${hashFeedToken(TOKEN)}\nsha256:${hashFeedToken(NEXT_TOKEN)}`);
     const whileBoth = authorizerFromEnv();
     const duringAnswers = [
-      await whileBoth(authorizerEvent(bearer(TOKEN)), context),
-      await whileBoth(authorizerEvent(basic("fgt", NEXT_TOKEN)), context),
+      await whileBoth(feedAuthorizerEvent(bearer(TOKEN)), context),
+      await whileBoth(feedAuthorizerEvent(basic("fgt", NEXT_TOKEN)), context),
     ];
     storedHashes(hashFeedToken(NEXT_TOKEN));
     const afterRemoval = authorizerFromEnv();
 
     // Act
     const afterAnswers = [
-      await afterRemoval(authorizerEvent(bearer(TOKEN)), context),
-      await afterRemoval(authorizerEvent(bearer(NEXT_TOKEN)), context),
+      await afterRemoval(feedAuthorizerEvent(bearer(TOKEN)), context),
+      await afterRemoval(feedAuthorizerEvent(bearer(NEXT_TOKEN)), context),
     ];
 
     // Assess
@@ -177,7 +155,7 @@ describe("the feed authorizer", () => {
     const authorize = authorizerFromEnv();
 
     // Act
-    const answer = await authorize(authorizerEvent(bearer(TOKEN)), context);
+    const answer = await authorize(feedAuthorizerEvent(bearer(TOKEN)), context);
 
     // Assess
     expect(answer).toEqual({ isAuthorized: false });
@@ -195,7 +173,7 @@ describe("the feed authorizer", () => {
     const authorize = authorizerFromEnv();
 
     // Act
-    const answer = await authorize(authorizerEvent(bearer(TOKEN)), context);
+    const answer = await authorize(feedAuthorizerEvent(bearer(TOKEN)), context);
 
     // Assess
     expect(answer).toEqual({ isAuthorized: false });
@@ -216,7 +194,7 @@ describe("the feed authorizer", () => {
 
     // Act
     const notAnEvent = await authorize({ Records: [] }, context);
-    const bug = await failing(authorizerEvent(bearer(TOKEN)), context);
+    const bug = await failing(feedAuthorizerEvent(bearer(TOKEN)), context);
 
     // Assess
     expect(notAnEvent).toEqual({ isAuthorized: false });
@@ -234,7 +212,7 @@ describe("the feed authorizer", () => {
     vi.stubEnv("DRIFTWATCH_FEED_TOKEN_PARAMETER", "");
 
     // Act
-    const answer = await handler(authorizerEvent(bearer(TOKEN)), context);
+    const answer = await handler(feedAuthorizerEvent(bearer(TOKEN)), context);
 
     // Assess
     vi.unstubAllEnvs();
