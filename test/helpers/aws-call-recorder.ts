@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { at } from "./cfn-template";
 
 /**
  * A recording proxy on loopback for the AWS calls of a process under test: point its
@@ -19,6 +20,11 @@ export interface RecordedAwsCall {
   indexName?: string;
   /** BatchWriteItem: the kinds of request in it (`PutRequest`, `DeleteRequest`). */
   writeRequests?: string[];
+  /**
+   * A DynamoDB write (PutItem, UpdateItem, DeleteItem, BatchWriteItem): the partition keys
+   * (`pk`, TABLE.md) of the items it writes, distinct, in order: IAM's `dynamodb:LeadingKeys`.
+   */
+  partitionKeys?: string[];
   bucket?: string;
   key?: string;
   /** CopyObject: the source, `bucket/key`. */
@@ -50,6 +56,25 @@ function signingService(request: IncomingMessage): string | undefined {
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization)?.[1];
 }
 
+/** The table's partition key attribute (shared/adapters/dynamodb/TABLE.md). */
+const PARTITION_KEY = "pk";
+
+/** The partition keys of the items a write names (its Item, Key or batched requests). */
+function writtenPartitionKeys(operation: string, body: Record<string, unknown>): string[] {
+  const keyOf = (item: unknown) => at(item, PARTITION_KEY, "S");
+  let named: unknown[] = [];
+  if (operation === "PutItem") named = [keyOf(body.Item)];
+  else if (operation === "UpdateItem" || operation === "DeleteItem") named = [keyOf(body.Key)];
+  else if (operation === "BatchWriteItem") {
+    named = Object.values((body.RequestItems ?? {}) as Record<string, unknown[]>)
+      .flat()
+      .map((request) =>
+        keyOf(at(request, "PutRequest", "Item") ?? at(request, "DeleteRequest", "Key")),
+      );
+  }
+  return [...new Set(named.filter((key): key is string => typeof key === "string"))];
+}
+
 function dynamoDbCall(
   target: string,
   body: Record<string, unknown>,
@@ -68,6 +93,8 @@ function dynamoDbCall(
       call.writeRequests = [...new Set(kinds)].sort();
     }
   }
+  const partitionKeys = writtenPartitionKeys(operation, body);
+  if (partitionKeys.length > 0) call.partitionKeys = partitionKeys;
   if (Array.isArray(body.TransactItems)) {
     const tables = (body.TransactItems as Record<string, { TableName?: string }>[]).flatMap(
       (item) => Object.values(item).flatMap((part) => (part.TableName ? [part.TableName] : [])),

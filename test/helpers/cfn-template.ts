@@ -58,6 +58,7 @@ function physicalName(deployment: Deployment, id: string, resource: CfnResource)
     "AWS::IAM::Role": "RoleName",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Lambda::Function": "FunctionName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
   }[resource.Type];
   const given = property === undefined ? undefined : resource.Properties[property];
   if (typeof given === "string") return given;
@@ -106,6 +107,8 @@ export function intrinsicResolver(template: CfnTemplate, deployment: Deployment)
         return `arn:${partition}:lambda:${region}:${accountId}:function:${name}`;
       case "AWS::KMS::Key":
         return `arn:${partition}:kms:${region}:${accountId}:key/${keyId(id)}`;
+      case "AWS::StepFunctions::StateMachine":
+        return `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`;
       default:
         throw new UnresolvableIntrinsicError(`no ARN rule for ${id} (${r.Type})`);
     }
@@ -124,6 +127,7 @@ export function intrinsicResolver(template: CfnTemplate, deployment: Deployment)
     const r = resource(name);
     switch (r.Type) {
       case "AWS::SNS::Topic":
+      case "AWS::StepFunctions::StateMachine":
         return arnOf(name);
       case "AWS::SQS::Queue":
         return `https://sqs.${region}.amazonaws.com/${accountId}/${physicalName(deployment, name, r)}`;

@@ -58,9 +58,13 @@ export interface LocalBindings {
   prefixLists?: Record<string, Record<string, string>>;
 }
 
-/** Who asks: a function (its role), another role of the account, or nobody (unsigned). */
+/**
+ * Who asks: a function (its role), a role of the template (e.g. a state machine's), another
+ * role of the account, or nobody (unsigned).
+ */
 export type Caller =
   | { kind: "function"; functionId: string }
+  | { kind: "templateRole"; roleId: string }
   | { kind: "role"; name: string; policies: unknown[] }
   | { kind: "anonymous" };
 
@@ -131,7 +135,12 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
             action: `dynamodb:${call.operation}`,
             resource: call.indexName ? `${arn}/index/${call.indexName}` : arn,
             resourceId,
-            because,
+            ...(call.partitionKeys === undefined
+              ? { because }
+              : {
+                  context: { "dynamodb:LeadingKeys": call.partitionKeys },
+                  because: `${because} of ${call.partitionKeys.join(", ")}`,
+                }),
           };
         });
       case "s3": {
@@ -333,7 +342,15 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
     if (roleId === undefined || resource(roleId).Type !== "AWS::IAM::Role") {
       throw new UnboundResourceError(`${functionId}: role is not a role of this stack`);
     }
+    return templateRole(roleId);
+  }
+
+  /** A role of the template: its ARN and its identity policies (inline and standalone). */
+  function templateRole(roleId: string) {
     const role = resource(roleId);
+    if (role.Type !== "AWS::IAM::Role") {
+      throw new UnboundResourceError(`${roleId} is not a role of this stack`);
+    }
     if (asArray(role.Properties.ManagedPolicyArns).length > 0) {
       throw new UnboundResourceError(`${roleId}: managed policies cannot be simulated here`);
     }
@@ -380,13 +397,20 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
       const role =
         caller.kind === "function"
           ? functionRole(caller.functionId)
-          : {
-              roleId: caller.name,
-              arn: `arn:${deployment.partition}:iam::${accountId}:role/${caller.name}`,
-              policies: caller.policies,
-            };
+          : caller.kind === "templateRole"
+            ? templateRole(caller.roleId)
+            : {
+                roleId: caller.name,
+                arn: `arn:${deployment.partition}:iam::${accountId}:role/${caller.name}`,
+                policies: caller.policies,
+              };
       const roleName = role.arn.split("/").pop() ?? role.roleId;
-      label = caller.kind === "function" ? caller.functionId : `role ${caller.name}`;
+      label =
+        caller.kind === "function"
+          ? caller.functionId
+          : caller.kind === "templateRole"
+            ? caller.roleId
+            : `role ${caller.name}`;
       // Lambda calls AWS with a session of the role; conditions see the role as aws:PrincipalArn.
       principal = `arn:${deployment.partition}:sts::${accountId}:assumed-role/${roleName}/${label}`;
       Object.assign(context, {
@@ -460,7 +484,7 @@ export function createIamModel(template: CfnTemplate, deployment: Deployment) {
     };
   }
 
-  return { resolver, authorizationsFor, simulate, functionRole };
+  return { resolver, authorizationsFor, simulate, functionRole, templateRole };
 }
 
 export type IamModel = ReturnType<typeof createIamModel>;
