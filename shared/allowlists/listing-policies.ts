@@ -1,7 +1,12 @@
 import type { Endpoint, ExpectationPolicy } from "#shared/catalogue/schema";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
-import { endpointFeedRelevance, isPrefixRelevantToAny, publishedRangesOf } from "./feed-relevance";
+import {
+  endpointFeedRelevance,
+  type FeedRelevance,
+  isPrefixRelevantToAny,
+  publishedRangesOf,
+} from "./feed-relevance";
 import { type FeedWithdrawal, strandedIps } from "./stranded";
 import type { WrittenAllowlist } from "./written-allowlist";
 
@@ -113,14 +118,10 @@ function publishedRangeAddresses(subject: ListingSubject): string[] {
   const { endpoint, observation, documented, observed, matchers } = subject;
   const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
   if (matcher === undefined) return [...documented, ...observed];
-  const relevance = endpointFeedRelevance(endpoint, observation, matcher);
-  const published =
-    matcher.prefixes === undefined || relevance === null
-      ? []
-      : matcher.prefixes
-          .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
-          .map((prefix) => prefix.prefix);
-  const listed = new Set(published);
+  const { published, listed } = publishedPrefixes(
+    matcher,
+    endpointFeedRelevance(endpoint, observation, matcher),
+  );
   const stranded = new Set(
     strandedIps(endpoint, observation, matchers, subject.withdrawals, new Set(documented)).ips,
   );
@@ -141,4 +142,40 @@ function publishedRangeAddresses(subject: ListingSubject): string[] {
     return stranded.has(ip) || listedBefore.has(ip);
   });
   return [...published, ...documented, ...unlisted];
+}
+
+/** The published prefixes of a snapshot that a relevance names, as a list and a set. */
+interface PublishedPrefixes {
+  published: readonly string[];
+  listed: ReadonlySet<string>;
+}
+
+/**
+ * Per snapshot (a matcher is immutable), the prefixes of each relevance met so far: endpoints of
+ * a feed group mostly share one (the whole CloudFront list; the regions of a service), and
+ * filtering the snapshot's thousands of prefixes once per endpoint was repeated work.
+ */
+const publishedBySnapshot = new WeakMap<RangeMatcher, Map<string, PublishedPrefixes>>();
+
+function publishedPrefixes(
+  matcher: RangeMatcher,
+  relevance: FeedRelevance | null,
+): PublishedPrefixes {
+  if (matcher.prefixes === undefined || relevance === null) {
+    return { published: [], listed: new Set() };
+  }
+  let byRelevance = publishedBySnapshot.get(matcher);
+  if (byRelevance === undefined) {
+    byRelevance = new Map();
+    publishedBySnapshot.set(matcher, byRelevance);
+  }
+  const key = JSON.stringify(relevance);
+  const known = byRelevance.get(key);
+  if (known !== undefined) return known;
+  const published = matcher.prefixes
+    .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
+    .map((prefix) => prefix.prefix);
+  const found = { published, listed: new Set(published) };
+  byRelevance.set(key, found);
+  return found;
 }

