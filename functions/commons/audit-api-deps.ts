@@ -18,7 +18,8 @@ export function auditApiDepsFromEnv(env: Record<string, string | undefined>): Au
     api: createAuditApiDeps({
       documents,
       tableName: config.tableName,
-      catalogueId: config.catalogueId,
+      catalogueIds: config.catalogueIds,
+      defaultCatalogueId: config.defaultCatalogueId,
     }),
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-audit-api" }),
   };

@@ -3,18 +3,18 @@ import { createDynamoDbClients } from "#shared/adapters/aws/dynamodb";
 import { createS3Client } from "#shared/adapters/aws/s3";
 import { createDynamoAllowlistVersionStore } from "#shared/adapters/dynamodb/allowlist-version-store";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
+import type { DeploymentFeedDeps } from "#shared/query/firewall-feed/feed-catalogues";
 import { loadFirewallFeedConfig } from "#shared/query/firewall-feed/feed-config";
-import type { FirewallFeedDeps } from "#shared/query/firewall-feed/feed-queries";
 
 export interface FirewallFeedHandlerDeps {
-  feed: FirewallFeedDeps;
+  feed: DeploymentFeedDeps;
   logger: Logger;
 }
 
 /**
  * Builds the dependencies from the environment: config and the DynamoDB and S3 clients once per
- * cold start. Reads only: the version item and the changes (GetItem, Query on the catalogue's
- * partition) and the allowlist files (GetObject under allowlists/).
+ * cold start. Reads only: the version items and the changes (GetItem, Query on the partitions of
+ * the deployment's catalogues, DRIFTWATCH_CATALOGUE_IDS) and the allowlist files (GetObject under allowlists/).
  */
 export function firewallFeedDepsFromEnv(
   env: Record<string, string | undefined>,
@@ -33,7 +33,8 @@ export function firewallFeedDepsFromEnv(
         changesBetween: (catalogueId, range) => versions.changesBetween(catalogueId, range),
       },
       objects: { get: (key) => archive.get(key) },
-      catalogueId: config.catalogueId,
+      catalogueIds: config.catalogueIds,
+      defaultCatalogueId: config.defaultCatalogueId,
     },
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "driftwatch-firewall-feed" }),
   };

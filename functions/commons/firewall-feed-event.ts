@@ -5,6 +5,7 @@ export const FIREWALL_FEED_BASE_PATH = "/feed";
 
 /** The HTTP API routes of the firewall feed (serverless.yml declares exactly these). */
 export const FIREWALL_FEED_ROUTE_PATHS = [
+  `${FIREWALL_FEED_BASE_PATH}/catalogues`,
   `${FIREWALL_FEED_BASE_PATH}/version`,
   `${FIREWALL_FEED_BASE_PATH}/changes`,
   `${FIREWALL_FEED_BASE_PATH}/changes.atom`,

@@ -53,3 +53,32 @@ function parseId(variable: string, id: string, ConfigError: ConfigErrorClass): s
   }
   return parsed.data;
 }
+
+/** The catalogues an API serves (the firewall feed, the audit API) and the one it answers by default. */
+export interface ServedCatalogues {
+  /** DRIFTWATCH_CATALOGUE_IDS in its order (`catalogueIdsVariable`). */
+  catalogueIds: string[];
+  /** What a request that names no catalogue is answered from. */
+  defaultCatalogueId: string;
+}
+
+/**
+ * `catalogueIdsVariable`, and the default catalogue: DRIFTWATCH_CATALOGUE_ID when set (the one
+ * catalogue every poller read before a deployment had several; it must be one of the list), else
+ * the first of the list.
+ */
+export function servedCataloguesVariable(
+  env: Env,
+  ConfigError: ConfigErrorClass,
+): ServedCatalogues {
+  const catalogueIds = catalogueIdsVariable(env, ConfigError);
+  const primary = readVariable(env, "DRIFTWATCH_CATALOGUE_ID");
+  if (primary === undefined) return { catalogueIds, defaultCatalogueId: catalogueIds[0] ?? "" };
+  if (!catalogueIds.includes(primary)) {
+    throw new ConfigError(
+      "DRIFTWATCH_CATALOGUE_ID",
+      `${JSON.stringify(primary)} is not one of DRIFTWATCH_CATALOGUE_IDS (${catalogueIds.join(", ")})`,
+    );
+  }
+  return { catalogueIds, defaultCatalogueId: primary };
+}

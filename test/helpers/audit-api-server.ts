@@ -30,7 +30,8 @@ export interface AuditApiServer {
 
 export async function startAuditApiServer(
   stack: EmbeddedStack,
-  catalogueId: string,
+  /** One catalogue id, or the deployment's list (the first the default). */
+  catalogueIds: string | readonly string[],
 ): Promise<AuditApiServer> {
   const requests: RecordedApiRequest[] = [];
   const errors: unknown[] = [];
@@ -38,7 +39,7 @@ export async function startAuditApiServer(
     ...createAuditApiDeps({
       documents: stack.clients.documents,
       tableName: stack.tableName,
-      catalogueId,
+      catalogueIds: typeof catalogueIds === "string" ? [catalogueIds] : catalogueIds,
     }),
     logger: { error: (message, attributes) => errors.push({ message, ...attributes }) },
   });

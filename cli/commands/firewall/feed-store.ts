@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from "#cli/runtime";
 import { createDynamoAllowlistVersionStore } from "#shared/adapters/dynamodb/allowlist-version-store";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { DeploymentFeedDeps } from "#shared/query/firewall-feed/feed-catalogues";
 import type { FirewallFeedDeps } from "#shared/query/firewall-feed/feed-queries";
 
 /** A catalogue id as the schema spells it (`clearswift-seg-5.3`). */
@@ -27,13 +28,24 @@ export async function catalogueIdOf(value: string): Promise<string> {
  * `DRIFTWATCH_BUCKET_NAME`).
  */
 export function feedDeps(runtime: Runtime, catalogueId: string): FirewallFeedDeps {
+  return { ...feedReads(runtime), catalogueId };
+}
+
+/** The feed of several catalogues (`driftwatch serve`): `catalogueIds`, the first the default. */
+export function deploymentFeedDeps(
+  runtime: Runtime,
+  catalogueIds: readonly string[],
+): DeploymentFeedDeps {
+  return { ...feedReads(runtime), catalogueIds };
+}
+
+function feedReads(runtime: Runtime): Omit<FirewallFeedDeps, "catalogueId"> {
   return {
     versions: createDynamoAllowlistVersionStore({
       documents: runtime.clients.documents,
       tableName: runtime.tableName,
     }),
     objects: createS3ObjectArchive({ s3: runtime.clients.s3, bucketName: runtime.bucketName }),
-    catalogueId,
   };
 }
 

@@ -11,12 +11,12 @@ import {
 import { tokenFileHash } from "#shared/query/firewall-feed/feed-token";
 import { createFirewallFeedRouter } from "#shared/query/firewall-feed/firewall-feed-router";
 import { type FeedServer, startFeedServer } from "./feed-server";
-import { catalogueIdOf, feedDeps, openFeedRuntime } from "./feed-store";
+import { catalogueIdOf, deploymentFeedDeps, openFeedRuntime } from "./feed-store";
 
 export interface ServeCommandOptions {
   stateDir: string;
-  /** A catalogue JSON file, or a catalogue id. */
-  catalogue: string;
+  /** Catalogue JSON files or ids (`--catalogue`, repeatable); the first is the default. */
+  catalogue: string | readonly string[];
   port: string;
   host: string;
   /** A file holding the token, or `sha256:<hex>` of it. */
@@ -33,7 +33,8 @@ export const FEED_TOKEN_VARIABLE = "DRIFTWATCH_FEED_TOKEN";
  * HTTP, for a lab firewall or a test, until SIGINT or SIGTERM.
  *
  * 1. Validate the port and the token (exactly one of --token-file, --token, or
- *    DRIFTWATCH_FEED_TOKEN: no token, no server); resolve the catalogue id.
+ *    DRIFTWATCH_FEED_TOKEN: no token, no server); resolve the catalogue ids (each --catalogue,
+ *    the first the default: what a request without `?catalogue=` is answered from).
  * 2. AWS mode: open the table and bucket once. Embedded mode: open the state directory for each
  *    request and close it after, so `driftwatch detect` can run between polls (a poll while a
  *    run holds it answers 503 with Retry-After).
@@ -49,8 +50,8 @@ export async function runServeCommand(
   return answerQuery("serve", output, async () => {
     const port = parsePort(options.port);
     const tokenSha256 = await feedTokenSha256(options, env);
-    const catalogueId = await catalogueIdOf(options.catalogue);
-    const source = await feedSource(options.stateDir, catalogueId, env);
+    const catalogueIds = await servedCatalogueIds(options.catalogue);
+    const source = await feedSource(options.stateDir, catalogueIds, env);
     let server: FeedServer;
     try {
       server = await startFeedServer({
@@ -69,7 +70,7 @@ export async function runServeCommand(
     const interruption = watchInterrupts({ signals });
     try {
       output.stdout(
-        `driftwatch serve: listening on ${server.url} (catalogue ${catalogueId}, ${source.where}); routes /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json; a token is required\n`,
+        `driftwatch serve: listening on ${server.url} (catalogue ${catalogueIds.join(", ")}, ${source.where}); routes /catalogues, /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json${catalogueIds.length > 1 ? `; ?catalogue=ID for another than ${catalogueIds[0]}` : ""}; a token is required\n`,
       );
       if (!isLoopback(options.host)) {
         output.stderr(
@@ -89,6 +90,17 @@ export async function runServeCommand(
       interruption.dispose();
     }
   });
+}
+
+/** The ids `--catalogue` names, in order; a repeated one is an error naming it. */
+async function servedCatalogueIds(catalogue: string | readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const value of typeof catalogue === "string" ? [catalogue] : catalogue) {
+    const id = await catalogueIdOf(value);
+    if (ids.includes(id)) throw new QueryInputError(`--catalogue: catalogue ${id} is given twice`);
+    ids.push(id);
+  }
+  return ids;
 }
 
 function isLoopback(host: string): boolean {
@@ -148,12 +160,12 @@ interface FeedSource {
 
 async function feedSource(
   stateDir: string,
-  catalogueId: string,
+  catalogueIds: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<FeedSource> {
   const first = await openFeedRuntime(stateDir, env);
   if (first.mode === "aws") {
-    const router = createFirewallFeedRouter(feedDeps(first, catalogueId));
+    const router = createFirewallFeedRouter(deploymentFeedDeps(first, catalogueIds));
     return { handle: router, where: first.where, close: () => first.close() };
   }
   const where = first.where;
@@ -161,7 +173,7 @@ async function feedSource(
   // One request at a time holds the state directory: dynalite's files are one process's.
   let queue: Promise<unknown> = Promise.resolve();
   const handle = (request: FeedRequest) => {
-    const turn = queue.then(() => perRequest(stateDir, catalogueId, env, request));
+    const turn = queue.then(() => perRequest(stateDir, catalogueIds, env, request));
     queue = turn.catch(() => undefined);
     return turn;
   };
@@ -170,7 +182,7 @@ async function feedSource(
 
 async function perRequest(
   stateDir: string,
-  catalogueId: string,
+  catalogueIds: readonly string[],
   env: NodeJS.ProcessEnv,
   request: FeedRequest,
 ): Promise<FeedResponse> {
@@ -186,7 +198,7 @@ async function perRequest(
     throw error;
   }
   try {
-    return await createFirewallFeedRouter(feedDeps(runtime, catalogueId))(request);
+    return await createFirewallFeedRouter(deploymentFeedDeps(runtime, catalogueIds))(request);
   } finally {
     await runtime.close();
   }

@@ -9,15 +9,16 @@ import type { AuditApiDeps } from "#shared/query/api/audit-routes";
 
 /**
  * The audit routes' reads over the DynamoDB table (the Lambda, and the integration test's local
- * server): the observation and event stores, read only, and the catalogue as last imported. A
+ * server): the observation and event stores, read only, and the catalogues as last imported. A
  * cursor the store cannot decode is the caller's mistake: a 400 on `cursor`, not a 500.
  */
 export function createAuditApiDeps(options: {
   documents: DynamoDBDocumentClient;
   tableName: string;
-  catalogueId: string;
+  catalogueIds: readonly string[];
+  defaultCatalogueId?: string;
 }): AuditApiDeps {
-  const { documents, tableName, catalogueId } = options;
+  const { documents, tableName, catalogueIds } = options;
   const events = createDynamoEventStore({ documents, tableName });
   const observations = createDynamoObservationStore({ documents, tableName });
   const catalogue = storedCatalogueSource(createDynamoDbCatalogueStore({ documents, tableName }));
@@ -34,7 +35,11 @@ export function createAuditApiDeps(options: {
       committedChangeSets: (page) => refusingBadCursors(() => events.committedChangeSets(page)),
       publishedChangeSets: (page) => refusingBadCursors(() => events.publishedChangeSets(page)),
     },
-    catalogue: () => catalogue(catalogueId),
+    catalogue,
+    catalogueIds,
+    ...(options.defaultCatalogueId !== undefined
+      ? { defaultCatalogueId: options.defaultCatalogueId }
+      : {}),
   };
 }
 

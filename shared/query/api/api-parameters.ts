@@ -34,6 +34,12 @@ const Cursor = z
       `${JSON.stringify(String(issue.input).slice(0, 80))} is not a cursor a previous page returned`,
   });
 
+/** `catalogue=ID`: one of the deployment's catalogues (checked by the route: 404 otherwise). */
+const CatalogueParameter = z.string().regex(/^[a-z0-9][a-z0-9./_-]{0,127}$/, {
+  error: (issue) =>
+    `${JSON.stringify(String(issue.input).slice(0, 80))} is not a catalogue id (a lower-case slug)`,
+});
+
 /** `type=ip-added,ip-removed` (API Gateway joins a repeated parameter with commas). */
 const EventTypes = z
   .string()
@@ -67,7 +73,10 @@ export const HistoryParameters = z
     }
   });
 
-export const IpParameters = z.strictObject({ ip: IpAddressField });
+export const IpParameters = z.strictObject({
+  ip: IpAddressField,
+  catalogue: CatalogueParameter.optional(),
+});
 
 export const EventsParameters = z
   .strictObject({
@@ -91,6 +100,7 @@ export const EventsParameters = z
 
 export const StateParameters = z.strictObject({
   at: WhenField.optional(),
+  catalogue: CatalogueParameter.optional(),
   limit: PageSize,
   cursor: Cursor.optional(),
 });
@@ -99,6 +109,7 @@ export const ChangesParameters = z
   .strictObject({
     from: WhenField,
     to: WhenField.optional(),
+    catalogue: CatalogueParameter.optional(),
     limit: PageSize,
     cursor: Cursor.optional(),
   })

@@ -26,8 +26,12 @@ export interface AuditApiDeps {
   > &
     ObservationPages;
   events: Pick<EventQueries, "publishedChangeSets"> & ChangeSetPages;
-  /** The catalogue the detector judges against: endpoints, groups, what it documents. */
-  catalogue: () => Promise<Catalogue>;
+  /** A catalogue the detector judges against, as last imported: endpoints, groups, documents. */
+  catalogue: (catalogueId: string) => Promise<Catalogue>;
+  /** The deployment's catalogues (DRIFTWATCH_CATALOGUE_IDS): `?catalogue=` names one of them. */
+  catalogueIds: readonly string[];
+  /** The one a request without `?catalogue=` is answered from (default: the first). */
+  defaultCatalogueId?: string;
   /** The wall clock: `at` and `to` when a request leaves them out. */
   now?: () => Date;
 }
@@ -115,10 +119,32 @@ export async function historyRoute(
   };
 }
 
-/** `GET /ips/{ip}`: which hostnames ever resolved to it, and what the catalogue says of it. */
-export async function ipRoute(deps: AuditApiDeps, parameters: RouteParameters): Promise<IpUse> {
-  const { ip } = parseParameters(IpParameters, parameters);
-  return queryIpUse(deps, { catalogue: await deps.catalogue(), ip });
+/**
+ * The catalogue `?catalogue=ID` names, or the default; one the deployment does not watch is a
+ * 404 naming it and the ones it does (the API never reads another catalogue).
+ */
+export async function selectedCatalogue(
+  deps: AuditApiDeps,
+  requested: string | undefined,
+): Promise<Catalogue> {
+  const catalogueId = requested ?? deps.defaultCatalogueId ?? deps.catalogueIds[0] ?? "";
+  if (!deps.catalogueIds.includes(catalogueId)) {
+    throw new ApiNotFoundError(
+      `no catalogue ${JSON.stringify(catalogueId)} in this deployment: it watches ${deps.catalogueIds.join(", ")}`,
+      { reason: "unknown-catalogue", catalogue: catalogueId },
+    );
+  }
+  return deps.catalogue(catalogueId);
+}
+
+/** `GET /ips/{ip}[?catalogue=ID]`: which hostnames ever resolved to it, and what the catalogue says of it. */
+export async function ipRoute(
+  deps: AuditApiDeps,
+  parameters: RouteParameters,
+): Promise<IpUse & { catalogueId: string }> {
+  const input = parseParameters(IpParameters, parameters);
+  const catalogue = await selectedCatalogue(deps, input.catalogue);
+  return { catalogueId: catalogue.id, ...(await queryIpUse(deps, { catalogue, ip: input.ip })) };
 }
 
 /**

@@ -2,10 +2,11 @@ import { type Change, changesBetween } from "../changes-between";
 import { type EndpointState, queryStateAt } from "../state-at";
 import { decodeSkipCursor, encodeApiCursor, type SkipCursor } from "./api-cursor";
 import { ChangesParameters, parseParameters, StateParameters } from "./api-parameters";
-import type { AuditApiDeps, RouteParameters } from "./audit-routes";
+import { type AuditApiDeps, type RouteParameters, selectedCatalogue } from "./audit-routes";
 
 /** `GET /state`: every catalogued endpoint's state at `at`, one page of them. */
 export interface StateAnswer {
+  catalogueId: string;
   at: string;
   endpoints: EndpointState[];
   cursor: string | null;
@@ -13,6 +14,7 @@ export interface StateAnswer {
 
 /** `GET /changes`: what entered and left between `from` and `to`, one page. */
 export interface ChangesAnswer {
+  catalogueId: string;
   from: string;
   to: string;
   changes: Change[];
@@ -47,7 +49,7 @@ async function* once<Item>(items: Item[]): AsyncGenerator<Item[]> {
 }
 
 /**
- * `GET /state?at=…&limit=…&cursor=…`: every endpoint's observed set and status in effect at `at`
+ * `GET /state?at=…&catalogue=…&limit=…&cursor=…`: every endpoint's observed set and status in effect at `at`
  * (a day: its end; now when omitted), in catalogue order (`queryStateAt`), `limit` endpoints a
  * page; the cursor counts the endpoints of the pages before.
  */
@@ -58,13 +60,14 @@ export async function stateRoute(
   const input = parseParameters(StateParameters, parameters);
   const at = input.at?.end ?? clock(deps).toISOString();
   const skip = input.cursor === undefined ? 0 : decodeSkipCursor(input.cursor, "state");
-  const state = await queryStateAt(deps, { catalogue: await deps.catalogue(), at });
+  const catalogue = await selectedCatalogue(deps, input.catalogue);
+  const state = await queryStateAt(deps, { catalogue, at });
   const page = await pageOf(once(state.endpoints), "state", { skip, limit: input.limit });
-  return { at, endpoints: page.items, cursor: page.cursor };
+  return { catalogueId: catalogue.id, at, endpoints: page.items, cursor: page.cursor };
 }
 
 /**
- * `GET /changes?from=…&to=…&limit=…&cursor=…`: per hostname the IPs that entered and left its
+ * `GET /changes?from=…&to=…&catalogue=…&limit=…&cursor=…`: per hostname the IPs that entered and left its
  * observed set, then the feed ranges per group, between `from` (a day: its start) and `to` (a
  * day: its end; now when omitted), read page by page (`changesBetween`), `limit` changes a page;
  * the cursor counts the changes of the pages before.
@@ -77,7 +80,8 @@ export async function changesRoute(
   const from = input.from.start;
   const to = input.to?.end ?? clock(deps).toISOString();
   const skip = input.cursor === undefined ? 0 : decodeSkipCursor(input.cursor, "changes");
-  const changes = changesBetween(deps, { catalogue: await deps.catalogue(), from, to });
+  const catalogue = await selectedCatalogue(deps, input.catalogue);
+  const changes = changesBetween(deps, { catalogue, from, to });
   const page = await pageOf(changes, "changes", { skip, limit: input.limit });
-  return { from, to, changes: page.items, cursor: page.cursor };
+  return { catalogueId: catalogue.id, from, to, changes: page.items, cursor: page.cursor };
 }

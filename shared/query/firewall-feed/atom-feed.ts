@@ -6,11 +6,15 @@ export function renderChangesAtom(input: {
   /** The feed's own URL (`…/changes.atom`); entries link to `…/changes?since=<n-1>`. */
   selfUrl: string;
   baseUrl: string;
+  /** `catalogue=ID` when the feed is of a named catalogue: the entries' links carry it too. */
+  catalogueQuery?: string;
   updatedAt: string | null;
   changes: readonly AllowlistChange[];
 }): string {
   const { catalogueId } = input;
-  const entries = input.changes.map((change) => renderEntry(input.baseUrl, change));
+  const entries = input.changes.map((change) =>
+    renderEntry(input.baseUrl, input.catalogueQuery ?? "", change),
+  );
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -25,7 +29,9 @@ export function renderChangesAtom(input: {
   ].join("\n");
 }
 
-function renderEntry(baseUrl: string, change: AllowlistChange): string {
+function renderEntry(baseUrl: string, catalogueQuery: string, change: AllowlistChange): string {
+  const alsoCatalogue = catalogueQuery === "" ? "" : `&${catalogueQuery}`;
+  const ofCatalogue = catalogueQuery === "" ? "" : `?${catalogueQuery}`;
   const lines = [
     `Version ${change.version}: allowlist ${change.group}, ${change.added.length} added, ${change.removed.length} removed.`,
     ...change.added.map((entry) => `+ ${entry}`),
@@ -37,8 +43,8 @@ function renderEntry(baseUrl: string, change: AllowlistChange): string {
     `    <id>urn:driftwatch:${xml(change.catalogueId)}:allowlist-change:${change.version}</id>`,
     `    <title>${xml(`v${change.version} ${change.group}: +${change.added.length} -${change.removed.length}`)}</title>`,
     `    <updated>${xml(change.at)}</updated>`,
-    `    <link href="${xml(`${baseUrl}/changes?since=${change.version - 1}&limit=1`)}"/>`,
-    `    <link rel="related" href="${xml(`${baseUrl}/allowlists/${change.group}.txt`)}"/>`,
+    `    <link href="${xml(`${baseUrl}/changes?since=${change.version - 1}&limit=1${alsoCatalogue}`)}"/>`,
+    `    <link rel="related" href="${xml(`${baseUrl}/allowlists/${change.group}.txt${ofCatalogue}`)}"/>`,
     `    <category term="${xml(change.group)}"/>`,
     `    <content type="text">${xml(lines.join("\n"))}</content>`,
     "  </entry>",

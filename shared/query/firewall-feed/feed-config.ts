@@ -1,3 +1,4 @@
+import { servedCataloguesVariable } from "#shared/config/catalogue-ids";
 import { type Env, requiredVariable, wholeNumberVariable } from "#shared/config/env";
 
 /** A firewall feed function's configuration is missing or malformed; names the variable. */
@@ -55,16 +56,21 @@ export interface FirewallFeedConfig {
   region: string;
   tableName: string;
   bucketName: string;
-  /** The catalogue whose allowlist versions are served. */
-  catalogueId: string;
+  /** The catalogues whose allowlist versions are served (DRIFTWATCH_CATALOGUE_IDS). */
+  catalogueIds: string[];
+  /** The one a request that names no catalogue gets (DRIFTWATCH_CATALOGUE_ID, else the first). */
+  defaultCatalogueId: string;
 }
 
-/** DRIFTWATCH_TABLE_NAME, DRIFTWATCH_BUCKET_NAME, DRIFTWATCH_CATALOGUE_ID, AWS_REGION: required. */
+/**
+ * DRIFTWATCH_TABLE_NAME, DRIFTWATCH_BUCKET_NAME, AWS_REGION: required; the catalogues from
+ * DRIFTWATCH_CATALOGUE_IDS and DRIFTWATCH_CATALOGUE_ID (`servedCataloguesVariable`).
+ */
 export function loadFirewallFeedConfig(env: Env): FirewallFeedConfig {
   return {
     region: requiredVariable(env, "AWS_REGION", FeedConfigError),
     tableName: requiredVariable(env, "DRIFTWATCH_TABLE_NAME", FeedConfigError),
     bucketName: requiredVariable(env, "DRIFTWATCH_BUCKET_NAME", FeedConfigError),
-    catalogueId: requiredVariable(env, "DRIFTWATCH_CATALOGUE_ID", FeedConfigError),
+    ...servedCataloguesVariable(env, FeedConfigError),
   };
 }

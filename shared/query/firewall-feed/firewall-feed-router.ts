@@ -1,13 +1,20 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
 import { renderChangesAtom } from "./atom-feed";
+import {
+  CatalogueParameterError,
+  catalogueFeed,
+  catalogueHasGroup,
+  type DeploymentFeedDeps,
+  servedCatalogues,
+  UnknownCatalogueError,
+} from "./feed-catalogues";
 import { type FeedRequest, type FeedResponse, jsonError, representation } from "./feed-http";
 import {
   type AllowlistFormat,
   allowlistFile,
   changesSince,
   currentVersion,
-  type FirewallFeedDeps,
   latestChanges,
   MAX_CHANGES_LIMIT,
   VersionAheadError,
@@ -55,19 +62,25 @@ const ChangesQuery = z.object({
  * The firewall feed as a function of a request (no transport, no authentication: the EDL
  * Lambda's authorizer and `driftwatch serve` check the token before it):
  *
- * - `GET /version`: the catalogue's allowlist version (JSON);
- * - `GET /changes?since=N[&limit=L]`: every allowlist change after version N, oldest first,
- *   paged (`next`);
+ * - `GET /catalogues`: every catalogue the deployment serves, with its version, and the default;
+ * - `GET /version`: a catalogue's allowlist version (JSON);
+ * - `GET /changes?since=N[&limit=L]`: every allowlist change of a catalogue after version N,
+ *   oldest first, paged (`next`);
  * - `GET /allowlists/{group}.txt` (EDL, one entry per line), `.json` and `.domains.txt` (the
  *   domain EDL of the group's wildcard names): as written;
- * - `GET /changes.atom`: the latest changes as an Atom feed.
+ * - `GET /changes.atom`: a catalogue's latest changes as an Atom feed.
+ *
+ * Versions are per catalogue: `?catalogue=ID` picks one of `deps.catalogueIds`, else the
+ * default (every answer names its `catalogueId`, so two catalogues' bodies, and ETags, differ).
+ * An allowlist file is read by its group alone, as before (group names are unique across the
+ * catalogues); with `?catalogue=ID` only a group that catalogue's version lists is served.
  *
  * Every 200 carries a strong ETag (sha256 of the body); a matching If-None-Match answers 304.
- * Bad input is a 400 naming the value, an unknown group or route a 404; a store failure is a
- * 500 with a safe message (logged).
+ * Bad input (a malformed catalogue id too) is a 400 naming the value, an unknown catalogue, group
+ * or route a 404; a store failure is a 500 with a safe message (logged).
  */
 export function createFirewallFeedRouter(
-  deps: FirewallFeedDeps,
+  deps: DeploymentFeedDeps,
   options: FirewallFeedRouterOptions = {},
 ): FirewallFeedRouter {
   return async (request) => {
@@ -81,6 +94,8 @@ export function createFirewallFeedRouter(
       return await route(deps, options, request, path);
     } catch (error) {
       if (error instanceof VersionAheadError) return jsonError(400, error.message);
+      if (error instanceof CatalogueParameterError) return jsonError(400, error.message);
+      if (error instanceof UnknownCatalogueError) return jsonError(404, error.message);
       options.logger?.error("firewall feed request failed", { path, error });
       return jsonError(500, "the feed could not be read; try again later");
     }
@@ -88,52 +103,85 @@ export function createFirewallFeedRouter(
 }
 
 async function route(
-  deps: FirewallFeedDeps,
+  deps: DeploymentFeedDeps,
   options: FirewallFeedRouterOptions,
   request: FeedRequest,
   path: string,
 ): Promise<FeedResponse> {
+  const { catalogue } = request.query;
+  if (path === "/catalogues") {
+    return representation(request, json(await servedCatalogues(deps)), CONTENT_TYPES.json);
+  }
   if (path === "/version") {
-    return representation(request, json(await currentVersion(deps)), CONTENT_TYPES.json);
+    const view = await currentVersion(catalogueFeed(deps, catalogue));
+    return representation(request, json(view), CONTENT_TYPES.json);
   }
   if (path === "/changes") {
     const query = ChangesQuery.safeParse(request.query);
     if (!query.success) {
       return jsonError(400, query.error.issues.map((issue) => issue.message).join("; "));
     }
-    const page = await changesSince(deps, query.data);
+    const page = await changesSince(catalogueFeed(deps, catalogue), query.data);
     return representation(request, json(page), CONTENT_TYPES.json);
   }
   if (path === "/changes.atom") return atom(deps, options, request);
   const allowlist = ALLOWLIST_PATH.exec(path);
   if (allowlist !== null) {
-    const group = decodedSegment(allowlist[1] ?? "");
     const format: AllowlistFormat =
       allowlist[2] === "domains.txt" ? "domains" : (allowlist[2] as "txt" | "json");
-    if (!GROUP.test(group)) {
-      return jsonError(400, `${JSON.stringify(group)} is not a group name (a lower-case slug)`);
-    }
-    const bytes = await allowlistFile(deps, group, format);
-    if (bytes === null) return jsonError(404, `no allowlist for group ${JSON.stringify(group)}`);
-    return representation(request, new TextDecoder().decode(bytes), CONTENT_TYPES[format]);
+    return allowlistRoute(deps, request, decodedSegment(allowlist[1] ?? ""), format);
   }
   return jsonError(
     404,
-    `no route ${JSON.stringify(path)}: /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json|.domains.txt`,
+    `no route ${JSON.stringify(path)}: /catalogues, /version, /changes?since=N, /changes.atom, /allowlists/{group}.txt|.json|.domains.txt (?catalogue=ID for a catalogue's version and changes)`,
   );
 }
 
+/**
+ * A group's allowlist file as written; with `?catalogue=ID`, only when that catalogue is served
+ * and its version lists the group (never another catalogue's file).
+ */
+async function allowlistRoute(
+  deps: DeploymentFeedDeps,
+  request: FeedRequest,
+  group: string,
+  format: AllowlistFormat,
+): Promise<FeedResponse> {
+  if (!GROUP.test(group)) {
+    return jsonError(400, `${JSON.stringify(group)} is not a group name (a lower-case slug)`);
+  }
+  const { catalogue } = request.query;
+  if (
+    catalogue !== undefined &&
+    !(await catalogueHasGroup(catalogueFeed(deps, catalogue), group))
+  ) {
+    return jsonError(
+      404,
+      `no allowlist for group ${JSON.stringify(group)} in catalogue ${JSON.stringify(catalogue)}`,
+    );
+  }
+  const bytes = await allowlistFile(deps, group, format);
+  if (bytes === null) return jsonError(404, `no allowlist for group ${JSON.stringify(group)}`);
+  return representation(request, new TextDecoder().decode(bytes), CONTENT_TYPES[format]);
+}
+
 async function atom(
-  deps: FirewallFeedDeps,
+  deps: DeploymentFeedDeps,
   options: FirewallFeedRouterOptions,
   request: FeedRequest,
 ): Promise<FeedResponse> {
-  const { version, changes } = await latestChanges(deps, options.atomEntries ?? 50);
+  const requested = request.query.catalogue;
+  const feed = catalogueFeed(deps, requested);
+  const { version, changes } = await latestChanges(feed, options.atomEntries ?? 50);
   const baseUrl = options.baseUrl ?? derivedBaseUrl(request, options.basePath);
+  // A feed of a named catalogue links to that catalogue's changes; the default's as before.
+  const catalogueQuery =
+    requested === undefined ? "" : `catalogue=${encodeURIComponent(requested)}`;
   const body = renderChangesAtom({
-    catalogueId: deps.catalogueId,
-    selfUrl: `${baseUrl}/changes.atom`,
+    catalogueId: feed.catalogueId,
+    selfUrl: `${baseUrl}/changes.atom${catalogueQuery === "" ? "" : `?${catalogueQuery}`}`,
     baseUrl,
+    catalogueQuery,
     updatedAt: version.updatedAt,
     changes,
   });

@@ -6,18 +6,20 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from "#cli/exit-codes";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
-import { type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
+import { type CliProcess, type CliRun, spawnDriftwatch } from "#test/helpers/cli-process";
 import { detectJsonArgs } from "#test/helpers/detect-args";
 
 /**
  * Two catalogues in one deployment, as a user runs them: both imported at once, then detect
- * cycles over both against one loopback zone serving both vendors' hostnames.
+ * cycles over both against one loopback zone serving both vendors' hostnames, then the firewall
+ * feed of both through `driftwatch serve --catalogue A --catalogue B`.
  */
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLEARSWIFT = join(ROOT, "fixtures/catalogue/clearswift-seg-5.3.json");
 const SOPHOS = join(ROOT, "fixtures/catalogue/sophos-email-appliance.json");
 const SHARED = "cls.sophosxl.net";
+const TOKEN = "e2e-feed-token-5c1d9a7b3e";
 
 interface CatalogueReport {
   catalogue: { id: string };
@@ -125,5 +127,138 @@ describe("two catalogues imported at once, one detect cycle over both", () => {
     expect(await readFile(join(allowlists, "av-cloud-lookups.txt"), "utf8")).toMatch(
       /\(catalogue clearswift-seg-5.3\)/,
     );
+  });
+});
+
+describe("driftwatch serve of the two catalogues", () => {
+  let stateDir: string;
+  let dns: ZoneDnsServer;
+  let serve: CliProcess;
+  let url: string;
+
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+    });
+    return {
+      status: response.status,
+      etag: response.headers.get("etag") ?? "",
+      body: await response.text(),
+    };
+  };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "driftwatch-serve-catalogues-"));
+    const imported = await run([
+      "catalogue",
+      "import",
+      CLEARSWIFT,
+      SOPHOS,
+      "--state-dir",
+      stateDir,
+    ]);
+    expect(imported.code, imported.stderr).toBe(EXIT_OK);
+    dns = await startZoneDnsServer({ zoneFile: join(ROOT, "fixtures/dns/clearswift.zone") });
+    dns.reload(await zone("clearswift.zone", "sophos-email-appliance.zone"));
+    const detected = await run([
+      ...detectJsonArgs(dns.address, stateDir, "2026-08-21-18-57-05"),
+      "--catalogue",
+      CLEARSWIFT,
+      "--catalogue",
+      SOPHOS,
+    ]);
+    expect(detected.code, detected.stderr).toBe(EXIT_OK);
+    serve = spawnDriftwatch(
+      [
+        "serve",
+        "--port",
+        "0",
+        "--state-dir",
+        stateDir,
+        "--catalogue",
+        CLEARSWIFT,
+        "--catalogue",
+        "sophos-email-appliance",
+      ],
+      90_000,
+      { DRIFTWATCH_FEED_TOKEN: TOKEN },
+    );
+    url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      serve.child.stdout?.on("data", (chunk: string) => {
+        out += chunk;
+        const listening = /listening on (\S+)/.exec(out);
+        if (listening?.[1] !== undefined) resolve(listening[1]);
+      });
+      serve.exited.then((exit) => reject(new Error(`serve exited: ${exit.stderr}`)), reject);
+    });
+  }, 240_000);
+  afterAll(async () => {
+    serve?.child.kill("SIGKILL");
+    await dns?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("answers each catalogue's version, changes and allowlists from its own, with ETags per catalogue", async () => {
+    // Act
+    const catalogues = JSON.parse((await get("/catalogues")).body) as {
+      defaultCatalogueId: string;
+      catalogues: { catalogueId: string; version: number; groups: Record<string, unknown> }[];
+    };
+    const plain = await get("/version");
+    const sophos = await get("/version?catalogue=sophos-email-appliance");
+    const sophosAgain = await get("/version?catalogue=sophos-email-appliance", {
+      "if-none-match": sophos.etag,
+    });
+    const sophosWithPlain = await get("/version?catalogue=sophos-email-appliance", {
+      "if-none-match": plain.etag,
+    });
+    const plainAgain = await get("/version", { "if-none-match": plain.etag });
+    const changes = JSON.parse(
+      (await get("/changes?since=0&catalogue=sophos-email-appliance")).body,
+    ) as {
+      catalogueId: string;
+      changes: { catalogueId: string; group: string }[];
+    };
+    const own = await get(
+      "/allowlists/sophos-live-protection.txt?catalogue=sophos-email-appliance",
+    );
+    const other = await get("/allowlists/sophos-live-protection.txt?catalogue=clearswift-seg-5.3");
+    const unknown = await get("/version?catalogue=no-such-vendor");
+    serve.child.kill("SIGTERM");
+    const stopped = await serve.exited;
+
+    // Assess
+    expect(catalogues.defaultCatalogueId).toBe("clearswift-seg-5.3");
+    expect(catalogues.catalogues.map((c) => c.catalogueId)).toEqual([
+      "clearswift-seg-5.3",
+      "sophos-email-appliance",
+    ]);
+    const [clearswiftVersion, sophosVersion] = catalogues.catalogues;
+    expect(Object.keys(sophosVersion?.groups ?? {}).sort()).toEqual([
+      "sophos-central",
+      "sophos-live-protection",
+      "sophos-update-mirrors",
+    ]);
+    expect(Object.keys(clearswiftVersion?.groups ?? {})).toContain("av-cloud-lookups");
+    expect(Object.keys(clearswiftVersion?.groups ?? {})).not.toContain("sophos-live-protection");
+    expect(JSON.parse(plain.body)).toEqual(clearswiftVersion);
+    expect(JSON.parse(sophos.body)).toEqual(sophosVersion);
+    expect(plain.etag).not.toBe(sophos.etag);
+    expect([sophosAgain.status, sophosWithPlain.status, plainAgain.status]).toEqual([
+      304, 200, 304,
+    ]);
+    expect(changes.catalogueId).toBe("sophos-email-appliance");
+    expect(changes.changes).toHaveLength(sophosVersion?.version ?? -1);
+    expect(new Set(changes.changes.map((c) => c.catalogueId))).toEqual(
+      new Set(["sophos-email-appliance"]),
+    );
+    expect(own.status).toBe(200);
+    expect(own.body).toMatch(/\(catalogue sophos-email-appliance\)/);
+    expect(other.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error).toMatch(/^no catalogue "no-such-vendor" in this feed/);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain("(catalogue clearswift-seg-5.3, sophos-email-appliance, ");
   });
 });

@@ -349,10 +349,12 @@ const feedStatus = new Map<string, number>();
 /** The firewall feed function's bundle asked each route, as a firewall would poll it. */
 async function askFirewallFeed(): Promise<void> {
   const questions: [string, Record<string, string>?][] = [
+    ["/feed/catalogues"],
     ["/feed/version"],
     ["/feed/changes", { since: "0" }],
     ["/feed/changes.atom"],
     ["/feed/allowlists/av-update-mirrors.txt"],
+    ["/feed/allowlists/av-update-mirrors.txt", { catalogue: "clearswift-seg-5.3" }],
     ["/feed/allowlists/av-update-mirrors.json"],
     ["/feed/allowlists/no-such-group.txt"],
   ];
@@ -360,7 +362,8 @@ async function askFirewallFeed(): Promise<void> {
     const response = (await invoke(FEED, httpApiGet(path, query, "req-feed-1"))) as {
       statusCode: number;
     };
-    feedStatus.set(path, response.statusCode);
+    const search = new URLSearchParams(query).toString();
+    feedStatus.set(search === "" ? path : `${path}?${search}`, response.statusCode);
   }
 }
 
@@ -563,12 +566,14 @@ describe("the packaged audit API over what the scenario wrote", () => {
 });
 
 describe("the packaged firewall feed over what the scenario wrote", () => {
-  it("answers a poller's routes: the version, the changes, the Atom feed, a group's EDL and JSON", () => {
+  it("answers a poller's routes: the catalogues, the version, the changes, the Atom feed, a group's EDL and JSON", () => {
     expect(Object.fromEntries(feedStatus)).toEqual({
+      "/feed/catalogues": 200,
       "/feed/version": 200,
-      "/feed/changes": 200,
+      "/feed/changes?since=0": 200,
       "/feed/changes.atom": 200,
       "/feed/allowlists/av-update-mirrors.txt": 200,
+      "/feed/allowlists/av-update-mirrors.txt?catalogue=clearswift-seg-5.3": 200,
       "/feed/allowlists/av-update-mirrors.json": 200,
       "/feed/allowlists/no-such-group.txt": 404,
     });

@@ -18,6 +18,7 @@ const unreachable = async (): Promise<never> => {
   throw new Error("the table driftwatch-prod-Table was read");
 };
 const deps: AuditApiDeps = {
+  catalogueIds: ["clearswift-seg-5.3"],
   observations: {
     latestObservations: async () => new Map(),
     observationAt: unreachable,

@@ -33,7 +33,7 @@ function feedEvent(rawPath: string, headers: Record<string, string> = {}) {
 
 function handlerOver(objects = memoryArchive()) {
   return createFirewallFeedHandler({
-    feed: { versions: memoryVersionStore().store, objects, catalogueId: "c" },
+    feed: { versions: memoryVersionStore().store, objects, catalogueIds: ["c"] },
     logger: new Logger({ serviceName: "t" }),
   });
 }

@@ -99,6 +99,7 @@ function memoryDeps(catalogue: Catalogue, failure?: Error): AuditApiDeps {
       },
     },
     catalogue: async () => catalogue,
+    catalogueIds: [catalogue.id],
     now: () => new Date("2026-08-21T12:00:00.000Z"),
   };
 }

@@ -56,7 +56,7 @@ async function feed() {
     });
   }
   const router = createFirewallFeedRouter(
-    { versions: versions.store, objects, catalogueId: CATALOGUE },
+    { versions: versions.store, objects, catalogueIds: [CATALOGUE] },
     { baseUrl: "https://feed.example" },
   );
   return { router, objects };
@@ -190,7 +190,7 @@ describe("firewall feed router", () => {
         changesBetween: () => Promise.resolve([]),
       },
       objects: memoryArchive(),
-      catalogueId: CATALOGUE,
+      catalogueIds: [CATALOGUE],
     });
     const response = await router(get("/version"));
     expect(response.status).toBe(500);
@@ -201,7 +201,7 @@ describe("firewall feed router", () => {
     const { objects } = await feed();
     const versions = memoryVersionStore();
     const router = createFirewallFeedRouter(
-      { versions: versions.store, objects, catalogueId: CATALOGUE },
+      { versions: versions.store, objects, catalogueIds: [CATALOGUE] },
       { basePath: "/feed" },
     );
     expect(JSON.parse((await router(get("/feed/version"))).body).version).toBe(0);
