@@ -5,6 +5,7 @@ import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogu
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import type { Catalogue } from "#shared/catalogue/schema";
 import {
   type AwsCallRecorder,
   type RecordedAwsCall,
@@ -12,6 +13,8 @@ import {
 } from "#test/helpers/aws-call-recorder";
 import { asArray, at, type CfnTemplate, type Deployment, target } from "#test/helpers/cfn-template";
 import { closedLoopbackPort } from "#test/helpers/closed-port";
+import { readAwsIpRanges, readCloudFront } from "#test/helpers/feed-fixtures";
+import { type FeedServer, jsonRoute, startFeedServer } from "#test/helpers/feed-server";
 import {
   type Authorization,
   type Caller,
@@ -65,6 +68,7 @@ const DEPLOYMENT: Deployment = {
   accountId: "123456789012",
   stackName: "driftwatch-prod",
 };
+const INGEST = "IngestFeedsLambdaFunction";
 const PLAN = "PlanRunLambdaFunction";
 const SHARD = "ResolveShardLambdaFunction";
 const COMPLETE = "CompleteRunLambdaFunction";
@@ -73,6 +77,8 @@ const MACHINE = "ShardedRunStateMachine";
 const MACHINE_ROLE = "ShardedRunStateMachineRole";
 const SCHEDULE_ROLE = "ShardedRunScheduleRole";
 const SHARDS = 3;
+/** The vendor's page the catalogue names (document.source), on the loopback feed server. */
+const VENDOR_PAGE = "<html><body><h1>Ports</h1><p>products.clearswift.net 443</p></body></html>";
 const FAILING_SHARD = 2;
 
 let service: PackagedService;
@@ -80,6 +86,8 @@ let template: CfnTemplate;
 let iam: IamModel;
 let stack: EmbeddedStack;
 let dns: ZoneDnsServer;
+let feeds: FeedServer;
+let ingested: unknown;
 let bindings: LocalBindings;
 let definition: AslMachine;
 /** The function each Task's Resource names, by ARN. */
@@ -127,12 +135,45 @@ async function invoke(
   }
 }
 
+/**
+ * The feed ingest's bundle on its schedule, straight to the stack (aws-path.e2e.test.ts proves
+ * its IAM): the feeds' snapshots and pointers the compare steps read.
+ */
+async function ingestOnSchedule(quartersAgo: number): Promise<unknown> {
+  const environment = {
+    ...functionEnvironment(template, INGEST, {
+      Table: stack.tableName,
+      Bucket: stack.bucketName,
+      ChangeEventsTopic: stack.topicArn,
+    }),
+    DRIFTWATCH_AWS_IP_RANGES_URL: feeds.url("/ip-ranges.json"),
+    DRIFTWATCH_CLOUDFRONT_URL: feeds.url("/tools/list-cloudfront-ips"),
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.messagingEndpoint,
+    AWS_ENDPOINT_URL_SNS: stack.messagingEndpoint,
+    AWS_ENDPOINT_URL_SQS: stack.messagingEndpoint,
+  };
+  const event = scheduledEvent(scheduledTime(quartersAgo), "driftwatch-prod-ingest-feeds");
+  return (await invokeBundle(service, INGEST, event, environment)).result;
+}
+
+/** The catalogue, naming the vendor's page at `url` as its source. */
+function withSource(catalogue: Catalogue, url: string): Catalogue {
+  return { ...catalogue, document: { ...catalogue.document, source: { url } } };
+}
+
 const QUARTER_HOUR = 15 * 60_000;
 /** Schedule times: the last quarter hours before now (a schedule never fires ahead). */
 const scheduleBase = Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR;
-function scheduledAt(quartersAgo: number) {
+function scheduledTime(quartersAgo: number): string {
   const time = new Date(scheduleBase - quartersAgo * QUARTER_HOUR).toISOString();
-  return scheduledEvent(time.replace(/\.000Z$/, "Z"), "driftwatch-prod-sharded-run");
+  return time.replace(/\.000Z$/, "Z");
+}
+function scheduledAt(quartersAgo: number) {
+  return scheduledEvent(scheduledTime(quartersAgo), "driftwatch-prod-sharded-run");
 }
 
 /**
@@ -152,7 +193,11 @@ async function execute(quartersAgo: number, failingShard?: number): Promise<Exec
 
 beforeAll(async () => {
   // Prepare: package with three shards, start the stack and the zone server, import the catalogue.
-  [service, stack, dns] = await Promise.all([
+  const [awsIpRanges, cloudfront] = await Promise.all([
+    readAwsIpRanges("2026-08-21-18-57-05"),
+    readCloudFront(),
+  ]);
+  [service, stack, dns, feeds] = await Promise.all([
     packageService({
       stage: "prod",
       region: DEPLOYMENT.region,
@@ -160,6 +205,13 @@ beforeAll(async () => {
     }),
     startTestStack(),
     startZoneDnsServer({ zoneFile: join(REPO_ROOT, "fixtures/dns/clearswift.zone") }),
+    startFeedServer({
+      "/ip-ranges.json": jsonRoute(awsIpRanges, '"aws-1"'),
+      "/tools/list-cloudfront-ips": jsonRoute(cloudfront, '"cloudfront-1"'),
+      "/ports": (_request, response) => {
+        response.writeHead(200, { "content-type": "text/html" }).end(VENDOR_PAGE);
+      },
+    }),
   ]);
   template = service.template as CfnTemplate;
   iam = createIamModel(template, DEPLOYMENT);
@@ -175,13 +227,14 @@ beforeAll(async () => {
   await createDynamoDbCatalogueStore({
     documents: stack.clients.documents,
     tableName: stack.tableName,
-  }).importCatalogue(await loadCatalogueFile(), new Date());
+  }).importCatalogue(withSource(await loadCatalogueFile(), feeds.url("/ports")), new Date());
   for (const id of FUNCTIONS) {
     const upstreams = { dynamodb: stack.dynamodbEndpoint, messaging: stack.messagingEndpoint };
     recorders.set(id, await startAwsCallRecorder(upstreams));
   }
 
   // Act
+  ingested = await ingestOnSchedule(4);
   executions.set("baseline", await execute(3));
   dns.reload(await readFile(join(REPO_ROOT, "fixtures/dns/clearswift-v2.zone"), "utf8"));
   failed = await execute(2, FAILING_SHARD).catch((error: unknown) => error);
@@ -190,6 +243,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const recorder of recorders.values()) await recorder.stop();
+  await feeds?.close();
   await dns?.stop();
   await stack?.stop();
   await service?.remove();
@@ -288,6 +342,21 @@ describe("the packaged sharded run through its state machine", () => {
     expect(at(baseline?.output, "allowlistsWritten")).toEqual(
       expect.arrayContaining(["allowlists/ntp.txt"]),
     );
+  });
+
+  it("judges against the feeds the ingest saved: both compare steps read their snapshots", () => {
+    expect(ingested).toMatchObject({
+      trigger: "schedule",
+      results: [
+        { feed: "aws-ip-ranges", status: "updated" },
+        { feed: "cloudfront", status: "updated" },
+      ],
+    });
+    for (const functionId of [PLAN, COMPLETE]) {
+      expect(recorders.get(functionId)?.calls, functionId).toContainEqual(
+        expect.objectContaining({ operation: "GetObject", key: expect.stringMatching(/^feeds\//) }),
+      );
+    }
   });
 
   it("fails the execution when a shard fails every attempt: the run is not completed", () => {
@@ -490,8 +559,9 @@ describe("the template's IAM, simulated for what the sharded run must never be a
     expect(allowed).toEqual([]);
   });
 
-  it("lets neither planRun nor completeRun write a hostname's history or the IP index", async () => {
+  it("lets neither planRun nor completeRun write a hostname's history, the IP index or a feed pointer", async () => {
     const observationWrites = authorizationsOfCalls([
+      update("FEED#cloudfront"),
       table("BatchWriteItem", {
         writeRequests: ["PutRequest"],
         partitionKeys: ["HOST#ntp1.example"],
