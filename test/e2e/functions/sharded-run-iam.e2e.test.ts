@@ -48,6 +48,8 @@ import {
  * Resource names, in its own Node process, against dynalite and fauxqs through a recording
  * proxy, resolving against a loopback zone server:
  *
+ * 0. a scheduled feed ingest (its bundle, not recorded: aws-path proves it), whose snapshots
+ *    and pointers the compare steps read;
  * 1. a baseline run (clearswift.zone): plan, three shards, complete (the first allowlists);
  * 2. the zone changes (clearswift-v2.zone) and the last shard finds DynamoDB unreachable on
  *    every attempt: the Map fails, CompleteRun never runs, the run stays unjudged;
