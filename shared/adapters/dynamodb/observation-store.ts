@@ -51,6 +51,9 @@ export interface DynamoObservationStoreOptions {
   batchRetryBaseMs?: number;
 }
 
+/** A hostname's unchanged state is written again after this many days (or half the retention). */
+const REVISION_REFRESH_DAYS = 30;
+
 export function createDynamoObservationStore(
   options: DynamoObservationStoreOptions,
 ): ObservationStore & ObservationQueries & ObservationPages & RunJudgements & RunLeaseQueries {
@@ -63,6 +66,8 @@ export function createDynamoObservationStore(
     limit: createLimiter(options.queryConcurrency ?? 8),
     clock: options.clock ?? Date.now,
     retryBaseMs: options.batchRetryBaseMs ?? 50,
+    revisions: new WeakMap(),
+    revisionRefreshMs: Math.min(REVISION_REFRESH_DAYS * 86_400_000, (retentionSeconds * 1000) / 2),
   };
   return {
     beginRun: (run) => beginRun(table, run),
@@ -70,7 +75,8 @@ export function createDynamoObservationStore(
     observationsOfRun: (run, hostnames) => savedObservations(table, run, hostnames),
     previousObservations: (hostnames, before) => previousObservations(table, hostnames, before),
     saveObservation: (observation) => saveObservation(table, observation),
-    saveObservations: (observations, lease) => saveObservations(table, observations, lease),
+    saveObservations: (observations, lease, previous) =>
+      saveObservations(table, observations, lease, previous),
     takeRunLease: (request) => takeRunLease(table, request),
     releaseRunLease: (lease) => releaseRunLease(table, lease),
     liveRunLease: (runId, now) => liveRunLease(table, runId, now),

@@ -79,10 +79,16 @@ export interface ObservationStore extends RunLeases {
    * scope; checked or renewed before each write): unconditional batch writes, so the lease is
    * what keeps a twin invocation from writing a second observation. Returns the hostnames
    * saved and those that failed (with why); throws when the lease is lost.
+   *
+   * `previous`: each hostname's state before the run, as `previousObservations` gave it. A
+   * hostname whose observation only confirms that state (`confirmsState`) gets no history item
+   * of its own: the store records that the run confirmed the revision (observation-revision.ts),
+   * and reads give it back as the observation (`savedObservations`, `observationsOfRun`).
    */
   saveObservations(
     observations: readonly HostObservation[],
     lease: RunLease,
+    previous?: ReadonlyMap<string, HostObservation>,
   ): Promise<{ saved: HostObservation[]; failed: { hostname: string; error: unknown }[] }>;
 }
 

@@ -232,8 +232,8 @@ async function observeAndSave(
   });
   logDistrusted(deps.logger, run.runId, observed);
 
-  // 6.
-  await saveObservations(deps, begun.lease, observed.observations, saved);
+  // 6. (a hostname seen as its previous state says only confirms that revision)
+  await saveObservations(deps, begun.lease, observed.observations, saved, previous);
 }
 
 /**
@@ -341,11 +341,14 @@ async function saveObservations(
   lease: RunLease,
   observations: readonly HostObservation[],
   saved: Map<string, HostObservation>,
+  previous: ReadonlyMap<string, HostObservation>,
 ): Promise<void> {
-  const result = await deps.store.saveObservations(observations, lease).catch((error: unknown) => ({
-    saved: [] as HostObservation[],
-    failed: observations.map((observation) => ({ hostname: observation.hostname, error })),
-  }));
+  const result = await deps.store
+    .saveObservations(observations, lease, previous)
+    .catch((error: unknown) => ({
+      saved: [] as HostObservation[],
+      failed: observations.map((observation) => ({ hostname: observation.hostname, error })),
+    }));
   for (const observation of result.saved) saved.set(observation.hostname, observation);
   if (result.failed.length > 0) {
     const failed = result.failed.map((f) => f.hostname).sort();

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDetectionStores, createJudgeDrift } from "#shared/adapters/compose";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
@@ -102,12 +103,33 @@ describe("fault: two invocations of the same scheduled run at once", () => {
     expect(holder.committed).toBeGreaterThan(0);
     expect(twin).toMatchObject({ committed: 0, driftEvents: 0, historyArchive: null });
     expect(warnings).toContain("run in flight in another invocation: nothing written or judged");
-    // one observation of the run per hostname
+    // one observation of the run per hostname: a history item when its state changed, else a
+    // confirmation of its revision, listed by one invocation only
     const observations = createDetectionStores(stack.clients, stack).observations;
-    for (const hostname of resolvableHostnames(catalogue)) {
+    const run = { runId: "2026-08-22T10:15Z", observedAt: T0.toISOString() };
+    const hostnames = resolvableHostnames(catalogue);
+    const ofRun = await observations.observationsOfRun(run, hostnames);
+    expect([...ofRun.keys()].sort()).toEqual([...new Set(hostnames)].sort());
+    expect([...ofRun.values()].every((o) => o.runId === run.runId)).toBe(true);
+    let written = 0;
+    for (const hostname of hostnames) {
       const history = await observations.history(hostname);
-      expect(history.filter((o) => o.runId === "2026-08-22T10:15Z")).toHaveLength(1);
+      const own = history.filter((o) => o.runId === run.runId);
+      expect(own.length).toBeLessThanOrEqual(1);
+      written += own.length;
     }
+    expect(written).toBeGreaterThan(0);
+    const confirmations = await stack.clients.documents.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": `RUN#${run.runId}`, ":prefix": "CONFIRMED#" },
+      }),
+    );
+    const owners = new Set(
+      (confirmations.Items ?? []).map((item) => String(item.sk).split("#")[2]),
+    );
+    expect(owners.size).toBe(written < new Set(hostnames).size ? 1 : 0);
     // each change notified once; the later redelivery commits and notifies nothing
     const ids = eventIds(delivered);
     expect(ids.length).toBeGreaterThan(0);

@@ -1,6 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
+import { confirmedObservation } from "#shared/observe/dns/observation-revision";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
+import { runConfirmations } from "./confirmations";
 import { historyInstant } from "./history-instant";
 import { parseObservation } from "./observation-item";
 import { HIGH, hostPk, runPosition, runSk } from "./observation-keys";
@@ -9,14 +11,36 @@ import type { ObservationTable } from "./observation-table";
 import { lastJudgedRun, unjudgedRunsBetween } from "./run-records";
 import { savedObservations } from "./saved-observations";
 
-/** Each hostname's current state: its newest history item. */
-export function latestObservations(
+/**
+ * Each hostname's current state: its newest history item, or when the newest judged run only
+ * confirmed that item's state (a revision, observation-revision.ts), the state as of that run.
+ */
+export async function latestObservations(
   table: ObservationTable,
   hostnames: string[],
 ): Promise<Map<string, HostObservation>> {
-  return forEachHostname(table, hostnames, (hostname) =>
+  const newest = await forEachHostname(table, hostnames, (hostname) =>
     newestAtOrBelow(table, hostname, `RUN#${HIGH}`, true),
   );
+  if (newest.size === 0) return newest;
+  const judged = await lastJudgedRun(table);
+  if (judged === null) return newest;
+  const judgedSk = runSk(judged);
+  const older = [...newest.values()].filter((observation) => runSk(observation) < judgedSk);
+  if (older.length === 0) return newest;
+  const confirmations = await runConfirmations(table, judged.runId);
+  for (const revision of older) {
+    const confirmation = confirmations.get(revision.hostname);
+    if (confirmation?.revisionSk !== runSk(revision)) continue;
+    const current = confirmedObservation(revision, judged, confirmation.runsSince);
+    table.revisions.set(current, {
+      sk: confirmation.revisionSk,
+      observedAt: revision.observedAt,
+      runsSince: confirmation.runsSince,
+    });
+    newest.set(revision.hostname, current);
+  }
+  return newest;
 }
 
 /**
@@ -80,7 +104,14 @@ async function newestAtOrBelow(
   );
   const items = (page.Items ?? []).filter((item) => inclusive || item.sk !== highSk);
   const [newest] = items;
-  return newest === undefined ? null : parseObservation(newest);
+  if (newest === undefined) return null;
+  const observation = parseObservation(newest);
+  table.revisions.set(observation, {
+    sk: String(newest.sk),
+    observedAt: observation.observedAt,
+    runsSince: 0,
+  });
+  return observation;
 }
 
 /** `read` of each distinct hostname, a bounded number at once; the ones found, by hostname. */

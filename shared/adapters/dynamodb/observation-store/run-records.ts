@@ -126,11 +126,19 @@ async function recordJudged(table: ObservationTable, run: DnsRun): Promise<void>
 
 /** The newest judged run (`recordJudged`), or null before the first. */
 export async function lastJudgedRun(table: ObservationTable): Promise<RunPosition | null> {
-  const { Item } = await storeCall("get the last judged run", () =>
+  // A query of its one key, not a GetItem: the audit API reads the current state through here,
+  // and its role may only query and scan (serverless.yml, AuditApiRole).
+  const { Items } = await storeCall("get the last judged run", () =>
     table.documents.send(
-      new GetCommand({ TableName: table.tableName, Key: LAST_JUDGED_KEY, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: "pk = :pk AND sk = :sk",
+        ExpressionAttributeValues: { ":pk": LAST_JUDGED_KEY.pk, ":sk": LAST_JUDGED_KEY.sk },
+        ConsistentRead: true,
+      }),
     ),
   );
+  const [Item] = Items ?? [];
   if (Item === undefined) return null;
   const { runId, observedAt } = Item;
   if (typeof runId !== "string" || typeof observedAt !== "string") {

@@ -1,11 +1,14 @@
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
 import { createLimiter } from "#shared/observe/dns/limiter";
+import { confirmsState } from "#shared/observe/dns/observation-revision";
 import type { RunLease } from "#shared/observe/dns/observation-store";
+import { type Confirmation, confirmationItems, putConfirmations } from "./confirmations";
 import { observationItem } from "./observation-item";
+import { runSk } from "./observation-keys";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
-import type { ObservationTable } from "./observation-table";
-import { LEASE_MARGIN_MS, LEASE_RENEWAL_MS, renewRunLease } from "./run-lease";
+import type { ObservationTable, RevisionRef } from "./observation-table";
+import { LEASE_MARGIN_MS, LEASE_RENEWAL_MS, RunLeaseLostError, renewRunLease } from "./run-lease";
 import { indexEnteredIps } from "./save-observation";
 
 /** BatchWriteItem takes at most this many items. */
@@ -18,7 +21,10 @@ const MAX_RETRIES = 8;
 type Failure = { hostname: string; error: unknown };
 
 /**
- * Saves a run's observations of hostnames it has not saved yet, under its lease. Primary course:
+ * Saves a run's observations of hostnames it has not saved yet, under its lease. An observation
+ * that only confirms its previous state (`confirmsState`, the previous state one this store
+ * read) is not written as a history item: the run's confirmations list it (step 4). Primary
+ * course for the others:
  * 1. build each history item (one too large even gzipped fails alone, before anything of it is
  *    written);
  * 2. index the IPs that entered (`IP#…`, conditional puts, before the history items: a retry
@@ -26,12 +32,99 @@ type Failure = { hostname: string; error: unknown };
  * 3. put the history items by BatchWriteItem, 25 a request, a few in flight, unprocessed items
  *    retried with backoff (bounded: a batch that still has some fails its hostnames). The lease
  *    is checked before each request and renewed when less than its margin is left; a lost lease
- *    stops every write (`RunLeaseLostError`).
+ *    stops every write (`RunLeaseLostError`);
+ * 4. put the run's confirmations (`confirmations.ts`), the lease checked before each item: when
+ *    that fails, the confirmed hostnames fail, and a retry of the run resolves them again.
  */
 export async function saveObservations(
   table: ObservationTable,
   observations: readonly HostObservation[],
   taken: RunLease,
+  previous?: ReadonlyMap<string, HostObservation>,
+): Promise<{ saved: HostObservation[]; failed: Failure[] }> {
+  const lease = leaseKeeper(table, taken);
+  const { confirmed, written } = splitConfirmed(table, observations, previous);
+  const result = await writeObservations(table, written, lease);
+  for (const observation of result.saved) {
+    table.revisions.set(observation, {
+      sk: runSk(observation),
+      observedAt: observation.observedAt,
+      runsSince: 0,
+    });
+  }
+  if (confirmed.length === 0) return result;
+  // 4.
+  const [first] = confirmed;
+  const run = { runId: taken.runId, observedAt: first?.observation.observedAt ?? "" };
+  const items = confirmationItems(
+    run,
+    taken,
+    confirmed.map((entry) => entry.confirmation),
+    table.expiresAt(run.observedAt),
+  );
+  try {
+    await putConfirmations(table, items, lease);
+  } catch (error) {
+    if (error instanceof RunLeaseLostError) throw error;
+    result.failed.push(
+      ...confirmed.map(({ observation }) => ({ hostname: observation.hostname, error })),
+    );
+    return result;
+  }
+  for (const { observation, ref } of confirmed) {
+    table.revisions.set(observation, ref);
+    result.saved.push(observation);
+  }
+  return result;
+}
+
+interface ConfirmedEntry {
+  observation: HostObservation;
+  confirmation: Confirmation;
+  ref: RevisionRef;
+}
+
+/**
+ * The observations that only confirm the revision their previous state stands for (one the
+ * store knows, younger than the refresh age), and the others, which are written.
+ */
+function splitConfirmed(
+  table: ObservationTable,
+  observations: readonly HostObservation[],
+  previous: ReadonlyMap<string, HostObservation> | undefined,
+): { confirmed: ConfirmedEntry[]; written: HostObservation[] } {
+  const confirmed: ConfirmedEntry[] = [];
+  const written: HostObservation[] = [];
+  for (const observation of observations) {
+    const before = previous?.get(observation.hostname);
+    const ref = before === undefined ? undefined : table.revisions.get(before);
+    const fresh =
+      ref !== undefined &&
+      Date.parse(observation.observedAt) - Date.parse(ref.observedAt) < table.revisionRefreshMs;
+    if (
+      before === undefined ||
+      ref === undefined ||
+      !fresh ||
+      !confirmsState(before, observation)
+    ) {
+      written.push(observation);
+      continue;
+    }
+    const runsSince = ref.runsSince + 1;
+    confirmed.push({
+      observation,
+      confirmation: { hostname: observation.hostname, revisionSk: ref.sk, runsSince },
+      ref: { ...ref, runsSince },
+    });
+  }
+  return { confirmed, written };
+}
+
+/** Steps 1 to 3: the history items of the observations that are written. */
+async function writeObservations(
+  table: ObservationTable,
+  observations: readonly HostObservation[],
+  lease: () => Promise<void>,
 ): Promise<{ saved: HostObservation[]; failed: Failure[] }> {
   const failed: Failure[] = [];
   // 1.
@@ -65,7 +158,6 @@ export async function saveObservations(
     ),
   );
   // 3.
-  const lease = leaseKeeper(table, taken);
   const saved: HostObservation[] = [];
   const inFlight = createLimiter(BATCHES_IN_FLIGHT);
   const batches: Entry[][] = [];

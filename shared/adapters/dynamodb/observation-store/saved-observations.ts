@@ -1,6 +1,8 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
+import { confirmedObservation } from "#shared/observe/dns/observation-revision";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
+import { runConfirmations } from "./confirmations";
 import { parseObservation } from "./observation-item";
 import { hostPk, runSk } from "./observation-keys";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
@@ -11,19 +13,61 @@ const BATCH_SIZE = 100;
 /** Retries of the keys a batch left unprocessed before giving up. */
 const MAX_RETRIES = 8;
 
-/** The observations `run` already saved of these hostnames (consistent batch reads). */
+/**
+ * The observations `run` already saved of these hostnames (consistent batch reads): its history
+ * items, and for the hostnames it confirmed instead, the revision each confirmed, as of the run
+ * (`confirmedObservation`). Each one's revision is remembered for `saveObservations`.
+ */
 export async function savedObservations(
   table: ObservationTable,
   run: RunPosition,
   hostnames: string[],
 ): Promise<Map<string, HostObservation>> {
-  const found = new Map<string, HostObservation>();
   const unique = [...new Set(hostnames)];
-  for (let start = 0; start < unique.length; start += BATCH_SIZE) {
-    const keys = unique
+  const sk = runSk(run);
+  const found = await observationsAt(
+    table,
+    unique.map((hostname) => ({ hostname, sk })),
+  );
+  for (const observation of found.values()) {
+    table.revisions.set(observation, { sk, observedAt: run.observedAt, runsSince: 0 });
+  }
+  const missing = unique.filter((hostname) => !found.has(hostname));
+  if (missing.length === 0) return found;
+  const confirmations = await runConfirmations(table, run.runId);
+  const confirmed = missing.flatMap((hostname) => {
+    const confirmation = confirmations.get(hostname);
+    return confirmation === undefined ? [] : [confirmation];
+  });
+  const revisions = await observationsAt(
+    table,
+    confirmed.map(({ hostname, revisionSk }) => ({ hostname, sk: revisionSk })),
+  );
+  for (const { hostname, revisionSk, runsSince } of confirmed) {
+    const revision = revisions.get(hostname);
+    if (revision === undefined) continue; // expired: the hostname reads as not saved
+    const observation = confirmedObservation(revision, run, runsSince);
+    table.revisions.set(observation, {
+      sk: revisionSk,
+      observedAt: revision.observedAt,
+      runsSince,
+    });
+    found.set(hostname, observation);
+  }
+  return found;
+}
+
+/** The history items at these keys (one per hostname), by hostname. */
+async function observationsAt(
+  table: ObservationTable,
+  keys: readonly { hostname: string; sk: string }[],
+): Promise<Map<string, HostObservation>> {
+  const found = new Map<string, HostObservation>();
+  for (let start = 0; start < keys.length; start += BATCH_SIZE) {
+    const batch = keys
       .slice(start, start + BATCH_SIZE)
-      .map((hostname) => ({ pk: hostPk(hostname), sk: runSk(run) }));
-    for (const observation of await batchGet(table, keys)) {
+      .map(({ hostname, sk }) => ({ pk: hostPk(hostname), sk }));
+    for (const observation of await batchGet(table, batch)) {
       found.set(observation.hostname, observation);
     }
   }

@@ -1,0 +1,65 @@
+import { canonicalJson, compareText } from "#shared/domain/canonical";
+import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
+import type { RunPosition } from "./observation-store";
+
+/**
+ * Revisions: a hostname's history is the observations that changed its state, not one per run.
+ * A run that sees a hostname exactly as the run before it did (the same addresses from the same
+ * resolvers, nothing entering, leaving or failing) only confirms the state: what it would have
+ * written follows from the revision it confirms and how many runs have confirmed it since
+ * (`confirmedObservation`). The store keeps that pair per run instead of a history item, so a
+ * steady-state run writes nothing per hostname. Pure.
+ */
+
+/**
+ * The observation a run that confirmed `revision` stands for, `runsSince` runs after the run
+ * that wrote it (1 for the next run): the run's id and time, every active IP seen by it (its
+ * `lastSeen` the run's time, `timesSeen` counted up by the runs since), nothing entered or left.
+ * The answers are the revision's; they differ from the run's own in TTLs at most.
+ */
+export function confirmedObservation(
+  revision: HostObservation,
+  run: RunPosition,
+  runsSince: number,
+): HostObservation {
+  return {
+    ...revision,
+    runId: run.runId,
+    observedAt: run.observedAt,
+    entered: [],
+    left: [],
+    active: revision.active.map((ip) => ({
+      ...ip,
+      lastSeen: run.observedAt,
+      timesSeen: ip.timesSeen + runsSince,
+    })),
+  };
+}
+
+/**
+ * Whether `next` only confirms `previous`: it is what `confirmedObservation(previous, next, 1)`
+ * gives, but for the answers' TTLs (a caching resolver counts them down from run to run) and the
+ * order of their records (a server may rotate an RRset). An
+ * observation with an IP entering, leaving or in its grace period (absent), a failure, another
+ * resolver, CNAME chain, suspicious answer or grace does not.
+ */
+export function confirmsState(previous: HostObservation, next: HostObservation): boolean {
+  if (next.entered.length > 0 || next.left.length > 0 || next.consecutiveFailures > 0) {
+    return false;
+  }
+  if (next.active.some((ip) => (ip.absentRuns ?? 0) > 0)) return false;
+  const confirmed = confirmedObservation(previous, next, 1);
+  return comparable(confirmed) === comparable(next);
+}
+
+function comparable(observation: HostObservation): string {
+  return canonicalJson({ ...observation, answers: observation.answers.map(withoutTtls) });
+}
+
+function withoutTtls(answer: ResolverAnswer): ResolverAnswer {
+  return { ...answer, a: recordsOf(answer.a), aaaa: recordsOf(answer.aaaa) };
+}
+
+function recordsOf(records: ResolverAnswer["a"]): ResolverAnswer["a"] {
+  return records.map(({ ip }) => ({ ip, ttl: 0 })).sort((x, y) => compareText(x.ip, y.ip));
+}
