@@ -14,9 +14,11 @@ const BATCH_SIZE = 100;
 const MAX_RETRIES = 8;
 
 /**
- * The observations `run` already saved of these hostnames (consistent batch reads): its history
- * items, and for the hostnames it confirmed instead, the revision each confirmed, as of the run
- * (`confirmedObservation`). Each one's revision is remembered for `saveObservations`.
+ * The observations `run` already saved of these hostnames (consistent reads): for the hostnames
+ * it confirmed (its confirmations, one query), the revision each confirmed, as of the run
+ * (`confirmedObservation`); for the others, its history items. A hostname is one or the other,
+ * never both (a retry resolves only what this read did not find), so each is read once. Each
+ * one's revision is remembered for `saveObservations`.
  */
 export async function savedObservations(
   table: ObservationTable,
@@ -24,21 +26,20 @@ export async function savedObservations(
   hostnames: string[],
 ): Promise<Map<string, HostObservation>> {
   const unique = [...new Set(hostnames)];
+  if (unique.length === 0) return new Map();
+  const confirmations = await runConfirmations(table, run.runId);
+  const confirmed = unique.flatMap((hostname) => {
+    const confirmation = confirmations.get(hostname);
+    return confirmation === undefined ? [] : [confirmation];
+  });
   const sk = runSk(run);
   const found = await observationsAt(
     table,
-    unique.map((hostname) => ({ hostname, sk })),
+    unique.filter((hostname) => !confirmations.has(hostname)).map((hostname) => ({ hostname, sk })),
   );
   for (const observation of found.values()) {
     table.revisions.set(observation, { sk, observedAt: run.observedAt, runsSince: 0 });
   }
-  const missing = unique.filter((hostname) => !found.has(hostname));
-  if (missing.length === 0) return found;
-  const confirmations = await runConfirmations(table, run.runId);
-  const confirmed = missing.flatMap((hostname) => {
-    const confirmation = confirmations.get(hostname);
-    return confirmation === undefined ? [] : [confirmation];
-  });
   const revisions = await observationsAt(
     table,
     confirmed.map(({ hostname, revisionSk }) => ({ hostname, sk: revisionSk })),

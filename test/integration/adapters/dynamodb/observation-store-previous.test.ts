@@ -68,8 +68,8 @@ describe("the observation store: the state before a run", () => {
     // Assess
     expect(previous.size).toBe(120);
     expect(ipsOf(previous)).toEqual(new Set(["r2 192.0.2.2"]));
-    // the last judged run, the unjudged runs after it
-    expect(commands.filter((c) => c === "QueryCommand")).toHaveLength(2);
+    // the last judged run, the unjudged runs after it, its confirmations (none)
+    expect(commands.filter((c) => c === "QueryCommand")).toHaveLength(3);
     expect(commands.filter((c) => c === "BatchGetCommand")).toHaveLength(2);
   });
 
@@ -91,8 +91,8 @@ describe("the observation store: the state before a run", () => {
     expect(previous.get("host-099.example")?.runId).toBe("r2");
     expect(previous.get("host-100.example")?.runId).toBe("r1");
     expect(previous.has("new-1.example")).toBe(false);
-    // the last judged run, the unjudged runs after it, r2's confirmations (it did not save
-    // every hostname asked), then each of the 22 hostnames
+    // the last judged run, the unjudged runs after it, r2's confirmations, then each of the
+    // 22 hostnames r2 has no observation of
     expect(commands.filter((c) => c === "QueryCommand")).toHaveLength(1 + 1 + 1 + 22);
   });
 
