@@ -86,11 +86,15 @@ export function formatHistory(
   runs: readonly HostObservation[],
   total: number | null,
 ): string {
-  if (runs.length === 0) return `${hostname}: no runs in that range\n`;
+  // Each line is a run that changed the hostname's state (a revision): the runs that only
+  // confirmed it are not listed, and the state of a line holds until the next one.
+  if (runs.length === 0) {
+    return `${hostname}: no change in that range (the state before it held: driftwatch state --at)\n`;
+  }
   const heading =
     total === null
-      ? `the newest ${plural(runs.length, "run")}, newest first; older runs exist (--limit, --from, --to)`
-      : `${plural(total, "run")}, newest first${runs.length < total ? `, the newest ${runs.length} shown (--limit, --from, --to)` : ""}`;
+      ? `the newest ${plural(runs.length, "change")}, newest first; older ones exist (--limit, --from, --to)`
+      : `${plural(total, "change")}, newest first${runs.length < total ? `, the newest ${runs.length} shown (--limit, --from, --to)` : ""}`;
   const lines = [`${hostname}: ${heading}`, ""];
   const idWidth = Math.max(...runs.map((r) => r.runId.length));
   for (const run of runs) {

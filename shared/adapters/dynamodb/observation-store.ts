@@ -28,9 +28,11 @@ import { savedObservations } from "./observation-store/saved-observations";
  * - run record `RUN#<runId>` / `RUN`, put once (conditional), so a repeated run is detected;
  * - run lease `RUN#<runId>` / `LEASE#<scope>`: the one invocation writing the run's (or shard's)
  *   history items, which it writes by BatchWriteItem;
- * - one immutable history item per hostname per run, `HOST#<hostname>` /
- *   `RUN#<observedAt>#<runId>`, carrying the run's answers AND the state carried forward, so the
- *   current state is the newest item and a steady-state run writes once per hostname;
+ * - an immutable history item (a revision), `HOST#<hostname>` / `RUN#<observedAt>#<runId>`,
+ *   carrying the run's answers AND the state carried forward, for each hostname whose state the
+ *   run changed; the hostnames it saw unchanged are in its confirmations
+ *   (`RUN#<runId>` / `CONFIRMED#…`, observation-store/confirmations.ts), so a steady-state run
+ *   writes no item per hostname;
  * - IP index `IP#<ip>` / `HOST#<hostname>`, written only when an IP first enters.
  * A run record is begun in the sparse index `gsi1` (`UNJUDGED_RUN`) and leaves it when the
  * compare step has committed the run's drift (`markRunJudged`).

@@ -155,7 +155,7 @@ describe("driftwatch history and ip, over two resolve runs (a move in between)",
     // Assess
     expect(text.code).toBe(0);
     const lines = text.stdout.split("\n");
-    expect(lines[0]).toBe("applianceupdate.clearswift.com: 2 runs, newest first");
+    expect(lines[0]).toBe("applianceupdate.clearswift.com: 2 changes, newest first");
     expect(lines[2]).toMatch(
       new RegExp(
         `^${escapeRegExp(observedAt(second))} +${escapeRegExp(second.runId)} +answered +\\+40\\.113\\.232\\.250 +\\[2 observed\\]$`,
@@ -197,7 +197,7 @@ describe("driftwatch history and ip, over two resolve runs (a move in between)",
     // Assess
     // Only the newest run (and one more, to know older ones exist) is read: no total.
     expect(limited.stdout).toContain(
-      "www.clearswift.com: the newest 1 run, newest first; older runs exist (--limit, --from, --to)",
+      "www.clearswift.com: the newest 1 change, newest first; older ones exist (--limit, --from, --to)",
     );
     expect(limited.stdout).toContain("suspicious 10.20.30.40 (private)");
     expect(limited.stdout).not.toContain("+23.185.0.1");

@@ -165,7 +165,7 @@ describe("formatHistory", () => {
 
     // Assess
     expect(text.split("\n")).toEqual([
-      "www.clearswift.com: 7 runs, newest first, the newest 3 shown (--limit, --from, --to)",
+      "www.clearswift.com: 7 changes, newest first, the newest 3 shown (--limit, --from, --to)",
       "",
       "2026-08-21T12:30:00.000Z  run-3  answered (1 failed run in a row, only suspicious answers)  suspicious 10.20.30.40 (private)  [1 observed]",
       "2026-08-21T12:15:00.000Z  run-2  answered    -23.185.0.9  [1 observed]",
@@ -189,7 +189,7 @@ describe("formatHistory", () => {
 
     // Assess
     expect(heading).toBe(
-      "www.clearswift.com: the newest 1 run, newest first; older runs exist (--limit, --from, --to)",
+      "www.clearswift.com: the newest 1 change, newest first; older ones exist (--limit, --from, --to)",
     );
   });
 });
