@@ -34,12 +34,22 @@ export function sortAddresses(addresses: Iterable<string>): string[] {
  * hex, the prefix length as three digits; a text that is no address sorts after every address.
  */
 function sortKey(text: string): string {
+  const cached = sortKeys.get(text);
+  if (cached !== undefined) return cached;
   const key = addressKey(text);
-  if (key.bytes.length > 16) return "7";
-  let hex = `${key.family}`;
-  for (const byte of key.bytes) hex += byte.toString(16).padStart(2, "0");
-  return `${hex}/${`${key.length}`.padStart(3, "0")}`;
+  let sortable = "7";
+  if (key.bytes.length <= 16) {
+    sortable = `${key.family}`;
+    for (const byte of key.bytes) sortable += byte.toString(16).padStart(2, "0");
+    sortable += `/${`${key.length}`.padStart(3, "0")}`;
+  }
+  if (sortKeys.size > 100_000) sortKeys.clear();
+  sortKeys.set(text, sortable);
+  return sortable;
 }
+
+/** The sort keys met so far: a feed group's thousands of prefixes recur in every allowlist. */
+const sortKeys = new Map<string, string>();
 
 interface AddressKey {
   family: 4 | 6;

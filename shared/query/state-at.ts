@@ -179,18 +179,30 @@ function statusIps(event: DriftEvent): string[] | null {
   return null;
 }
 
-/** When the failing streak of the run in effect began (its first failed run); null if none. */
+/**
+ * When the failing streak of the run in effect began (its first failed run); null if none. The
+ * history holds the streak's first run (its failure count 1: a change of state) and the runs
+ * that wrote it again since (observation-revision.ts: the runs between only confirmed it), so
+ * the streak began at the newest revision up to the observation whose count is 1.
+ */
 async function failingSince(
   observations: Pick<ObservationQueries, "history">,
   observation: HostObservation,
 ): Promise<string | null> {
   if (observation.consecutiveFailures === 0) return null;
   if (observation.consecutiveFailures === 1) return observation.observedAt;
-  const streak = await observations.history(observation.hostname, {
+  const revisions = await observations.history(observation.hostname, {
     to: observation.observedAt,
+    // At most one item per failed run, so the streak's first run is among these.
     limit: observation.consecutiveFailures,
   });
-  return streak[0]?.observedAt ?? observation.observedAt;
+  let since = observation.observedAt;
+  for (const revision of [...revisions].reverse()) {
+    if (revision.consecutiveFailures === 0) break;
+    since = revision.observedAt;
+    if (revision.consecutiveFailures === 1) break;
+  }
+  return since;
 }
 
 function endpointState(

@@ -170,6 +170,43 @@ describe("queryStateAt", () => {
     expect(observations.asked).toContain(`history ${HOSTS.rotating} ${at(5)} 3`);
   });
 
+  it("finds the streak's first failed run among revisions: the runs between only confirmed it", async () => {
+    // Prepare: the streak began at 03:00 (count 1); the runs after confirmed that revision, and
+    // the state was written again at 09:00 (count 7) when its revision grew old
+    const failing = (hour: number, count: number) =>
+      observation(HOSTS.rotating, {
+        observedAt: at(hour),
+        runId: `run-${hour}`,
+        active: ["162.159.200.1"],
+        outcome: "servfail",
+        consecutiveFailures: count,
+      });
+    const observations = fakeObservations({
+      [HOSTS.rotating]: [
+        observation(HOSTS.rotating, {
+          observedAt: at(1),
+          runId: "run-1",
+          active: ["162.159.200.1"],
+        }),
+        failing(3, 1),
+        failing(9, 7),
+      ],
+    });
+
+    // Act
+    const answer = await queryStateAt(
+      { observations: observations.queries, events: fakeChangeSets([]).pages },
+      { catalogue, at: at(10) },
+    );
+
+    // Assess
+    expect(answer.endpoints.find((e) => e.endpointId === ROTATING)).toMatchObject({
+      status: "failing",
+      since: at(3),
+      consecutiveFailures: 7,
+    });
+  });
+
   it("says suspicious, before failing, since the suspicious-answer event", async () => {
     const { byId } = await stateAt(at(4));
 

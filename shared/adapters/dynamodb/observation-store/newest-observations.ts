@@ -44,34 +44,44 @@ export async function latestObservations(
 }
 
 /**
- * Each hostname's state just before `before`: its newest history item older than that run.
+ * Each hostname's state just before `before`: what the newest run before it saved of it, a
+ * history item or a confirmation of its revision (`savedObservations`).
  *
- * Read in batches when it can be: every run writes an item for each hostname it resolves, and
- * runs are judged after their items are saved, so when the newest judged run P is older than
- * `before` and no unjudged run lies between them, no run between P and `before` wrote anything,
- * and each hostname's newest item below `before` is P's item (BatchGetItem, 100 keys a request).
- * A hostname P did not save (new in the catalogue, or cut by P's deadline), and every hostname
- * when the condition does not hold, is read by its own query.
+ * Read in batches: runs are judged after they saved, so the runs between the newest judged run
+ * P and `before` are the unjudged ones of the index (none in steady state, a run that died before
+ * its compare step otherwise). They are read newest first, then P, each for the hostnames not
+ * found yet. A hostname none of them saved (new in the catalogue, or cut by a deadline) is read
+ * by its own query: its newest item below `before`, which counts no run that confirmed it since.
  */
 export async function previousObservations(
   table: ObservationTable,
   hostnames: string[],
   before: RunPosition,
 ): Promise<Map<string, HostObservation>> {
-  const unique = [...new Set(hostnames)];
-  const judged = unique.length === 0 ? null : await lastJudgedRun(table);
-  const found =
-    judged !== null &&
-    runPosition(judged) < runPosition(before) &&
-    (await unjudgedRunsBetween(table, judged, before)).length === 0
-      ? await savedObservations(table, judged, unique)
-      : new Map<string, HostObservation>();
-  const missing = unique.filter((hostname) => !found.has(hostname));
+  const found = new Map<string, HostObservation>();
+  let missing = [...new Set(hostnames)];
+  if (missing.length === 0) return found;
+  const judged = await lastJudgedRun(table);
+  const since = judged !== null && runPosition(judged) < runPosition(before) ? judged : null;
+  const unjudged = await unjudgedRunsBetween(table, since ?? { observedAt: "", runId: "" }, before);
+  const runs = [...unjudged.reverse().map(positionOf), ...(since === null ? [] : [since])];
+  for (const run of runs) {
+    if (missing.length === 0) break;
+    const saved = await savedObservations(table, run, missing);
+    for (const [hostname, observation] of saved) found.set(hostname, observation);
+    missing = missing.filter((hostname) => !saved.has(hostname));
+  }
   const queried = await forEachHostname(table, missing, (hostname) =>
     newestAtOrBelow(table, hostname, runSk(before), false),
   );
   for (const [hostname, observation] of queried) found.set(hostname, observation);
   return found;
+}
+
+/** A run's place in the index (`<observedAt>#<runId>`) as a position. */
+function positionOf(position: string): RunPosition {
+  const at = position.indexOf("#");
+  return { observedAt: position.slice(0, at), runId: position.slice(at + 1) };
 }
 
 /** The state of a hostname in effect at `at` (an instant, or the end of a `YYYY-MM-DD` day). */

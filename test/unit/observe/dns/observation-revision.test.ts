@@ -115,4 +115,31 @@ describe("a run that sees a hostname as its revision says", () => {
     expect(confirmsState(first, second)).toBe(true);
     expect({ ...confirmedObservation(first, second, 1), answers: second.answers }).toEqual(second);
   });
+
+  it("confirms the same failure once more, and stands for the count each failing run reaches", () => {
+    // Prepare: the first failure is a revision; then it fails the same way twice more
+    const failing = [failed, { ...failed, resolver: RESOLVERS[1] ?? "" }];
+    const first = run(2, steady(), failing);
+    const second = run(3, first, failing);
+    const third = run(4, second, failing);
+
+    // Assess: the IPs are kept as they were (a failure proves no absence), the count goes on
+    expect(first.consecutiveFailures).toBe(1);
+    expect(confirmsState(first, second)).toBe(true);
+    expect(confirmedObservation(first, third, 2)).toEqual({ ...third, answers: first.answers });
+    expect(confirmedObservation(first, third, 2).consecutiveFailures).toBe(3);
+    expect(confirmedObservation(first, third, 2).active).toEqual(first.active);
+  });
+
+  it("is a new revision when a failure changes, or an answer follows failures", () => {
+    const failing = [failed, { ...failed, resolver: RESOLVERS[1] ?? "" }];
+    const first = run(2, steady(), failing);
+    const timeout = { ...failed, outcome: "timeout" as const, detail: "timeout in test" };
+    const other = { resolver: RESOLVERS[1] };
+
+    expect(confirmsState(first, run(3, first, [timeout, failing[1] as ResolverAnswer]))).toBe(
+      false,
+    );
+    expect(confirmsState(first, run(3, first, [answer(IPS), answer(IPS, other)]))).toBe(false);
+  });
 });
