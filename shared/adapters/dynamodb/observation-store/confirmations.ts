@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import type { RunLease, RunPosition } from "#shared/observe/dns/observation-store";
+import { readAllPages } from "../read-all-pages";
 import { SCHEMA_VERSION } from "./observation-item";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
 import type { ObservationTable } from "./observation-table";
@@ -121,26 +122,24 @@ export async function runConfirmations(
   table: ObservationTable,
   runId: string,
 ): Promise<Map<string, Confirmation>> {
-  const found = new Map<string, Confirmation>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await storeCall(`query the confirmations of run ${runId}`, () =>
+  const items = await readAllPages((startKey) =>
+    storeCall(`query the confirmations of run ${runId}`, () =>
       table.documents.send(
         new QueryCommand({
           TableName: table.tableName,
           KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
           ExpressionAttributeValues: { ":pk": `RUN#${runId}`, ":prefix": CONFIRMATIONS_SK_PREFIX },
           ConsistentRead: true,
-          ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+          ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
         }),
       ),
-    );
-    for (const item of page.Items ?? []) {
-      for (const confirmation of parseConfirmationItem(item)) {
-        found.set(confirmation.hostname, confirmation);
-      }
+    ),
+  );
+  const found = new Map<string, Confirmation>();
+  for (const item of items) {
+    for (const confirmation of parseConfirmationItem(item)) {
+      found.set(confirmation.hostname, confirmation);
     }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  }
   return found;
 }

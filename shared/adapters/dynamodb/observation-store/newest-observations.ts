@@ -1,6 +1,5 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
-import { confirmedObservation } from "#shared/observe/dns/observation-revision";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
 import { runConfirmations } from "./confirmations";
 import { historyInstant } from "./history-instant";
@@ -8,6 +7,7 @@ import { parseObservation } from "./observation-item";
 import { HIGH, hostPk, runPosition, runSk } from "./observation-keys";
 import { storeCall } from "./observation-store-error";
 import type { ObservationTable } from "./observation-table";
+import { confirmedState, rememberItem } from "./revision-refs";
 import { lastJudgedRun, unjudgedRunsBetween } from "./run-records";
 import { savedObservations } from "./saved-observations";
 
@@ -32,13 +32,7 @@ export async function latestObservations(
   for (const revision of older) {
     const confirmation = confirmations.get(revision.hostname);
     if (confirmation?.revisionSk !== runSk(revision)) continue;
-    const current = confirmedObservation(revision, judged, confirmation.runsSince);
-    table.revisions.set(current, {
-      sk: confirmation.revisionSk,
-      observedAt: revision.observedAt,
-      runsSince: confirmation.runsSince,
-    });
-    newest.set(revision.hostname, current);
+    newest.set(revision.hostname, confirmedState(table, revision, judged, confirmation));
   }
   return newest;
 }
@@ -116,11 +110,7 @@ async function newestAtOrBelow(
   const [newest] = items;
   if (newest === undefined) return null;
   const observation = parseObservation(newest);
-  table.revisions.set(observation, {
-    sk: String(newest.sk),
-    observedAt: observation.observedAt,
-    runsSince: 0,
-  });
+  rememberItem(table, observation);
   return observation;
 }
 

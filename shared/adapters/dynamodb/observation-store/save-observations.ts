@@ -5,9 +5,9 @@ import { confirmsState } from "#shared/observe/dns/observation-revision";
 import type { RunLease } from "#shared/observe/dns/observation-store";
 import { type Confirmation, confirmationItems, putConfirmations } from "./confirmations";
 import { observationItem } from "./observation-item";
-import { runSk } from "./observation-keys";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
 import type { ObservationTable, RevisionRef } from "./observation-table";
+import { rememberItem } from "./revision-refs";
 import { LEASE_MARGIN_MS, LEASE_RENEWAL_MS, RunLeaseLostError, renewRunLease } from "./run-lease";
 import { indexEnteredIps } from "./save-observation";
 
@@ -45,13 +45,7 @@ export async function saveObservations(
   const lease = leaseKeeper(table, taken);
   const { confirmed, written } = splitConfirmed(table, observations, previous);
   const result = await writeObservations(table, written, lease);
-  for (const observation of result.saved) {
-    table.revisions.set(observation, {
-      sk: runSk(observation),
-      observedAt: observation.observedAt,
-      runsSince: 0,
-    });
-  }
+  for (const observation of result.saved) rememberItem(table, observation);
   if (confirmed.length === 0) return result;
   // 4.
   const [first] = confirmed;

@@ -1,12 +1,12 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
-import { confirmedObservation } from "#shared/observe/dns/observation-revision";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
 import { runConfirmations } from "./confirmations";
 import { parseObservation } from "./observation-item";
 import { hostPk, runSk } from "./observation-keys";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
 import type { ObservationTable } from "./observation-table";
+import { confirmedState, rememberItem } from "./revision-refs";
 
 /** BatchGetItem takes at most this many keys. */
 const BATCH_SIZE = 100;
@@ -37,23 +37,15 @@ export async function savedObservations(
     table,
     unique.filter((hostname) => !confirmations.has(hostname)).map((hostname) => ({ hostname, sk })),
   );
-  for (const observation of found.values()) {
-    table.revisions.set(observation, { sk, observedAt: run.observedAt, runsSince: 0 });
-  }
+  for (const observation of found.values()) rememberItem(table, observation);
   const revisions = await observationsAt(
     table,
     confirmed.map(({ hostname, revisionSk }) => ({ hostname, sk: revisionSk })),
   );
-  for (const { hostname, revisionSk, runsSince } of confirmed) {
-    const revision = revisions.get(hostname);
+  for (const confirmation of confirmed) {
+    const revision = revisions.get(confirmation.hostname);
     if (revision === undefined) continue; // expired: the hostname reads as not saved
-    const observation = confirmedObservation(revision, run, runsSince);
-    table.revisions.set(observation, {
-      sk: revisionSk,
-      observedAt: revision.observedAt,
-      runsSince,
-    });
-    found.set(hostname, observation);
+    found.set(confirmation.hostname, confirmedState(table, revision, run, confirmation));
   }
   return found;
 }
