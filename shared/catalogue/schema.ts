@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { CATALOGUE_ID_PATTERN } from "#shared/config/catalogue-ids";
 
 /**
  * The catalogue: every endpoint a vendor documents, as facts (hostnames, IPs, ports, protocols,
@@ -232,7 +233,7 @@ export type GroupOptions = z.infer<typeof GroupOptions>;
 export const Catalogue = z
   .strictObject({
     schemaVersion: z.literal(1),
-    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be a lower-case slug"),
+    id: z.string().regex(CATALOGUE_ID_PATTERN, "must be a lower-case slug"),
     vendor: z.string().min(1),
     product: z.string().min(1),
     document: z.strictObject({

@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { type ConfigErrorClass, type Env, readVariable } from "./env";
 
-/** A catalogue id as the catalogue schema spells it (catalogue/schema.ts). */
-const CatalogueId = z.string().regex(/^[a-z0-9][a-z0-9./_-]*$/, "must be a lower-case slug");
+/**
+ * A catalogue id: a lower-case slug of letters, digits, dots and hyphens. The one pattern of the
+ * catalogue schema, the variables, `--catalogue` and `?catalogue=`.
+ */
+export const CATALOGUE_ID_PATTERN = /^[a-z0-9][a-z0-9.-]*$/;
+const CatalogueId = z.string().regex(CATALOGUE_ID_PATTERN, "must be a lower-case slug");
 
 /**
  * The catalogues a deployment watches, read once at cold start:

@@ -5,18 +5,16 @@ import { openRuntime, type Runtime } from "#cli/runtime";
 import { createDynamoAllowlistVersionStore } from "#shared/adapters/dynamodb/allowlist-version-store";
 import { createS3ObjectArchive } from "#shared/adapters/s3/object-archive";
 import { loadCatalogueFile } from "#shared/catalogue/load";
+import { CATALOGUE_ID_PATTERN } from "#shared/config/catalogue-ids";
 import type { DeploymentFeedDeps } from "#shared/query/firewall-feed/feed-catalogues";
 import type { FirewallFeedDeps } from "#shared/query/firewall-feed/feed-queries";
-
-/** A catalogue id as the schema spells it (`clearswift-seg-5.3`). */
-const CATALOGUE_ID = /^[a-z0-9][a-z0-9.-]*$/;
 
 /**
  * The catalogue `--catalogue` names: a catalogue JSON file (its `id`), or, when no such file
  * exists, a catalogue id itself (the firewall feed reads versions by id only).
  */
 export async function catalogueIdOf(value: string): Promise<string> {
-  if (existsSync(value) || !CATALOGUE_ID.test(value) || value.endsWith(".json")) {
+  if (existsSync(value) || !CATALOGUE_ID_PATTERN.test(value) || value.endsWith(".json")) {
     return (await loadCatalogueFile(value)).id;
   }
   return value;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CATALOGUE_ID_PATTERN } from "#shared/config/catalogue-ids";
 import { EventTypeField, HostnameField, IpAddressField, WhenField } from "../query-fields";
 import { ApiParameterError } from "./api-errors";
 
@@ -35,10 +36,13 @@ const Cursor = z
   });
 
 /** `catalogue=ID`: one of the deployment's catalogues (checked by the route: 404 otherwise). */
-const CatalogueParameter = z.string().regex(/^[a-z0-9][a-z0-9./_-]{0,127}$/, {
-  error: (issue) =>
-    `${JSON.stringify(String(issue.input).slice(0, 80))} is not a catalogue id (a lower-case slug)`,
-});
+const CatalogueParameter = z
+  .string()
+  .max(128)
+  .regex(CATALOGUE_ID_PATTERN, {
+    error: (issue) =>
+      `${JSON.stringify(String(issue.input).slice(0, 80))} is not a catalogue id (a lower-case slug)`,
+  });
 
 /** `type=ip-added,ip-removed` (API Gateway joins a repeated parameter with commas). */
 const EventTypes = z

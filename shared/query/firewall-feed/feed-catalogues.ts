@@ -1,3 +1,4 @@
+import { CATALOGUE_ID_PATTERN } from "#shared/config/catalogue-ids";
 import { currentVersion, type FirewallFeedDeps, type VersionView } from "./feed-queries";
 
 /**
@@ -13,9 +14,6 @@ export interface DeploymentFeedDeps extends Omit<FirewallFeedDeps, "catalogueId"
   /** The catalogue a request that names none is answered from (default: the first). */
   defaultCatalogueId?: string;
 }
-
-/** A catalogue id as the catalogue schema spells it (catalogue/schema.ts). */
-const CATALOGUE_ID = /^[a-z0-9][a-z0-9./_-]{0,127}$/;
 
 /** `?catalogue=` is not a catalogue id at all (empty, upper case, two joined by a comma): 400. */
 export class CatalogueParameterError extends Error {
@@ -56,7 +54,10 @@ export function catalogueFeed(
   deps: DeploymentFeedDeps,
   requested: string | undefined,
 ): FirewallFeedDeps {
-  if (requested !== undefined && !CATALOGUE_ID.test(requested)) {
+  if (
+    requested !== undefined &&
+    (requested.length > 128 || !CATALOGUE_ID_PATTERN.test(requested))
+  ) {
     throw new CatalogueParameterError(requested);
   }
   const catalogueId = requested ?? defaultCatalogueOf(deps);
