@@ -34,3 +34,8 @@ export function revisedCatalogue(shipped: Catalogue): Catalogue {
   }
   return revised;
 }
+
+/** The catalogue with its vendor's document read from `url` (`document.source`). */
+export function withDocumentSource(catalogue: Catalogue, url: string): Catalogue {
+  return { ...catalogue, document: { ...catalogue.document, source: { url } } };
+}

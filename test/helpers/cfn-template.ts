@@ -44,6 +44,14 @@ export interface Deployment {
   stackName: string;
 }
 
+/** The deployment the IAM simulation tests resolve the packaged prod template to. */
+export const TEST_DEPLOYMENT: Deployment = {
+  partition: "aws",
+  region: "eu-west-1",
+  accountId: "123456789012",
+  stackName: "driftwatch-prod",
+};
+
 export class UnresolvableIntrinsicError extends Error {
   override readonly name = "UnresolvableIntrinsicError";
 }

@@ -540,3 +540,23 @@ export function describeVerdict(verdict: SimulationVerdict): string {
   const denied = verdict.deniedBy.length > 0 ? ` (${verdict.deniedBy.join("; ")})` : "";
   return `${verdict.caller} ${verdict.action} on ${verdict.resource} [${verdict.because}]: ${verdict.result}${denied}`;
 }
+
+/**
+ * The distinct authorizations behind recorded calls (action, resource, reason and request
+ * context), in first-seen order: what a function's role is simulated for.
+ */
+export function uniqueAuthorizations(
+  model: IamModel,
+  calls: readonly RecordedAwsCall[],
+  bindings: LocalBindings,
+): Authorization[] {
+  const unique = new Map<string, Authorization>();
+  for (const call of calls) {
+    for (const authorization of model.authorizationsFor(call, bindings)) {
+      const { action, resource, because, context } = authorization;
+      const key = `${action} ${resource} ${because} ${JSON.stringify(context ?? {})}`;
+      if (!unique.has(key)) unique.set(key, authorization);
+    }
+  }
+  return [...unique.values()];
+}

@@ -49,3 +49,16 @@ export function scheduledEvent(
     detail: {},
   } satisfies ScheduledEvent & Record<string, unknown>;
 }
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+
+/**
+ * The times of a quarter-hour schedule: the last quarter hours before `now` (a schedule never
+ * fires ahead), as EventBridge writes them (no milliseconds). `base` is the newest.
+ */
+export function quarterHourSchedule(now = Date.now()) {
+  const base = Math.floor(now / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const time = (quartersAgo: number) =>
+    new Date(base - quartersAgo * QUARTER_HOUR_MS).toISOString().replace(/\.000Z$/, "Z");
+  return { base, time };
+}

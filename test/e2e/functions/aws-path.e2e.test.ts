@@ -6,13 +6,13 @@ import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogu
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import type { Catalogue } from "#shared/catalogue/schema";
 import {
   type AwsCallRecorder,
   type RecordedAwsCall,
   startAwsCallRecorder,
 } from "#test/helpers/aws-call-recorder";
-import { at, type CfnTemplate, type Deployment } from "#test/helpers/cfn-template";
+import { withDocumentSource } from "#test/helpers/catalogue-revision";
+import { at, type CfnTemplate, TEST_DEPLOYMENT } from "#test/helpers/cfn-template";
 import { readAwsIpRanges, readCloudFront } from "#test/helpers/feed-fixtures";
 import { type FeedServer, jsonRoute, startFeedServer } from "#test/helpers/feed-server";
 import { httpApiGet } from "#test/helpers/http-api-events";
@@ -24,8 +24,9 @@ import {
   type IamModel,
   type LocalBindings,
   type SimulationVerdict,
+  uniqueAuthorizations,
 } from "#test/helpers/iam-simulation";
-import { scheduledEvent } from "#test/helpers/lambda-events";
+import { quarterHourSchedule, scheduledEvent } from "#test/helpers/lambda-events";
 import { type Delivered, drainQueue, subscribeQueue } from "#test/helpers/notify-stack";
 import {
   functionEnvironment,
@@ -69,12 +70,7 @@ import { insertRecordsFor, streamBatches } from "#test/helpers/stream-records";
  */
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
-const DEPLOYMENT: Deployment = {
-  partition: "aws",
-  region: "eu-west-1",
-  accountId: "123456789012",
-  stackName: "driftwatch-prod",
-};
+const DEPLOYMENT = TEST_DEPLOYMENT;
 const RESOLVE = "ResolveHostnamesLambdaFunction";
 const INGEST = "IngestFeedsLambdaFunction";
 const PUBLISH = "PublishEventsLambdaFunction";
@@ -153,12 +149,9 @@ async function invokeInTurn(functionId: string, events: unknown[]): Promise<unkn
   return responses;
 }
 
-const QUARTER_HOUR = 15 * 60_000;
-/** Schedule times: the last quarter hours before now (a schedule never fires ahead). */
-const scheduleBase = Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR;
+const schedule = quarterHourSchedule();
 function scheduledAt(quartersAgo: number, rule: string) {
-  const time = new Date(scheduleBase - quartersAgo * QUARTER_HOUR).toISOString();
-  return scheduledEvent(time.replace(/\.000Z$/, "Z"), `driftwatch-prod-${rule}`);
+  return scheduledEvent(schedule.time(quartersAgo), `driftwatch-prod-${rule}`);
 }
 
 async function amazonIpSpaceChanged(): Promise<SNSEvent> {
@@ -248,7 +241,10 @@ beforeAll(async () => {
   await createDynamoDbCatalogueStore({
     documents: stack.clients.documents,
     tableName: stack.tableName,
-  }).importCatalogue(withSource(await loadCatalogueFile(), feeds.url("/ports")), new Date());
+  }).importCatalogue(
+    withDocumentSource(await loadCatalogueFile(), feeds.url("/ports")),
+    new Date(),
+  );
   for (const id of FUNCTIONS) {
     recorders.set(
       id,
@@ -317,7 +313,7 @@ const audit = new Map<string, AuditAnswer>();
 
 /** The audit function's bundle asked each route (one cold start each), the answers kept. */
 async function askAuditApi(): Promise<void> {
-  const today = new Date(scheduleBase).toISOString().slice(0, 10);
+  const today = new Date(schedule.base).toISOString().slice(0, 10);
   const questions: [string, string, Record<string, string>?][] = [
     ["state", "/state"],
     ["changes", "/changes", { from: today }],
@@ -368,9 +364,6 @@ async function askFirewallFeed(): Promise<void> {
 }
 
 /** The catalogue, naming the vendor's page (on the loopback feed server) as its source. */
-function withSource(catalogue: Catalogue, url: string): Catalogue {
-  return { ...catalogue, document: { ...catalogue.document, source: { url } } };
-}
 
 afterAll(async () => {
   for (const recorder of recorders.values()) await recorder.stop();
@@ -382,15 +375,7 @@ afterAll(async () => {
 
 /** The unique authorizations behind a function's recorded calls, in first-seen order. */
 function authorizationsOf(functionId: string, model: IamModel = iam): Authorization[] {
-  const calls = recorders.get(functionId)?.calls ?? [];
-  const unique = new Map<string, Authorization>();
-  for (const call of calls) {
-    for (const authorization of model.authorizationsFor(call, bindings)) {
-      const key = `${authorization.action} ${authorization.resource} ${authorization.because}`;
-      if (!unique.has(key)) unique.set(key, authorization);
-    }
-  }
-  return [...unique.values()];
+  return uniqueAuthorizations(model, recorders.get(functionId)?.calls ?? [], bindings);
 }
 
 async function verdictsOf(model: IamModel): Promise<SimulationVerdict[]> {

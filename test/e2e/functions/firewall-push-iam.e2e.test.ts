@@ -6,7 +6,7 @@ import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { groupAllowlist } from "#shared/allowlists/build";
 import { allowlistKeys, renderAllowlistJson } from "#shared/allowlists/render";
 import { type AwsCallRecorder, startAwsCallRecorder } from "#test/helpers/aws-call-recorder";
-import { at, type CfnTemplate, type Deployment } from "#test/helpers/cfn-template";
+import { at, type CfnTemplate, TEST_DEPLOYMENT } from "#test/helpers/cfn-template";
 import { type FakePrefixList, fakePrefixList } from "#test/helpers/ec2-prefix-list-fake";
 import { startEc2PrefixListServer } from "#test/helpers/ec2-prefix-list-server";
 import { feedAuthorizerEvent } from "#test/helpers/http-api-events";
@@ -16,6 +16,7 @@ import {
   describeVerdict,
   type IamModel,
   type LocalBindings,
+  uniqueAuthorizations,
 } from "#test/helpers/iam-simulation";
 import { scheduledEvent } from "#test/helpers/lambda-events";
 import {
@@ -40,12 +41,7 @@ import { startTestStack } from "#test/helpers/stack";
  * keep the roles least-privilege are checked beside them.
  */
 
-const DEPLOYMENT: Deployment = {
-  partition: "aws",
-  region: "eu-west-1",
-  accountId: "123456789012",
-  stackName: "driftwatch-prod",
-};
+const DEPLOYMENT = TEST_DEPLOYMENT;
 const AUTHORIZER = "FeedAuthorizerLambdaFunction";
 const SYNC = "SyncPrefixListsLambdaFunction";
 const TOKEN = "s3cr3t-poller-token-0123456789abcdef";
@@ -175,13 +171,7 @@ afterAll(async () => {
 });
 
 function authorizationsOf(functionId: string): Authorization[] {
-  const unique = new Map<string, Authorization>();
-  for (const call of recorders.get(functionId)?.calls ?? []) {
-    for (const authorization of iam.authorizationsFor(call, bindings)) {
-      unique.set(`${authorization.action} ${authorization.resource}`, authorization);
-    }
-  }
-  return [...unique.values()];
+  return uniqueAuthorizations(iam, recorders.get(functionId)?.calls ?? [], bindings);
 }
 
 async function deniedOf(

@@ -5,13 +5,13 @@ import { createDynamoDbCatalogueStore } from "#shared/adapters/dynamodb/catalogu
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { startZoneDnsServer, type ZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { loadCatalogueFile } from "#shared/catalogue/load";
-import type { Catalogue } from "#shared/catalogue/schema";
 import {
   type AwsCallRecorder,
   type RecordedAwsCall,
   startAwsCallRecorder,
 } from "#test/helpers/aws-call-recorder";
-import { asArray, at, type CfnTemplate, type Deployment, target } from "#test/helpers/cfn-template";
+import { withDocumentSource } from "#test/helpers/catalogue-revision";
+import { asArray, at, type CfnTemplate, TEST_DEPLOYMENT, target } from "#test/helpers/cfn-template";
 import { closedLoopbackPort } from "#test/helpers/closed-port";
 import { readAwsIpRanges, readCloudFront } from "#test/helpers/feed-fixtures";
 import { type FeedServer, jsonRoute, startFeedServer } from "#test/helpers/feed-server";
@@ -22,8 +22,9 @@ import {
   describeVerdict,
   type IamModel,
   type LocalBindings,
+  uniqueAuthorizations,
 } from "#test/helpers/iam-simulation";
-import { scheduledEvent } from "#test/helpers/lambda-events";
+import { quarterHourSchedule, scheduledEvent } from "#test/helpers/lambda-events";
 import {
   BundleInvocationError,
   functionEnvironment,
@@ -64,12 +65,7 @@ import {
  */
 
 const REPO_ROOT = resolve(import.meta.dirname, "../../..");
-const DEPLOYMENT: Deployment = {
-  partition: "aws",
-  region: "eu-west-1",
-  accountId: "123456789012",
-  stackName: "driftwatch-prod",
-};
+const DEPLOYMENT = TEST_DEPLOYMENT;
 const INGEST = "IngestFeedsLambdaFunction";
 const PLAN = "PlanRunLambdaFunction";
 const SHARD = "ResolveShardLambdaFunction";
@@ -163,17 +159,7 @@ async function ingestOnSchedule(quartersAgo: number): Promise<unknown> {
 }
 
 /** The catalogue, naming the vendor's page at `url` as its source. */
-function withSource(catalogue: Catalogue, url: string): Catalogue {
-  return { ...catalogue, document: { ...catalogue.document, source: { url } } };
-}
-
-const QUARTER_HOUR = 15 * 60_000;
-/** Schedule times: the last quarter hours before now (a schedule never fires ahead). */
-const scheduleBase = Math.floor(Date.now() / QUARTER_HOUR) * QUARTER_HOUR;
-function scheduledTime(quartersAgo: number): string {
-  const time = new Date(scheduleBase - quartersAgo * QUARTER_HOUR).toISOString();
-  return time.replace(/\.000Z$/, "Z");
-}
+const { time: scheduledTime } = quarterHourSchedule();
 function scheduledAt(quartersAgo: number) {
   return scheduledEvent(scheduledTime(quartersAgo), "driftwatch-prod-sharded-run");
 }
@@ -229,7 +215,10 @@ beforeAll(async () => {
   await createDynamoDbCatalogueStore({
     documents: stack.clients.documents,
     tableName: stack.tableName,
-  }).importCatalogue(withSource(await loadCatalogueFile(), feeds.url("/ports")), new Date());
+  }).importCatalogue(
+    withDocumentSource(await loadCatalogueFile(), feeds.url("/ports")),
+    new Date(),
+  );
   for (const id of FUNCTIONS) {
     const upstreams = { dynamodb: stack.dynamodbEndpoint, messaging: stack.messagingEndpoint };
     recorders.set(id, await startAwsCallRecorder(upstreams));
@@ -253,14 +242,7 @@ afterAll(async () => {
 
 /** The unique authorizations behind a function's recorded calls, in first-seen order. */
 function authorizationsOf(functionId: string, model: IamModel = iam): Authorization[] {
-  const unique = new Map<string, Authorization>();
-  for (const call of recorders.get(functionId)?.calls ?? []) {
-    for (const authorization of model.authorizationsFor(call, bindings)) {
-      const keys = JSON.stringify(authorization.context ?? {});
-      unique.set(`${authorization.action} ${authorization.resource} ${keys}`, authorization);
-    }
-  }
-  return [...unique.values()];
+  return uniqueAuthorizations(model, recorders.get(functionId)?.calls ?? [], bindings);
 }
 
 /** The verdicts that are not Allowed, one line each. */

@@ -1,8 +1,7 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
+import { recordingObservationStore } from "#test/helpers/recording-observation-store";
 import { startTestStack } from "#test/helpers/stack";
 import { observation } from "#test/helpers/verdict-fixtures";
 
@@ -14,18 +13,8 @@ afterEach(async () => {
   await stack.stop();
 });
 
-/** The store over a client that records the name of every command it sends. */
-function recordingStore() {
-  const commands: string[] = [];
-  const documents = {
-    send: (command: { constructor: { name: string } }) => {
-      commands.push(command.constructor.name);
-      return stack.clients.documents.send(command as never);
-    },
-  } as unknown as DynamoDBDocumentClient;
-  const store = createDynamoObservationStore({ documents, tableName: stack.tableName });
-  return { store, commands };
-}
+const recordingStore = (options: { historyRetentionDays?: number } = {}) =>
+  recordingObservationStore(stack, options);
 
 const HOSTS = Array.from({ length: 120 }, (_, i) => `host-${String(i).padStart(3, "0")}.example`);
 

@@ -1,10 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDynamoObservationStore } from "#shared/adapters/dynamodb/observation-store";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
 import { advanceObservation } from "#shared/observe/dns/observation-window";
+import { recordingObservationStore } from "#test/helpers/recording-observation-store";
 import { startTestStack } from "#test/helpers/stack";
 
 /**
@@ -21,22 +21,8 @@ afterEach(async () => {
   await stack.stop();
 });
 
-/** A store over a client that records the name of every command it sends. */
-function recordingStore(options: { historyRetentionDays?: number } = {}) {
-  const commands: string[] = [];
-  const documents = {
-    send: (command: { constructor: { name: string } }) => {
-      commands.push(command.constructor.name);
-      return stack.clients.documents.send(command as never);
-    },
-  } as unknown as DynamoDBDocumentClient;
-  const store = createDynamoObservationStore({
-    documents,
-    tableName: stack.tableName,
-    ...options,
-  });
-  return { store, commands };
-}
+const recordingStore = (options: { historyRetentionDays?: number } = {}) =>
+  recordingObservationStore(stack, options);
 type Store = ReturnType<typeof recordingStore>["store"];
 
 // Public addresses: documentation ranges are reserved, so never enter the observed set.
