@@ -106,7 +106,12 @@ export async function startEmbeddedStack(
   const mirror =
     stateDir === undefined
       ? null
-      : await mirrorBucket(options, clients, { stateDir, tableName, bucketName });
+      : await mirrorBucket(options, clients, {
+          stateDir,
+          tableName,
+          bucketName,
+          messagingEndpoint,
+        });
 
   let stopped = false;
   return {
@@ -164,7 +169,7 @@ async function startDynalite(
 async function mirrorBucket(
   options: EmbeddedStackOptions,
   clients: AwsClients,
-  names: { stateDir: string; tableName: string; bucketName: string },
+  names: { stateDir: string; tableName: string; bucketName: string; messagingEndpoint: string },
 ): Promise<BucketMirror> {
   const { stateDir, tableName, bucketName } = names;
   // Bucket names cannot start with a dot: this folder is never taken for a bucket's mirror.
@@ -177,8 +182,7 @@ async function mirrorBucket(
     options.neededArchives ? await options.neededArchives(clients, tableName) : [],
   );
   await restoreObjects(
-    clients,
-    bucketName,
+    { endpoint: names.messagingEndpoint, bucket: bucketName },
     mirror,
     (key) => archivePrefixes.every((prefix) => !key.startsWith(prefix)) || needed.has(key),
   );

@@ -53,6 +53,37 @@ describe("embedded stack", () => {
     }
   });
 
+  it("restores each object byte for byte under its key, with the ETag it was stored with", async () => {
+    // Prepare: a key that needs escaping in a URL path, and bytes that are not text
+    const stateDir = await mkdtemp(join(tmpdir(), "driftwatch-stack-"));
+    dirs.push(stateDir);
+    const key = "allowlists/mail relay+av (eu)/100%/x=1.bin";
+    const bytes = Buffer.from([0x1f, 0x8b, 0x00, 0xff, 0x0a, 0x0d, 0x80, 0x7f]);
+    const first = await startEmbeddedStack({ stateDir });
+    const put = await first.clients.s3.send(
+      new PutObjectCommand({ Bucket: first.bucketName, Key: key, Body: bytes }),
+    );
+    await first.stop();
+
+    // Act
+    const second = await startEmbeddedStack({ stateDir });
+    try {
+      const object = await second.clients.s3.send(
+        new GetObjectCommand({ Bucket: second.bucketName, Key: key }),
+      );
+      const listed = await second.clients.s3.send(
+        new ListObjectsV2Command({ Bucket: second.bucketName, Prefix: "allowlists/" }),
+      );
+
+      // Assess
+      expect(Buffer.from((await object.Body?.transformToByteArray()) ?? [])).toEqual(bytes);
+      expect(object.ETag).toBe(put.ETag);
+      expect(listed.Contents?.map((entry) => [entry.Key, entry.ETag])).toEqual([[key, put.ETag]]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("loads only the archives a run needs, and writes back only what changed", async () => {
     // Prepare: a state directory holding two feed snapshots and an allowlist
     const stateDir = await mkdtemp(join(tmpdir(), "driftwatch-stack-"));
