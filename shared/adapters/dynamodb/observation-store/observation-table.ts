@@ -10,6 +10,8 @@ export interface RevisionRef {
   observedAt: string;
   /** Runs that confirmed it since it was written (0: the state is the item itself). */
   runsSince: number;
+  /** The revision itself (the observation its history item holds), listed with a confirmation. */
+  revision: HostObservation;
 }
 
 /** What every query and command of the observation store works with. */

@@ -16,6 +16,7 @@ export function rememberItem(table: ObservationTable, observation: HostObservati
     sk: runSk(observation),
     observedAt: observation.observedAt,
     runsSince: 0,
+    revision: observation,
   });
 }
 
@@ -31,6 +32,7 @@ export function confirmedState(
     sk: confirmation.revisionSk,
     observedAt: revision.observedAt,
     runsSince: confirmation.runsSince,
+    revision,
   });
   return observation;
 }

@@ -107,7 +107,12 @@ function splitConfirmed(
     const runsSince = ref.runsSince + 1;
     confirmed.push({
       observation,
-      confirmation: { hostname: observation.hostname, revisionSk: ref.sk, runsSince },
+      confirmation: {
+        hostname: observation.hostname,
+        revisionSk: ref.sk,
+        runsSince,
+        revision: ref.revision,
+      },
       ref: { ...ref, runsSince },
     });
   }

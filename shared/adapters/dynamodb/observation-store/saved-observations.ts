@@ -1,7 +1,7 @@
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import type { HostObservation } from "#shared/domain/observation";
 import type { RunPosition } from "#shared/observe/dns/observation-store";
-import { runConfirmations } from "./confirmations";
+import { type Confirmation, runConfirmations } from "./confirmations";
 import { parseObservation } from "./observation-item";
 import { hostPk, runSk } from "./observation-keys";
 import { ObservationStoreError, storeCall } from "./observation-store-error";
@@ -16,7 +16,8 @@ const MAX_RETRIES = 8;
 /**
  * The observations `run` already saved of these hostnames (consistent reads): for the hostnames
  * it confirmed (its confirmations, one query), the revision each confirmed, as of the run
- * (`confirmedObservation`); for the others, its history items. A hostname is one or the other,
+ * (`confirmedObservation`), taken from the confirmations when they list it (its history item
+ * read otherwise); for the others, its history items. A hostname is one or the other,
  * never both (a retry resolves only what this read did not find), so each is read once. Each
  * one's revision is remembered for `saveObservations`.
  */
@@ -40,14 +41,36 @@ export async function savedObservations(
   for (const observation of found.values()) rememberItem(table, observation);
   const revisions = await observationsAt(
     table,
-    confirmed.map(({ hostname, revisionSk }) => ({ hostname, sk: revisionSk })),
+    confirmed
+      .filter((confirmation) => confirmation.revision === undefined)
+      .map(({ hostname, revisionSk }) => ({ hostname, sk: revisionSk })),
   );
   for (const confirmation of confirmed) {
-    const revision = revisions.get(confirmation.hostname);
+    const revision = listedRevision(confirmation) ?? revisions.get(confirmation.hostname);
     if (revision === undefined) continue; // expired: the hostname reads as not saved
     found.set(confirmation.hostname, confirmedState(table, revision, run, confirmation));
   }
   return found;
+}
+
+/**
+ * The revision a confirmation lists with it, validated as its history item would be; a clear
+ * error naming it when it is not the revision the confirmation names.
+ */
+function listedRevision(confirmation: Confirmation): HostObservation | undefined {
+  if (confirmation.revision === undefined) return undefined;
+  const pk = hostPk(confirmation.hostname);
+  const revision = parseObservation({
+    ...(confirmation.revision as object),
+    pk,
+    sk: confirmation.revisionSk,
+  });
+  if (revision.hostname !== confirmation.hostname || runSk(revision) !== confirmation.revisionSk) {
+    throw new ObservationStoreError(
+      `stored confirmation of ${pk} lists a revision that is not ${confirmation.revisionSk}`,
+    );
+  }
+  return revision;
 }
 
 /** The history items at these keys (one per hostname), by hostname. */

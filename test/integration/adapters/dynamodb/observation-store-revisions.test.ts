@@ -1,5 +1,9 @@
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  confirmationItems,
+  parseConfirmationItem,
+} from "#shared/adapters/dynamodb/observation-store/confirmations";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import type { DnsRun } from "#shared/observe/dns/observation-store";
@@ -85,6 +89,17 @@ async function recordRun(
 
 const T = (hour: number) => new Date(Date.UTC(2026, 7, 22, hour)).toISOString();
 
+async function confirmationsOf(runId: string): Promise<Record<string, unknown>[]> {
+  const page = await stack.clients.documents.send(
+    new QueryCommand({
+      TableName: stack.tableName,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": `RUN#${runId}`, ":prefix": "CONFIRMED#" },
+    }),
+  );
+  return page.Items ?? [];
+}
+
 async function historySortKeys(hostname: string): Promise<string[]> {
   const page = await stack.clients.documents.send(
     new QueryCommand({
@@ -158,6 +173,72 @@ describe("the observation store: revisions", () => {
       IPS[STEADY],
     );
     expect((await reader.observationAt(STEADY, T(4)))?.runId).toBe("r1");
+  });
+
+  it("reads a confirmed state from its confirmations, without reading the revision's item", async () => {
+    // Prepare: r1 wrote both revisions, r2 and r3 confirmed them
+    const { store } = recordingStore();
+    await recordRun(store, 1, T(1));
+    await recordRun(store, 2, T(2));
+    const { saved } = await recordRun(store, 3, T(3));
+
+    // Act: the state before r4, read by another invocation
+    const reader = recordingStore();
+    const before4 = await reader.store.previousObservations([STEADY, MOVING], {
+      runId: "r4",
+      observedAt: T(4),
+    });
+
+    // Assess: one query of r3's confirmations, no item of either hostname read
+    expect(before4).toEqual(saved);
+    expect(reader.commands.filter((c) => c === "BatchGetCommand")).toEqual([]);
+    expect(reader.commands.filter((c) => c === "QueryCommand").length).toBeLessThanOrEqual(3);
+  });
+
+  it("reads confirmations that list no revision through the revision's history item", async () => {
+    // Prepare: r2's confirmations rewritten by key only, as a revision too large to list is
+    const { store } = recordingStore();
+    await recordRun(store, 1, T(1));
+    const { run, saved } = await recordRun(store, 2, T(2));
+    const [item] = await confirmationsOf("r2");
+    if (item === undefined) throw new Error("r2 confirmed nothing");
+    const byKey = parseConfirmationItem(item).map(({ revision: _, ...rest }) => rest);
+    const [rewritten] = confirmationItems(run, { scope: "run", owner: "x" }, byKey, 0);
+    await stack.clients.documents.send(
+      new PutCommand({ TableName: stack.tableName, Item: { ...rewritten, sk: item.sk } }),
+    );
+
+    // Act
+    const reader = recordingStore();
+    const ofRun2 = await reader.store.observationsOfRun(run, [STEADY, MOVING]);
+
+    // Assess: the same states, the revisions read from their items
+    expect(ofRun2).toEqual(saved);
+    expect(reader.commands).toContain("BatchGetCommand");
+  });
+
+  it("names a confirmation whose listed revision is not the one it names", async () => {
+    // Prepare: r2's confirmation of the steady host lists the moving host's revision
+    const { store } = recordingStore();
+    await recordRun(store, 1, T(1));
+    const { run } = await recordRun(store, 2, T(2));
+    const [item] = await confirmationsOf("r2");
+    if (item === undefined) throw new Error("r2 confirmed nothing");
+    const listed = parseConfirmationItem(item);
+    const moving = listed.find((c) => c.hostname === MOVING)?.revision;
+    const swapped = listed.map((c) => (c.hostname === STEADY ? { ...c, revision: moving } : c));
+    const [rewritten] = confirmationItems(run, { scope: "run", owner: "x" }, swapped, 0);
+    await stack.clients.documents.send(
+      new PutCommand({ TableName: stack.tableName, Item: { ...rewritten, sk: item.sk } }),
+    );
+
+    // Act
+    const reading = recordingStore().store.observationsOfRun(run, [STEADY]);
+
+    // Assess
+    await expect(reading).rejects.toThrow(
+      `stored confirmation of HOST#${STEADY} lists a revision that is not RUN#${T(1)}#r1`,
+    );
   });
 
   it("writes an unchanged state again once its revision is older than the refresh age", async () => {
