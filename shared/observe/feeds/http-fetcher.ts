@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type { FeedId } from "#shared/domain/feed";
 import {
+  fetchDeadline,
   followRedirects,
   HttpFetchProblem,
   networkProblem,
@@ -62,8 +63,8 @@ async function fetchHttp(
     HttpFeedFetcherOptions,
 ): Promise<FeedFetchResult> {
   const { feed } = request;
-  const cap = new AbortController();
-  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), cap.signal]);
+  const deadline = fetchDeadline(options.timeoutMs);
+  const { signal } = deadline;
   const headers: Record<string, string> = {
     accept: "application/json",
     "user-agent": options.userAgent ?? "driftwatch-feeds",
@@ -87,7 +88,7 @@ async function fetchHttp(
       return { status: "not-modified", url: url.href };
     }
     if (response.status < 200 || response.status > 299) throw await statusProblem(response, url);
-    const bytes = await readCapped(response, options.maxBytes, () => cap.abort());
+    const bytes = await readCapped(response, options.maxBytes, deadline.abort);
     return {
       status: "fetched",
       url: url.href,
@@ -98,6 +99,8 @@ async function fetchHttp(
     };
   } catch (error) {
     throw feedError(feed, networkProblem(error, url, options.timeoutMs));
+  } finally {
+    deadline.clear();
   }
 }
 

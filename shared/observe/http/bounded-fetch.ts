@@ -128,6 +128,36 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   return bytes;
 }
 
+/** The abort signal of one fetch: aborted by its deadline, or by the caller. */
+export interface FetchDeadline {
+  signal: AbortSignal;
+  /** Aborts the fetch now (a body over its cap). */
+  abort(): void;
+  /** Stops the deadline's timer: call it when the fetch is done, however it ended. */
+  clear(): void;
+}
+
+/**
+ * A signal that aborts with a `TimeoutError` `timeoutMs` after the call. Not
+ * `AbortSignal.timeout`: its timer holds the signal only weakly, and a timeout signal inside
+ * `AbortSignal.any` can be collected before it fires (nodejs/node#57736), so a server that
+ * never answers could hold a fetch past its deadline (seen: the fault test of a hanging feed
+ * server, 300 ms deadline, hung for 30 s while the machine was short of memory). This timer
+ * holds its controller until it fires or is cleared, and never keeps the process alive.
+ */
+export function fetchDeadline(timeoutMs: number): FetchDeadline {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError"));
+  }, timeoutMs);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    clear: () => clearTimeout(timer),
+  };
+}
+
 /** A failure of fetch itself (no response): a timeout, a blocked port, a network error. */
 export function networkProblem(error: unknown, url: URL, timeoutMs: number): HttpFetchProblem {
   if (error instanceof HttpFetchProblem) return error;

@@ -1,4 +1,6 @@
 import {
+  type FetchDeadline,
+  fetchDeadline,
   followRedirects,
   HttpFetchProblem,
   networkProblem,
@@ -53,12 +55,14 @@ export function createHttpDocumentFetcher(options: HttpDocumentFetcherOptions): 
       if (url.protocol !== "http:" && url.protocol !== "https:") {
         throw new DocumentFetchError("rejected", `unsupported URL scheme ${url.protocol}`);
       }
-      const signal = AbortSignal.timeout(options.timeoutMs);
+      const deadline = fetchDeadline(options.timeoutMs);
       try {
-        return await fetchHttp(request, url, options, signal);
+        return await fetchHttp(request, url, options, deadline);
       } catch (error) {
         if (error instanceof DocumentFetchError) throw error;
         throw documentError(networkProblem(error, url, options.timeoutMs));
+      } finally {
+        deadline.clear();
       }
     },
   };
@@ -68,7 +72,7 @@ async function fetchHttp(
   request: DocumentFetchRequest,
   start: URL,
   options: HttpDocumentFetcherOptions,
-  signal: AbortSignal,
+  deadline: FetchDeadline,
 ): Promise<DocumentFetchResult> {
   const headers: Record<string, string> = {
     accept: "text/html, application/xhtml+xml, text/plain;q=0.9",
@@ -78,7 +82,7 @@ async function fetchHttp(
   if (request.lastModified !== undefined) headers["if-modified-since"] = request.lastModified;
   const { response, url } = await followRedirects(
     start,
-    { headers, signal },
+    { headers, signal: deadline.signal },
     options.maxRedirects ?? 5,
   );
   if (response.status === 304) {
@@ -94,7 +98,7 @@ async function fetchHttp(
       `content type ${JSON.stringify(contentType)} from ${url.href} is not HTML or plain text`,
     );
   }
-  const bytes = await readCapped(response, options.maxBytes, () => {});
+  const bytes = await readCapped(response, options.maxBytes, deadline.abort);
   const etag = response.headers.get("etag");
   const lastModified = response.headers.get("last-modified");
   return {
