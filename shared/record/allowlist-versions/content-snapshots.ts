@@ -9,8 +9,11 @@ import type { AllowlistContent } from "./allowlist-change";
  * the group is computed against it even when the cycle that wrote it was interrupted.
  */
 export function snapshotKey(group: string, contentSha256: string): string {
-  return `allowlists/versions/${group}/${contentSha256}.json`;
+  return `${ALLOWLIST_VERSIONS_PREFIX}${group}/${contentSha256}.json`;
 }
+
+/** Where the content snapshots are. */
+export const ALLOWLIST_VERSIONS_PREFIX = "allowlists/versions/";
 
 const SnapshotSchema = z.object({
   group: z.string(),

@@ -62,8 +62,32 @@ export async function restoreObjects(
   }
 }
 
+/**
+ * Loads one mirrored object into the bucket, when it is on disk (nothing when it is not): for an
+ * archive read on request. One request on a connection of its own.
+ */
+export async function restoreObject(
+  target: RestoreTarget,
+  mirror: BucketMirror,
+  key: string,
+): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readFile(join(mirror.dir, ...key.split("/")));
+  } catch {
+    return; // not on disk (never written, or removed): the bucket answers as it would
+  }
+  await putObject(target, false, key, body);
+  mirror.known(key, body);
+}
+
 /** One PutObject; rejects with the key and the status when the bucket refuses it. */
-function putObject(target: RestoreTarget, agent: Agent, key: string, body: Buffer): Promise<void> {
+function putObject(
+  target: RestoreTarget,
+  agent: Agent | false,
+  key: string,
+  body: Buffer,
+): Promise<void> {
   const path = [target.bucket, ...key.split("/")].map(encodeURIComponent).join("/");
   return new Promise((resolve, reject) => {
     const req = request(

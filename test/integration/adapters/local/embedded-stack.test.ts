@@ -1,7 +1,12 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -128,6 +133,49 @@ describe("embedded stack", () => {
     expect(await readFile(onDisk("feeds/cloudfront/old.json"), "utf8")).toBe("{}");
     expect((await stat(onDisk("allowlists/x.txt"))).mtimeMs).toBe(before);
     expect(await readFile(onDisk("allowlists/y.txt"), "utf8")).toBe("5.6.7.8\n");
+  });
+
+  it("loads an archived object when it is read, not at start", async () => {
+    // Prepare: an allowlist version's content snapshot and a history archive, on disk only
+    const stateDir = await mkdtemp(join(tmpdir(), "driftwatch-stack-"));
+    dirs.push(stateDir);
+    const snapshot = "allowlists/versions/mail-relay/ab12.json";
+    const history = "history/2026/08/22/r1.json.gz";
+    const first = await startEmbeddedStack({ stateDir });
+    for (const key of [snapshot, history, "allowlists/mail-relay.txt"]) {
+      await first.clients.s3.send(
+        new PutObjectCommand({ Bucket: first.bucketName, Key: key, Body: `bytes of ${key}` }),
+      );
+    }
+    await first.stop();
+
+    // Act
+    const second = await startEmbeddedStack({ stateDir });
+    try {
+      const keys = async () =>
+        (
+          await second.clients.s3.send(new ListObjectsV2Command({ Bucket: second.bucketName }))
+        ).Contents?.map((o) => o.Key);
+      const atStart = await keys();
+      const head = await second.clients.s3.send(
+        new HeadObjectCommand({ Bucket: second.bucketName, Key: history }),
+      );
+      const read = await second.clients.s3.send(
+        new GetObjectCommand({ Bucket: second.bucketName, Key: snapshot }),
+      );
+      const missing = second.clients.s3.send(
+        new GetObjectCommand({ Bucket: second.bucketName, Key: "allowlists/versions/x/none.json" }),
+      );
+
+      // Assess: only the allowlist at start; each archive once asked for; a missing one missing
+      expect(atStart).toEqual(["allowlists/mail-relay.txt"]);
+      expect(head.ContentLength).toBe(`bytes of ${history}`.length);
+      expect(await read.Body?.transformToString()).toBe(`bytes of ${snapshot}`);
+      await expect(missing).rejects.toThrow();
+      expect((await keys())?.sort()).toEqual(["allowlists/mail-relay.txt", snapshot, history]);
+    } finally {
+      await second.stop();
+    }
   });
 
   it("delivers a published notification to the inbox queue with its attributes", async () => {
