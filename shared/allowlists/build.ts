@@ -13,7 +13,8 @@ export interface AllowlistEndpoint {
   hostname: string | null;
   policy: Endpoint["policy"];
   ports: PortSpec[];
-  addresses: string[];
+  /** Sorted (`sortAddresses`); read only: endpoints of a feed group share one list. */
+  addresses: readonly string[];
 }
 
 export interface GroupAllowlist {
@@ -86,7 +87,7 @@ export function buildAllowlists(input: AllowlistInput): GroupAllowlist[] {
       hostname: endpoint.hostname,
       policy: endpoint.policy,
       ports: sortPorts(endpoint.ports),
-      addresses: sortAddresses(addresses),
+      addresses,
     };
     const list = byGroup.get(endpoint.group);
     if (list === undefined) byGroup.set(endpoint.group, [entry]);

@@ -1,4 +1,5 @@
 import type { Endpoint, ExpectationPolicy } from "#shared/catalogue/schema";
+import { mergeSortedAddresses, sortAddresses } from "#shared/domain/addresses";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
 import {
@@ -33,8 +34,11 @@ export interface ListingPolicy {
    * read back each cycle.
    */
   readonly publishedRanges: boolean;
-  /** The addresses the endpoint's allowlist entry lists (unsorted, may repeat). */
-  addresses(subject: ListingSubject): string[];
+  /**
+   * The addresses the endpoint's allowlist entry lists, sorted and deduplicated as
+   * `sortAddresses` does. Read only: endpoints of a feed group share one list.
+   */
+  addresses(subject: ListingSubject): readonly string[];
 }
 
 /** One endpoint, with what its entry can be listed from. */
@@ -56,14 +60,14 @@ export interface ListingSubject {
 const documentedIps: ListingPolicy = {
   hasAddresses: true,
   publishedRanges: false,
-  addresses: ({ documented }) => documented,
+  addresses: ({ documented }) => sortAddresses(documented),
 };
 
 /** `rotating`, `hostname-only`: the observed set. */
 const observedSet: ListingPolicy = {
   hasAddresses: true,
   publishedRanges: false,
-  addresses: ({ observed }) => observed,
+  addresses: ({ observed }) => sortAddresses(observed),
 };
 
 /** `any-destination`, `internal`: no addresses. */
@@ -114,10 +118,10 @@ export const LISTING_POLICIES: Record<ExpectationPolicy, ListingPolicy> = {
   "wildcard-domain": domainOnly,
 };
 
-function publishedRangeAddresses(subject: ListingSubject): string[] {
+function publishedRangeAddresses(subject: ListingSubject): readonly string[] {
   const { endpoint, observation, documented, observed, matchers } = subject;
   const matcher = endpoint.feed === undefined ? undefined : matchers.get(endpoint.feed);
-  if (matcher === undefined) return [...documented, ...observed];
+  if (matcher === undefined) return sortAddresses([...documented, ...observed]);
   const { published, listed } = publishedPrefixes(
     matcher,
     endpointFeedRelevance(endpoint, observation, matcher),
@@ -141,11 +145,13 @@ function publishedRangeAddresses(subject: ListingSubject): string[] {
     // Outside every range: only an address the host relied on before the feed withdrew it.
     return stranded.has(ip) || listedBefore.has(ip);
   });
-  return [...published, ...documented, ...unlisted];
+  const others = [...documented, ...unlisted];
+  return others.length === 0 ? published : mergeSortedAddresses(published, sortAddresses(others));
 }
 
 /** The published prefixes of a snapshot that a relevance names, as a list and a set. */
 interface PublishedPrefixes {
+  /** Sorted (`sortAddresses`) and frozen: endpoints' entries share it. */
   published: readonly string[];
   listed: ReadonlySet<string>;
 }
@@ -172,9 +178,13 @@ function publishedPrefixes(
   const key = JSON.stringify(relevance);
   const known = byRelevance.get(key);
   if (known !== undefined) return known;
-  const published = matcher.prefixes
-    .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
-    .map((prefix) => prefix.prefix);
+  const published = Object.freeze(
+    sortAddresses(
+      matcher.prefixes
+        .filter((prefix) => isPrefixRelevantToAny(prefix, [relevance]))
+        .map((prefix) => prefix.prefix),
+    ),
+  );
   const found = { published, listed: new Set(published) };
   byRelevance.set(key, found);
   return found;

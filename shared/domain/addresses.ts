@@ -30,6 +30,36 @@ export function sortAddresses(addresses: Iterable<string>): string[] {
 }
 
 /**
+ * Two lists sorted as `sortAddresses` sorts them, merged into one in the same order, each text
+ * once: what `sortAddresses` of both gives, in one pass. A feed endpoint's entry is its
+ * relevance's published prefixes (hundreds, sorted once per snapshot) with a few IPs beside.
+ */
+export function mergeSortedAddresses(a: readonly string[], b: readonly string[]): string[] {
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as string;
+    const y = b[j] as string;
+    const order = compareKeyed(x, y);
+    if (order <= 0) i++;
+    if (order >= 0) j++;
+    merged.push(order <= 0 ? x : y);
+  }
+  for (; i < a.length; i++) merged.push(a[i] as string);
+  for (; j < b.length; j++) merged.push(b[j] as string);
+  return merged;
+}
+
+/** `sortAddresses`' order of two texts: by sort key, then by text (0: the same text). */
+function compareKeyed(x: string, y: string): number {
+  if (x === y) return 0;
+  const kx = sortKey(x);
+  const ky = sortKey(y);
+  return kx < ky ? -1 : kx > ky ? 1 : x < y ? -1 : 1;
+}
+
+/**
  * `addressKey` as one string in `compareAddresses`' order: the family, the bytes as fixed-width
  * hex, the prefix length as three digits; a text that is no address sorts after every address.
  */

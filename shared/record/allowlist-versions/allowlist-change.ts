@@ -48,7 +48,7 @@ export interface EndpointChange {
 export type AllowlistContent = Pick<
   GroupAllowlist,
   "group" | "contentSha256" | "ports" | "addresses" | "domains"
-> & { endpoints: { id: string; hostname: string | null; addresses: string[] }[] };
+> & { endpoints: { id: string; hostname: string | null; addresses: readonly string[] }[] };
 
 /** The id of a change of `group` from one content hash (null: none yet) to another. */
 export function allowlistChangeId(group: string, from: string | null, to: string): string {

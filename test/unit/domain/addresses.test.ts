@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareAddresses, sortAddresses } from "#shared/domain/addresses";
+import { compareAddresses, mergeSortedAddresses, sortAddresses } from "#shared/domain/addresses";
 
 describe("sortAddresses", () => {
   it("orders IPv4 before IPv6, numerically, a shorter prefix first, what is no address last", () => {
@@ -54,5 +54,27 @@ describe("sortAddresses", () => {
     // Assess
     expect(sorted).toEqual([...new Set(addresses)].sort(compareAddresses));
     expect(sorted).toHaveLength(new Set(addresses).size);
+  });
+});
+
+describe("mergeSortedAddresses", () => {
+  it("gives what sortAddresses gives of both lists, in one pass", () => {
+    // Prepare: two overlapping mixed lists, each sorted; two spellings of one IPv6 address, names
+    const all: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      all.push(`${(i * 37) % 256}.${(i * 101) % 256}.0.0/${8 + (i % 25)}`);
+      all.push(`2001:db8:${(i * 7919).toString(16)}::${(i % 17).toString(16)}`);
+      if (i % 40 === 0) all.push(`host-${i}.example.com`, "2001:0db8::1", "2001:db8::1");
+    }
+    const a = sortAddresses(all.filter((_, n) => n % 3 !== 0));
+    const b = sortAddresses(all.filter((_, n) => n % 2 === 0));
+
+    // Act
+    const merged = mergeSortedAddresses(a, b);
+
+    // Assess
+    expect(merged).toEqual(sortAddresses([...a, ...b]));
+    expect(mergeSortedAddresses(a, [])).toEqual(a);
+    expect(mergeSortedAddresses([], b)).toEqual(b);
   });
 });
