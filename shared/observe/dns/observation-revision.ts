@@ -1,4 +1,5 @@
-import { canonicalJson, compareText } from "#shared/domain/canonical";
+import { isDeepStrictEqual } from "node:util";
+import { compareText } from "#shared/domain/canonical";
 import type { HostObservation, ResolverAnswer } from "#shared/domain/observation";
 import type { RunPosition } from "./observation-store";
 
@@ -64,11 +65,17 @@ export function confirmsState(previous: HostObservation, next: HostObservation):
     return false;
   }
   const confirmed = confirmedObservation(previous, next, 1);
-  return comparable(confirmed) === comparable(next);
+  return isDeepStrictEqual(comparable(confirmed), comparable(next));
 }
 
-function comparable(observation: HostObservation): string {
-  return canonicalJson({ ...observation, answers: observation.answers.map(withoutTtls) });
+/**
+ * The observation with its answers' TTLs zeroed and records sorted, compared with
+ * `isDeepStrictEqual`: key order does not count, and a key held as undefined differs from one
+ * left out, so it may see a change where the canonical JSON of both would not (a revision
+ * written), never the other way. Canonical JSON of both took 0.2 s of a steady 10,000-host run.
+ */
+function comparable(observation: HostObservation): HostObservation {
+  return { ...observation, answers: observation.answers.map(withoutTtls) };
 }
 
 function withoutTtls(answer: ResolverAnswer): ResolverAnswer {
