@@ -1,5 +1,5 @@
 import type { Catalogue, Endpoint, PortSpec } from "#shared/catalogue/schema";
-import { sortAddresses } from "#shared/domain/addresses";
+import { unionOfSortedAddresses } from "#shared/domain/addresses";
 import { contentId } from "#shared/domain/canonical";
 import type { FeedId, RangeMatcher } from "#shared/domain/feed";
 import type { HostObservation } from "#shared/domain/observation";
@@ -112,7 +112,7 @@ export function groupAllowlist(
   options: { aggregate?: boolean | undefined } = {},
 ): GroupAllowlist {
   const endpoints = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const union = endpoints.flatMap((e) => e.addresses);
+  const lists = endpoints.map((e) => e.addresses);
   const domains = [
     ...new Set(
       endpoints.flatMap((e) =>
@@ -124,7 +124,8 @@ export function groupAllowlist(
     group,
     catalogueId,
     ports: sortPorts(endpoints.flatMap((e) => e.ports)),
-    addresses: options.aggregate === true ? aggregateCidrs(union) : sortAddresses(union),
+    addresses:
+      options.aggregate === true ? aggregateCidrs(lists.flat()) : unionOfSortedAddresses(lists),
     ...(options.aggregate === true ? { aggregated: true as const } : {}),
     ...(domains.length > 0 ? { domains } : {}),
     endpoints,

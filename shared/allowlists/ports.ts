@@ -8,6 +8,12 @@ export interface AllowlistState {
   /** Names in the group's domain lists (`GroupAllowlist.domains`); absent when none. */
   domains?: number;
   keys: { txt: string; json: string };
+  /**
+   * The md5 (hex) of each file as written for this content and `generatedAt`, by object key:
+   * an unchanged group whose listed objects still have these ETags is not rendered again.
+   * Absent in states written before they were recorded.
+   */
+  etags?: Record<string, string>;
   updatedAt: string;
 }
 

@@ -51,6 +51,19 @@ export function mergeSortedAddresses(a: readonly string[], b: readonly string[])
   return merged;
 }
 
+/**
+ * The union of lists sorted as `sortAddresses` sorts them, in that order: each distinct list
+ * (by identity) once, the longest merged with the others sorted together. A feed group's
+ * endpoints mostly share one list of published prefixes: 36 endpoints of ~500 each were
+ * 18,000 addresses to sort for a union of ~500.
+ */
+export function unionOfSortedAddresses(lists: readonly (readonly string[])[]): string[] {
+  const [longest, ...others] = [...new Set(lists)].sort((a, b) => b.length - a.length);
+  if (longest === undefined) return [];
+  if (others.length === 0) return [...longest];
+  return mergeSortedAddresses(longest, sortAddresses(others.flat()));
+}
+
 /** `sortAddresses`' order of two texts: by sort key, then by text (0: the same text). */
 function compareKeyed(x: string, y: string): number {
   if (x === y) return 0;

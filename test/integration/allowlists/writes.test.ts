@@ -5,6 +5,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
 import { judgeDrift } from "#shared/detect/judge-drift";
@@ -170,4 +171,56 @@ describe("allowlists in S3", () => {
     expect(result.allowlistsWritten).toEqual(["allowlists/ntp.txt"]);
     expect(await text(stack, "allowlists/ntp.txt")).toBe(original);
   });
+
+  it("records each file's ETag with the content, so a steady run writes no state", async () => {
+    // Prepare
+    const deps = notifyDeps(stack);
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
+    const written = await state("ntp");
+
+    // Act
+    await judgeDrift(deps, recordInput("r2", 3, steadyState()));
+
+    // Assess: the md5s of the files as the bucket lists them, and the state as it was
+    const listed = await objects(stack);
+    expect(written?.etags).toEqual({
+      "allowlists/ntp.json": listed.get("allowlists/ntp.json")?.replaceAll('"', ""),
+      "allowlists/ntp.txt": listed.get("allowlists/ntp.txt")?.replaceAll('"', ""),
+    });
+    expect(await state("ntp")).toEqual(written);
+  });
+
+  it("records the ETags of a state written before they were, once, rewriting no file", async () => {
+    // Prepare: the state as an older version wrote it
+    const deps = notifyDeps(stack);
+    await judgeDrift(deps, recordInput("r1", 0, steadyState()));
+    const written = await state("ntp");
+    await stack.clients.documents.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: { pk: "ALLOWLIST#ntp", sk: "STATE" },
+        UpdateExpression: "REMOVE etags",
+      }),
+    );
+    const before = await objects(stack);
+
+    // Act
+    const result = await judgeDrift(deps, recordInput("r2", 3, steadyState()));
+
+    // Assess
+    expect(result.allowlistsWritten).toEqual([]);
+    expect(await objects(stack)).toEqual(before);
+    expect(await state("ntp")).toEqual(written);
+  });
+
+  async function state(group: string): Promise<Record<string, unknown> | undefined> {
+    const got = await stack.clients.documents.send(
+      new GetCommand({
+        TableName: stack.tableName,
+        Key: { pk: `ALLOWLIST#${group}`, sk: "STATE" },
+        ConsistentRead: true,
+      }),
+    );
+    return got.Item;
+  }
 });

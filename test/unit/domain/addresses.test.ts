@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { compareAddresses, mergeSortedAddresses, sortAddresses } from "#shared/domain/addresses";
+import {
+  compareAddresses,
+  mergeSortedAddresses,
+  sortAddresses,
+  unionOfSortedAddresses,
+} from "#shared/domain/addresses";
 
 describe("sortAddresses", () => {
   it("orders IPv4 before IPv6, numerically, a shorter prefix first, what is no address last", () => {
@@ -76,5 +81,29 @@ describe("mergeSortedAddresses", () => {
     expect(merged).toEqual(sortAddresses([...a, ...b]));
     expect(mergeSortedAddresses(a, [])).toEqual(a);
     expect(mergeSortedAddresses([], b)).toEqual(b);
+  });
+});
+
+describe("unionOfSortedAddresses", () => {
+  it("gives what sortAddresses gives of every list, a shared list counted once", () => {
+    // Prepare: one long list three endpoints share, two short ones overlapping it
+    const shared = sortAddresses(
+      Array.from({ length: 300 }, (_, i) => `${(i * 37) % 256}.${i % 256}.0.0/${8 + (i % 17)}`),
+    );
+    const lists = [
+      shared,
+      sortAddresses(["2001:db8::1", "9.9.9.9", shared[10] ?? ""]),
+      shared,
+      sortAddresses(["host.example.com", "2001:0db8::1"]),
+      shared,
+    ];
+
+    // Act
+    const union = unionOfSortedAddresses(lists);
+
+    // Assess
+    expect(union).toEqual(sortAddresses(lists.flat()));
+    expect(unionOfSortedAddresses([])).toEqual([]);
+    expect(unionOfSortedAddresses([shared])).toEqual(shared);
   });
 });

@@ -10,6 +10,7 @@ const StateItem = z.object({
   addresses: z.number().int().nonnegative(),
   domains: z.number().int().positive().optional(),
   keys: z.object({ txt: z.string(), json: z.string() }),
+  etags: z.record(z.string(), z.string()).optional(),
   updatedAt: z.string(),
 });
 
