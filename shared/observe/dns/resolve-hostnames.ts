@@ -291,8 +291,10 @@ async function resolveAll(
 ): Promise<Map<string, ResolverAnswer[]>> {
   const limit = createLimiter(options.concurrency);
   const answers = new Map<string, ResolverAnswer[]>();
-  await Promise.all(
-    hostnames.map(async (hostname) => {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < hostnames.length; i = next++) {
+      const hostname = hostnames[i] as string;
       const perServer = await Promise.all(
         resolver.servers.map((server) =>
           sampleServer(resolver, limit, { hostname, server }, options, timing),
@@ -300,10 +302,20 @@ async function resolveAll(
       );
       answers.set(hostname, perServer);
       onResolved();
-    }),
-  );
+    }
+  };
+  const workers = Math.min(hostnames.length, options.concurrency * HOSTNAMES_PER_LOOKUP_SLOT);
+  await Promise.all(Array.from({ length: workers }, worker));
   return answers;
 }
+
+/**
+ * Hostnames in progress per lookup in flight: enough that the lookups never wait for a hostname
+ * (its samples follow its first lookup; a failing one sleeps between retries outside the
+ * limit), few enough that a run does not hold every hostname's pending lookups at once. All
+ * 10,000 at once took 0.1-0.2 s more of the DNS phase than 256 (isolated, NSD on loopback).
+ */
+const HOSTNAMES_PER_LOOKUP_SLOT = 16;
 
 /** Logs what the guards of step 5 did not believe. */
 function logDistrusted(
