@@ -28,8 +28,8 @@ export interface BucketMirror {
   readonly etags: ReadonlyMap<string, string>;
   write(key: string, bytes: Uint8Array): Promise<void>;
   remove(key: string): Promise<void>;
-  /** Remembers an object found on disk, without writing it. */
-  known(key: string, bytes: Uint8Array): void;
+  /** Remembers an object found on disk, without writing it, by its ETag (quoted md5). */
+  known(key: string, etag: string): void;
   /** Resolves when every write asked so far is done (failed or not). */
   settled(): Promise<void>;
 }
@@ -91,8 +91,8 @@ export async function createBucketMirror(dir: string, incomingDir: string): Prom
         etags.delete(key);
       });
     },
-    known(key, bytes) {
-      etags.set(key, etagOf(bytes));
+    known(key, etag) {
+      etags.set(key, etag);
     },
     async settled() {
       await Promise.all(queues.values());

@@ -52,8 +52,7 @@ export async function restoreObjects(
           } catch {
             return; // a directory
           }
-          await putObject(target, agent, key, body);
-          mirror.known(key, body);
+          mirror.known(key, await putObject(target, agent, key, body));
         }),
       ),
     );
@@ -77,17 +76,19 @@ export async function restoreObject(
   } catch {
     return; // not on disk (never written, or removed): the bucket answers as it would
   }
-  await putObject(target, false, key, body);
-  mirror.known(key, body);
+  mirror.known(key, await putObject(target, false, key, body));
 }
 
-/** One PutObject; rejects with the key and the status when the bucket refuses it. */
+/**
+ * One PutObject: the ETag the bucket gave it (the quoted md5 of the bytes, computed once, by the
+ * bucket); rejects with the key and the status when the bucket refuses it.
+ */
 function putObject(
   target: RestoreTarget,
   agent: Agent | false,
   key: string,
   body: Buffer,
-): Promise<void> {
+): Promise<string> {
   const path = [target.bucket, ...key.split("/")].map(encodeURIComponent).join("/");
   return new Promise((resolve, reject) => {
     const req = request(
@@ -101,7 +102,8 @@ function putObject(
         res.resume();
         res.on("error", reject);
         res.on("end", () => {
-          if (res.statusCode === 200) resolve();
+          const etag = res.headers.etag;
+          if (res.statusCode === 200 && etag !== undefined) resolve(etag);
           else reject(new Error(`restore of object ${key}: the bucket answered ${res.statusCode}`));
         });
       },
