@@ -78,7 +78,7 @@ const baseEnv = {
   AWS_REGION: "eu-west-1",
   AWS_ACCESS_KEY_ID: "bench",
   AWS_SECRET_ACCESS_KEY: "bench",
-  NODE_OPTIONS: "--enable-source-maps",
+  NODE_OPTIONS: "--enable-source-maps --max-semi-space-size=32",
 };
 
 async function bundlesOf(packageDir: string, build: string): Promise<Bundle[]> {

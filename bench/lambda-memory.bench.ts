@@ -1,8 +1,8 @@
 /**
  * What the resolve-hostnames Lambda itself needs in memory at N hostnames: its handler, bundled
  * with the deployment's esbuild options (serverless.yml `custom.esbuild`), alone in a Node process
- * (`--enable-source-maps`, as deployed), against dynalite and fauxqs in ANOTHER process
- * (bench/lambda-memory/fakes.ts: the catalogue imported, both feeds ingested) and NSD on loopback
+ * (`--enable-source-maps --max-semi-space-size=32`, as deployed), against dynalite and fauxqs in
+ * ANOTHER process (bench/lambda-memory/fakes.ts: the catalogue imported, both feeds ingested) and NSD on loopback
  * serving the generated estate (the project's loopback server when NSD cannot be had). A first
  * run (no history: every host new, every allowlist written) in one process, then the steady runs
  * in another (a cold start, then warm invocations of the same instance). Each invocation prints
@@ -130,7 +130,7 @@ async function functionProcess(
   times: string[],
   label: string,
 ): Promise<{ invocations: Invocation[]; polledPeakMb: number; loadedRssMb: number }> {
-  const flags = ["--enable-source-maps"];
+  const flags = ["--enable-source-maps", "--max-semi-space-size=32"]; // NODE_OPTIONS, as deployed
   if (values.memory !== undefined)
     flags.push(`--max-old-space-size=${Math.floor(Number(values.memory) * 0.9)}`);
   const heapProf = values["heap-prof"];

@@ -639,8 +639,9 @@ function runtimeViolations(template: Template): string[] {
     if (JSON.stringify(p.Architectures) !== JSON.stringify(["arm64"])) {
       violations.push(`${id}: not arm64`);
     }
-    if (at(p, "Environment", "Variables", "NODE_OPTIONS") !== "--enable-source-maps") {
-      violations.push(`${id}: source maps not enabled`);
+    const nodeOptions = at(p, "Environment", "Variables", "NODE_OPTIONS");
+    if (nodeOptions !== "--enable-source-maps --max-semi-space-size=32") {
+      violations.push(`${id}: NODE_OPTIONS ${String(nodeOptions)}`);
     }
     if (typeof p.MemorySize !== "number" || typeof p.Timeout !== "number") {
       violations.push(`${id}: memory or timeout not set`);
