@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { GroupAllowlist } from "#shared/allowlists/build";
 import { groupsOnUnreadableFeeds } from "#shared/allowlists/held";
-import { LISTING_POLICIES } from "#shared/allowlists/listing-policies";
+import { groupsListingBeyondRanges } from "#shared/allowlists/listing-policies";
 import type { AllowlistPlan } from "#shared/allowlists/plan-allowlists";
 import { readWrittenAllowlists } from "#shared/allowlists/read-written-allowlists";
 import { type AllowlistWriterDeps, writeAllowlists } from "#shared/allowlists/write-allowlists";
@@ -146,20 +146,21 @@ function eventIdsByGroup(changeSets: readonly ChangeSet[]): Map<string, string[]
 /**
  * The last written documents this cycle needs: those of groups relying on an unreadable feed
  * (held, see `holdAllowlists`; an unusable one is logged) and those of the other groups with
- * endpoints judged against published ranges, whose stranded IPs stay listed while observed (a
- * missing one is normal: nothing was written yet). Bounded to those groups.
+ * endpoints judged against published ranges that observe an IP outside every range, whose
+ * stranded IPs stay listed while observed (`groupsListingBeyondRanges`; a missing one is normal:
+ * nothing was written yet). Bounded to those groups.
  */
 async function lastWrittenAllowlists(
   deps: RecordDriftDeps,
-  input: Pick<DriftInput, "catalogue" | "feeds">,
+  input: Pick<DriftInput, "catalogue" | "feeds" | "observations">,
 ): Promise<Map<string, WrittenAllowlist>> {
   const held = groupsOnUnreadableFeeds(input.catalogue, input.feeds.unreadable);
-  const feedGroups = new Set(
-    input.catalogue.endpoints
-      .filter((e) => e.feed !== undefined && LISTING_POLICIES[e.policy].publishedRanges)
-      .map((e) => e.group)
-      .filter((group) => !held.has(group)),
+  const beyond = groupsListingBeyondRanges(
+    input.catalogue,
+    new Map(input.observations.map((o) => [o.hostname, o])),
+    input.feeds.matchers,
   );
+  const feedGroups = new Set([...beyond].filter((group) => !held.has(group)));
   const written = await readWrittenAllowlists(deps.allowlists.objects, held.keys(), deps.logger);
   const carried = await readWrittenAllowlists(deps.allowlists.objects, [...feedGroups].sort());
   return new Map([...written, ...carried]);

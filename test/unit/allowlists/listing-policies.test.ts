@@ -1,12 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { LISTING_POLICIES, type ListingSubject } from "#shared/allowlists/listing-policies";
+import {
+  groupsListingBeyondRanges,
+  LISTING_POLICIES,
+  type ListingSubject,
+} from "#shared/allowlists/listing-policies";
 import { ExpectationPolicy } from "#shared/catalogue/schema";
+import type { HostObservation } from "#shared/domain/observation";
 import {
   AWS_META,
   AWS_PREFIXES,
+  CLOUDFRONT_META,
+  CLOUDFRONT_PREFIXES,
   catalogue,
+  HOSTS,
   matcher,
   observation,
+  steadyState,
 } from "#test/helpers/verdict-fixtures";
 
 function subject(policy: ExpectationPolicy, fields: Partial<ListingSubject> = {}): ListingSubject {
@@ -102,5 +111,42 @@ describe("LISTING_POLICIES: what each expectation policy lists", () => {
 
     // Assess
     expect(addresses).toEqual(["192.0.2.10", "198.51.100.7"]);
+  });
+});
+
+describe("groupsListingBeyondRanges", () => {
+  const feedMatchers = new Map([
+    ["cloudfront" as const, matcher(CLOUDFRONT_META, CLOUDFRONT_PREFIXES)],
+    ["aws-ip-ranges" as const, matcher(AWS_META, AWS_PREFIXES)],
+  ]);
+  const byHostname = (observations: HostObservation[]) =>
+    new Map(observations.map((o) => [o.hostname, o]));
+
+  it("names no group while every feed endpoint's IPs are inside published ranges", () => {
+    expect(groupsListingBeyondRanges(catalogue, byHostname(steadyState()), feedMatchers)).toEqual(
+      new Set(),
+    );
+  });
+
+  it("names the group of a feed endpoint that observes an IP outside every range", () => {
+    // Prepare: the CloudFront host also answers with an address in no published range
+    const observations = steadyState(
+      observation(HOSTS.cloudfront, { active: ["13.32.1.10", "198.18.7.7"] }),
+    );
+
+    // Act
+    const groups = groupsListingBeyondRanges(catalogue, byHostname(observations), feedMatchers);
+
+    // Assess
+    expect(groups).toEqual(new Set(["product-updates"]));
+  });
+
+  it("names no group of a feed without a matcher (its endpoints list the observed set)", () => {
+    const observations = steadyState(observation(HOSTS.aws, { active: ["198.18.7.7"] }));
+    const withoutAws = new Map([...feedMatchers].filter(([feed]) => feed !== "aws-ip-ranges"));
+
+    expect(groupsListingBeyondRanges(catalogue, byHostname(observations), withoutAws)).toEqual(
+      new Set(),
+    );
   });
 });
