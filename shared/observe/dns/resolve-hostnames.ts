@@ -4,7 +4,6 @@ import {
   advanceRunObservations,
   type RunObservations,
 } from "#shared/observe/dns/advance-run-observations";
-import { createLimiter } from "#shared/observe/dns/limiter";
 import {
   type DnsRun,
   type ObservationStore,
@@ -14,7 +13,7 @@ import {
 import { type ResolveOptions, resolveOptions } from "#shared/observe/dns/resolve-options";
 import { hostnamePolicies, type ResolveTarget } from "#shared/observe/dns/resolve-targets";
 import { type DnsResolver, RUN_DEADLINE } from "#shared/observe/dns/resolver";
-import { sampleServer, type Timing } from "#shared/observe/dns/sample-server";
+import { sampleAll, type Timing } from "#shared/observe/dns/sample-server";
 import { summariseRun } from "#shared/observe/dns/summarise-run";
 
 /**
@@ -289,33 +288,22 @@ async function resolveAll(
   timing: Timing,
   onResolved: () => void,
 ): Promise<Map<string, ResolverAnswer[]>> {
-  const limit = createLimiter(options.concurrency);
+  const { servers } = resolver;
+  const targets = hostnames.flatMap((hostname) => servers.map((server) => ({ hostname, server })));
+  // Each hostname's answers by server, in the servers' order, and how many are still to come.
+  const perServer = hostnames.map(() => new Array<ResolverAnswer>(servers.length));
+  const missing = hostnames.map(() => servers.length);
   const answers = new Map<string, ResolverAnswer[]>();
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < hostnames.length; i = next++) {
-      const hostname = hostnames[i] as string;
-      const perServer = await Promise.all(
-        resolver.servers.map((server) =>
-          sampleServer(resolver, limit, { hostname, server }, options, timing),
-        ),
-      );
-      answers.set(hostname, perServer);
-      onResolved();
-    }
-  };
-  const workers = Math.min(hostnames.length, options.concurrency * HOSTNAMES_PER_LOOKUP_SLOT);
-  await Promise.all(Array.from({ length: workers }, worker));
+  await sampleAll(resolver, targets, options, timing, (index, answer) => {
+    const at = Math.floor(index / servers.length);
+    (perServer[at] as ResolverAnswer[])[index % servers.length] = answer;
+    missing[at] = (missing[at] as number) - 1;
+    if (missing[at] !== 0) return;
+    answers.set(hostnames[at] as string, perServer[at] as ResolverAnswer[]);
+    onResolved();
+  });
   return answers;
 }
-
-/**
- * Hostnames in progress per lookup in flight: enough that the lookups never wait for a hostname
- * (its samples follow its first lookup; a failing one sleeps between retries outside the
- * limit), few enough that a run does not hold every hostname's pending lookups at once. All
- * 10,000 at once took 0.1-0.2 s more of the DNS phase than 256 (isolated, NSD on loopback).
- */
-const HOSTNAMES_PER_LOOKUP_SLOT = 16;
 
 /** Logs what the guards of step 5 did not believe. */
 function logDistrusted(
