@@ -11,6 +11,7 @@ import { resolveHostnames } from "#shared/observe/dns/resolve-hostnames";
 import { targetsFromCatalogue } from "#shared/observe/dns/resolve-targets";
 import type { DnsResolver, LookupRequest } from "#shared/observe/dns/resolver";
 import { runIdFor } from "#shared/observe/dns/run-id-for";
+import { scriptedAnswer } from "#test/helpers/scripted-answer";
 
 /** An in-memory observation store: the port's contract without DynamoDB. */
 function memoryStore(): ObservationStore & { items: HostObservation[] } {
@@ -102,16 +103,7 @@ function scriptedResolver(servers: string[], script: Script) {
   return { resolver, requests, calls: () => calls, maxInFlight: () => maxInFlight };
 }
 
-const answer = (server: string, outcome: ResolverAnswer["outcome"], ips: string[] = []) =>
-  ({
-    resolver: server,
-    outcome,
-    cnameChain: [],
-    a: ips.map((ip) => ({ ip, ttl: 60 })),
-    aaaa: [],
-    families: { a: outcome, aaaa: outcome === "answered" ? "nodata" : outcome },
-    ...(outcome === "answered" ? {} : { detail: `${outcome} from script` }),
-  }) satisfies ResolverAnswer;
+const answer = scriptedAnswer;
 
 const T0 = new Date("2026-08-22T10:15:00.000Z");
 const noSleep = async () => {};

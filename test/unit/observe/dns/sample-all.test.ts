@@ -2,20 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { ResolverAnswer } from "#shared/domain/observation";
 import type { DnsResolver, LookupRequest } from "#shared/observe/dns/resolver";
 import { sampleAll } from "#shared/observe/dns/sample-server";
+import { scriptedAnswer } from "#test/helpers/scripted-answer";
 
 const SERVER = "10.0.0.2:53";
 
-function answer(outcome: ResolverAnswer["outcome"], ips: string[] = []): ResolverAnswer {
-  return {
-    resolver: SERVER,
-    outcome,
-    cnameChain: [],
-    a: ips.map((ip) => ({ ip, ttl: 60 })),
-    aaaa: [],
-    families: { a: outcome, aaaa: outcome === "answered" ? "nodata" : outcome },
-    ...(outcome === "answered" ? {} : { detail: `${outcome} from script` }),
-  };
-}
+const answer = (outcome: ResolverAnswer["outcome"], ips: string[] = []) =>
+  scriptedAnswer(SERVER, outcome, ips);
 
 /** A resolver answering from `script` after a tick, recording every request in order. */
 function resolverOf(script: (request: LookupRequest) => ResolverAnswer) {
