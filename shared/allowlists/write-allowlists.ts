@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { GroupAllowlist } from "./build";
@@ -123,7 +124,7 @@ async function writeGroup(
   };
   if (!changed) {
     // The same content: its files' ETags recorded (a state written before they were), once.
-    if (!sameEtags(previous?.etags, etags)) {
+    if (!isDeepStrictEqual(previous?.etags, etags)) {
       await deps.state.put(
         { ...state, updatedAt: previous?.updatedAt ?? state.updatedAt },
         allowlist.contentSha256,
@@ -165,12 +166,6 @@ function filesIntact(
     const etag = etags[key];
     return etag !== undefined && listed.get(key) === etag;
   });
-}
-
-function sameEtags(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
-  if (a === undefined) return false;
-  const keys = Object.keys(b);
-  return keys.length === Object.keys(a).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** The files of a group: `[key, text, content type]`. */

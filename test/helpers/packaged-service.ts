@@ -198,7 +198,7 @@ export async function invokeBundle(
   try {
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
-      ["--enable-source-maps", "--max-semi-space-size=32", "--input-type=module", "-e", script],
+      ["--enable-source-maps", "--input-type=module", "-e", script],
       {
         cwd: dir,
         env: { PATH: process.env.PATH ?? "", ...environment },

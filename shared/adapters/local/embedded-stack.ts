@@ -72,7 +72,7 @@ export const LOCAL_REGION = "us-east-1";
  * of them at each start would grow without bound (at 10,000 hostnames the version snapshots were
  * 280 objects, 16 MB, after one run).
  */
-export const DEFAULT_ARCHIVE_PREFIXES: readonly string[] = [
+const DEFAULT_ARCHIVE_PREFIXES: readonly string[] = [
   "feeds/",
   HISTORY_ARCHIVE_PREFIX,
   ALLOWLIST_VERSIONS_PREFIX,

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
-import { join, relative, sep } from "node:path";
+import { join, sep } from "node:path";
 import { createLimiter } from "#shared/observe/dns/limiter";
 import type { BucketMirror } from "./bucket-mirror";
 
@@ -43,16 +43,8 @@ export async function restoreObjects(
     await Promise.all(
       files.map((file) =>
         limit(async () => {
-          const path = join(mirror.dir, file);
-          const key = relative(mirror.dir, path).split(sep).join("/");
-          if (!wanted(key)) return;
-          let body: Buffer;
-          try {
-            body = await readFile(path);
-          } catch {
-            return; // a directory
-          }
-          mirror.known(key, await putObject(target, agent, key, body));
+          const key = file.split(sep).join("/");
+          if (wanted(key)) await restoreObject(target, mirror, key, agent);
         }),
       ),
     );
@@ -62,21 +54,23 @@ export async function restoreObjects(
 }
 
 /**
- * Loads one mirrored object into the bucket, when it is on disk (nothing when it is not): for an
- * archive read on request. One request on a connection of its own.
+ * Loads one mirrored object into the bucket, when it is a file on disk (nothing when it is not:
+ * never written, removed, or a directory, and the bucket answers as it would). Through `agent`'s
+ * connections, or one of its own (an archive read on request).
  */
 export async function restoreObject(
   target: RestoreTarget,
   mirror: BucketMirror,
   key: string,
+  agent: Agent | false = false,
 ): Promise<void> {
   let body: Buffer;
   try {
     body = await readFile(join(mirror.dir, ...key.split("/")));
   } catch {
-    return; // not on disk (never written, or removed): the bucket answers as it would
+    return;
   }
-  mirror.known(key, await putObject(target, false, key, body));
+  mirror.known(key, await putObject(target, agent, key, body));
 }
 
 /**
