@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Catalogue } from "#shared/catalogue/schema";
 import { evaluateDrift } from "#shared/compare/evaluate-drift";
+import { catalogueList, unionHostnames } from "#shared/detect/catalogues";
 import type { JudgeDrift } from "#shared/detect/judge-drift";
 import { type JudgeUnjudgedDeps, judgeUnjudged } from "#shared/detect/judge-unjudged";
 import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
@@ -54,9 +55,13 @@ interface Stores {
   leased?: Map<string, number>;
 }
 
-/** In-memory stores; `marked` lists what was marked judged, in order. */
+/**
+ * In-memory stores; `marked` lists what was marked judged, in order, and `reads` the standing
+ * states asked for.
+ */
 function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
   const marked: string[] = [];
+  const reads: string[] = [];
   const archived: string[] = [];
   const pointer: FeedPointer = {
     feed: "cloudfront",
@@ -94,10 +99,22 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
             .filter((o) => o.runId === run.runId && hostnames.includes(o.hostname))
             .map((o) => [o.hostname, o]),
         ),
-      latestObservations: async (hostnames) =>
-        new Map(
+      // `latest` stands for the states read here: the newest of each hostname, and before a
+      // run, those observed before it.
+      previousObservations: async (hostnames, before) => {
+        reads.push(`previous ${before.runId}: ${hostnames.join(",")}`);
+        return new Map(
+          stores.latest
+            .filter((o) => hostnames.includes(o.hostname) && o.observedAt < before.observedAt)
+            .map((o) => [o.hostname, o]),
+        );
+      },
+      latestObservations: async (hostnames) => {
+        reads.push(`latest: ${hostnames.join(",")}`);
+        return new Map(
           stores.latest.filter((o) => hostnames.includes(o.hostname)).map((o) => [o.hostname, o]),
-        ),
+        );
+      },
     },
     feedPointers: {
       get: async (feed: FeedId) => (feed === "cloudfront" ? pointer : null),
@@ -109,7 +126,7 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
     archive,
     judgeDrift,
   };
-  return { deps, marked, archived };
+  return { deps, marked, archived, reads };
 }
 
 /** Records what each judge was given and returns the pure verdicts. */
@@ -198,7 +215,7 @@ describe("judgeUnjudged", () => {
     const runB: DnsRun = { ...runA, runId: "cli-B", observedAt: "2026-08-22T10:30:00.000Z" };
     const runC: DnsRun = { ...runA, runId: "cli-C", observedAt: "2026-08-22T10:45:00.000Z" };
     const judge = recordingJudge();
-    const { deps, marked, archived } = memoryDeps(
+    const { deps, marked, archived, reads } = memoryDeps(
       {
         runs: [runA, runB, runC],
         saved: [
@@ -239,9 +256,16 @@ describe("judgeUnjudged", () => {
     const [first] = judge.calls;
     const seen = new Map(first?.observations.map((o) => [o.hostname, o]));
     expect(seen.get(HOSTS.pinned)?.entered).toEqual(["3.10.94.200"]);
-    // Not saved by A: its last state, without the transitions an earlier run already judged.
+    // Not saved by A: its state before A (read in batches through the runs before it, not one
+    // query per hostname), without the transitions an earlier run already judged.
     expect(seen.get(HOSTS.hostnameOnly)?.runId).toBe("cli-0");
     expect(seen.get(HOSTS.hostnameOnly)?.entered).toEqual([]);
+    const others = (...saved: string[]) =>
+      unionHostnames(catalogueList(catalogue)).filter((hostname) => !saved.includes(hostname));
+    expect(reads).toEqual([
+      `previous cli-A: ${others(HOSTS.pinned).join(",")}`,
+      `previous cli-B: ${others(HOSTS.pinned, HOSTS.hostnameOnly).join(",")}`,
+    ]);
     expect(first?.feeds.results.map((r) => [r.feed, r.status, r.diff?.added.length])).toEqual([
       ["cloudfront", "updated", 1],
     ]);
@@ -298,7 +322,7 @@ describe("judgeUnjudged", () => {
       hostnames: [HOSTS.pinned],
     };
     const judge = recordingJudge();
-    const { deps, marked } = memoryDeps(
+    const { deps, marked, reads } = memoryDeps(
       {
         runs: [run],
         saved: [],
@@ -320,5 +344,7 @@ describe("judgeUnjudged", () => {
     expect(marked).toEqual([
       `cloudfront ${cloudfrontChange("feeds-2026-08-22T10:00Z", "").changeId}`,
     ]);
+    // Feed changes alone are judged against every hostname's latest state.
+    expect(reads).toEqual([`latest: ${unionHostnames(catalogueList(catalogue)).join(",")}`]);
   });
 });
