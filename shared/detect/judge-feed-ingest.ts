@@ -2,7 +2,7 @@ import type { FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
 import type { VendorDocumentCheck } from "#shared/domain/vendor-document";
-import type { ObservationQueries } from "#shared/observe/dns/observation-store";
+import { AFTER_EVERY_RUN, type ObservationStore } from "#shared/observe/dns/observation-store";
 import { countedChangeId } from "#shared/observe/feeds/changes";
 import {
   loadCurrentRanges,
@@ -22,7 +22,7 @@ import type { JudgeDrift, JudgeDriftResult } from "./judge-drift";
 export interface JudgeFeedIngestDeps {
   archive: ObjectArchive;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
-  observations: Pick<ObservationQueries, "latestObservations">;
+  observations: Pick<ObservationStore, "previousObservations">;
   catalogues: CatalogueSource;
   judgeDrift: JudgeDrift;
   /** Where an unreadable archived feed snapshot is reported (with its key). */
@@ -98,7 +98,12 @@ export async function judgeFeedIngest(
   if (!feedResultsToJudge(input.results) && !documentChanged) return null;
   // 2.
   const catalogues = await loadCatalogues(deps.catalogues, input.catalogueIds);
-  const latest = await deps.observations.latestObservations(unionHostnames(catalogues));
+  // Every hostname's current state, in batches (at 10,000 hostnames, one query each took 10,000
+  // queries for every feed change).
+  const latest = await deps.observations.previousObservations(
+    unionHostnames(catalogues),
+    AFTER_EVERY_RUN,
+  );
   const observations = [...latest.values()].map(standingObservation);
   // 3.
   const { matchers, unreadable } = await loadCurrentRanges({

@@ -2,12 +2,12 @@ import { compareText } from "#shared/domain/canonical";
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
-import type {
-  DnsRun,
-  ObservationQueries,
-  ObservationStore,
-  RunJudgements,
-  RunLeaseQueries,
+import {
+  AFTER_EVERY_RUN,
+  type DnsRun,
+  type ObservationStore,
+  type RunJudgements,
+  type RunLeaseQueries,
 } from "#shared/observe/dns/observation-store";
 import {
   type CurrentRanges,
@@ -26,7 +26,6 @@ import { standingObservation } from "./judge-feed-ingest";
 
 export interface JudgeUnjudgedDeps {
   observations: Pick<ObservationStore, "savedObservations" | "previousObservations"> &
-    Pick<ObservationQueries, "latestObservations"> &
     RunJudgements &
     RunLeaseQueries;
   feedPointers: FeedPointerStore & FeedChangeJudgements;
@@ -212,7 +211,7 @@ export async function judgeUnjudged(
  * before it (`previousObservations`: the runs it followed, read in batches). A run killed while
  * saving confirmed none of its hostnames; their newest items, read one query per hostname
  * (`latestObservations`), took 10,000 queries and 12 s at 10,000 hostnames. For feed changes
- * alone, their latest state.
+ * alone, their current state (`AFTER_EVERY_RUN`), read the same way.
  */
 async function standingStates(
   observations: JudgeUnjudgedDeps["observations"],
@@ -220,11 +219,9 @@ async function standingStates(
   missing: string[],
 ): Promise<Map<string, HostObservation>> {
   if (missing.length === 0) return new Map();
-  if (run === undefined) return observations.latestObservations(missing);
-  return observations.previousObservations(missing, {
-    runId: run.runId,
-    observedAt: run.observedAt,
-  });
+  const before =
+    run === undefined ? AFTER_EVERY_RUN : { runId: run.runId, observedAt: run.observedAt };
+  return observations.previousObservations(missing, before);
 }
 
 async function runsToJudge(deps: JudgeUnjudgedDeps, input: JudgeUnjudgedInput): Promise<DnsRun[]> {

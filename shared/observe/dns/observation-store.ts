@@ -20,6 +20,17 @@ export interface RunPosition {
 }
 
 /**
+ * A position after every run: `previousObservations(hostnames, AFTER_EVERY_RUN)` is each
+ * hostname's current state (what `latestObservations` answers), read as the state before a run
+ * is: the runs' saved observations and confirmations in batches, one query per hostname only for
+ * those no run saved. For a role that may BatchGetItem; the audit API's may only query.
+ */
+export const AFTER_EVERY_RUN: Readonly<RunPosition> = Object.freeze({
+  observedAt: "\uffff",
+  runId: "\uffff",
+});
+
+/**
  * A lease on writing a run's observations, per scope (`"run"` for a whole run, `"shard#<n>"` for
  * one shard of a sharded run): while it is live, only its owner writes the scope's history items.
  */

@@ -10,6 +10,7 @@ import {
 import type { FeedId, FeedIngestResult } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
+import { AFTER_EVERY_RUN, type RunPosition } from "#shared/observe/dns/observation-store";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedChangeJudgements, FeedPointerStore } from "#shared/observe/feeds/ports";
 import {
@@ -65,12 +66,15 @@ const emptyArchive: ObjectArchive = {
   exists: async () => false,
 };
 
+/** The store's current states: asked for as the state after every run, nothing else. */
 function latestOf(observations: HostObservation[]) {
   return {
-    latestObservations: async (hostnames: string[]) =>
-      new Map(
+    previousObservations: async (hostnames: string[], before: RunPosition) => {
+      if (before !== AFTER_EVERY_RUN) throw new Error(`not the current state: ${before.runId}`);
+      return new Map(
         observations.filter((o) => hostnames.includes(o.hostname)).map((o) => [o.hostname, o]),
-      ),
+      );
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { type JudgeUnjudgedDeps, judgeUnjudged } from "#shared/detect/judge-unju
 import type { FeedId, FeedSnapshotMeta } from "#shared/domain/feed";
 import type { ObjectArchive } from "#shared/domain/object-archive";
 import type { HostObservation } from "#shared/domain/observation";
-import type { DnsRun } from "#shared/observe/dns/observation-store";
+import { AFTER_EVERY_RUN, type DnsRun } from "#shared/observe/dns/observation-store";
 import { feedChangeId } from "#shared/observe/feeds/changes";
 import type { FeedPointer, UnjudgedFeedChange } from "#shared/observe/feeds/ports";
 import { parseFeedSnapshot } from "#shared/observe/feeds/snapshot";
@@ -99,20 +99,15 @@ function memoryDeps(stores: Stores, judgeDrift: JudgeDrift) {
             .filter((o) => o.runId === run.runId && hostnames.includes(o.hostname))
             .map((o) => [o.hostname, o]),
         ),
-      // `latest` stands for the states read here: the newest of each hostname, and before a
-      // run, those observed before it.
+      // `latest` stands for the states read here: the current ones, and before a run, those
+      // observed before it.
       previousObservations: async (hostnames, before) => {
-        reads.push(`previous ${before.runId}: ${hostnames.join(",")}`);
+        const asked = before === AFTER_EVERY_RUN ? "current" : `previous ${before.runId}`;
+        reads.push(`${asked}: ${hostnames.join(",")}`);
         return new Map(
           stores.latest
             .filter((o) => hostnames.includes(o.hostname) && o.observedAt < before.observedAt)
             .map((o) => [o.hostname, o]),
-        );
-      },
-      latestObservations: async (hostnames) => {
-        reads.push(`latest: ${hostnames.join(",")}`);
-        return new Map(
-          stores.latest.filter((o) => hostnames.includes(o.hostname)).map((o) => [o.hostname, o]),
         );
       },
     },
@@ -344,7 +339,7 @@ describe("judgeUnjudged", () => {
     expect(marked).toEqual([
       `cloudfront ${cloudfrontChange("feeds-2026-08-22T10:00Z", "").changeId}`,
     ]);
-    // Feed changes alone are judged against every hostname's latest state.
-    expect(reads).toEqual([`latest: ${unionHostnames(catalogueList(catalogue)).join(",")}`]);
+    // Feed changes alone are judged against every hostname's current state.
+    expect(reads).toEqual([`current: ${unionHostnames(catalogueList(catalogue)).join(",")}`]);
   });
 });

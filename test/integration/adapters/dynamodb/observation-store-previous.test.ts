@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedStack } from "#shared/adapters/local/embedded-stack";
-import type { DnsRun } from "#shared/observe/dns/observation-store";
+import { AFTER_EVERY_RUN, type DnsRun } from "#shared/observe/dns/observation-store";
 import { recordingObservationStore } from "#test/helpers/recording-observation-store";
 import { startTestStack } from "#test/helpers/stack";
 import { observation } from "#test/helpers/verdict-fixtures";
@@ -134,5 +134,24 @@ describe("the observation store: the state before a run", () => {
 
     // Assess
     expect(ipsOf(previous)).toEqual(new Set(["r2 192.0.2.2"]));
+  });
+
+  it("reads the current state after every run in batches: what latestObservations answers", async () => {
+    // Prepare: r2 saved only the first 100 (cut by its deadline); r3 is in flight (unjudged)
+    // and saved 10 so far; 2 hostnames were never observed
+    await recordRun("r1", "2026-08-22T10:00:00.000Z", HOSTS, "192.0.2.1", true);
+    await recordRun("r2", "2026-08-22T10:15:00.000Z", HOSTS.slice(0, 100), "192.0.2.2", true);
+    await recordRun("r3", "2026-08-22T10:30:00.000Z", HOSTS.slice(0, 10), "192.0.2.3", false);
+    const asked = [...HOSTS, "new-1.example", "new-2.example"];
+    const latest = await recordingStore().store.latestObservations(asked);
+    const { store, commands } = recordingStore();
+
+    // Act
+    const current = await store.previousObservations(asked, AFTER_EVERY_RUN);
+
+    // Assess: the same states; one query per hostname only for the 22 no saved run lists
+    expect(current).toEqual(latest);
+    expect(ipsOf(current)).toEqual(new Set(["r3 192.0.2.3", "r2 192.0.2.2", "r1 192.0.2.1"]));
+    expect(commands.filter((c) => c === "QueryCommand").length).toBeLessThan(30);
   });
 });
