@@ -18,14 +18,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startZoneDnsServer } from "#shared/adapters/local/zone-dns-server";
 import { type GeneratedEstate, generateEstate } from "#shared/catalogue/generate/generate-estate";
 import { ESTATE_FILES, estateFiles } from "#shared/catalogue/generate/zone-files";
 import { resolvableHostnames } from "#shared/catalogue/schema";
 import { DEFAULT_DNS_TIMEOUT_MS, DEFAULT_DNS_TRIES } from "#shared/observe/dns/config";
-import { type DetectRunResult, detectRun } from "./scale/detect-run";
+import { type DetectRunResult, detectArgs, detectRun } from "./scale/detect-run";
 import { ensureNsd, startNsd } from "./scale/nsd-server";
 import { type RawCaresResult, rawCares } from "./scale/raw-cares";
 import { changeOneHost, type DnsUnderTest, waitForAnswer } from "./scale/zone-change";
@@ -45,7 +44,6 @@ const sizes = values.hosts.split(",").map(Number);
 const runs = Number(values.runs);
 const seed = Number(values.seed);
 const root = resolve(import.meta.dirname, "..");
-const fixture = (path: string) => pathToFileURL(join(root, "fixtures", path)).href;
 const log = (line: string) => console.log(line);
 
 /** What one detect run shows, in the units of the report. */
@@ -183,31 +181,6 @@ async function startDns(dir: string): Promise<DnsUnderTest> {
   };
 }
 
-function detectArgs(dir: string, dns: DnsUnderTest): string[] {
-  return [
-    join(root, "bin/driftwatch.js"),
-    "detect",
-    "--catalogue",
-    join(dir, ESTATE_FILES.catalogue),
-    "--dns-server",
-    dns.address,
-    "--state-dir",
-    join(dir, "state"),
-    "--aws-ip-ranges-url",
-    fixture("feeds/aws-ip-ranges/ip-ranges-2026-08-21-18-17-05.json.gz"),
-    "--cloudfront-url",
-    fixture("feeds/cloudfront/list-cloudfront-ips.json.gz"),
-    // The NXDOMAIN names' resolution-failed events are committed by the warm-up run, so the
-    // timed runs are steady state (a failure streak of 1 already reaches the threshold).
-    "--failure-threshold",
-    "1",
-    // No lookup is cut short by the run deadline, however long the steps before DNS take.
-    "--deadline",
-    "900",
-    "--json",
-  ];
-}
-
 interface SizeResult {
   hosts: number;
   dns: string;
@@ -226,7 +199,7 @@ async function benchSize(hosts: number): Promise<SizeResult> {
   const dns = await startDns(dir);
   log(`\n## ${hosts} hostnames (seed ${seed}), DNS: ${dns.kind} at ${dns.address}`);
   try {
-    const args = detectArgs(dir, dns);
+    const args = detectArgs(root, dir, dns.address);
     const timed = async (label: string, nodeFlags: string[] = []) => {
       const run = await detectRun({ cwd: root, args, nodeFlags });
       const row = rowOf(label, hosts, run, await dns.takeQueryCount());

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ESTATE_FILES } from "#shared/catalogue/generate/zone-files";
 
 /**
  * One `driftwatch detect --json` in a new process, as a user runs it, with `DRIFTWATCH_PROFILE=1`
@@ -81,4 +84,34 @@ export async function detectRun(options: {
     profile: JSON.parse(line.slice(PROFILE_PREFIX.length)) as DetectProfileLine,
     rss,
   };
+}
+
+/**
+ * The arguments of a steady-state `driftwatch detect` of the generated estate in `dir` (its
+ * state in `dir/state`) against `dnsAddress`, with the feed fixtures of the project at `root`.
+ */
+export function detectArgs(root: string, dir: string, dnsAddress: string): string[] {
+  const fixture = (path: string) => pathToFileURL(join(root, "fixtures", path)).href;
+  return [
+    join(root, "bin/driftwatch.js"),
+    "detect",
+    "--catalogue",
+    join(dir, ESTATE_FILES.catalogue),
+    "--dns-server",
+    dnsAddress,
+    "--state-dir",
+    join(dir, "state"),
+    "--aws-ip-ranges-url",
+    fixture("feeds/aws-ip-ranges/ip-ranges-2026-08-21-18-17-05.json.gz"),
+    "--cloudfront-url",
+    fixture("feeds/cloudfront/list-cloudfront-ips.json.gz"),
+    // The NXDOMAIN names' resolution-failed events are committed by the warm-up run, so the
+    // timed runs are steady state (a failure streak of 1 already reaches the threshold).
+    "--failure-threshold",
+    "1",
+    // No lookup is cut short by the run deadline, however long the steps before DNS take.
+    "--deadline",
+    "900",
+    "--json",
+  ];
 }
