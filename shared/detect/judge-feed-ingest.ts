@@ -71,8 +71,8 @@ export function standingObservation(observation: HostObservation): HostObservati
  * After a feed ingest:
  * 1. Nothing to judge (see `feedResultsToJudge`; nor a changed vendor document): null, nothing
  *    read or written.
- * 2. Read every catalogue (one missing: fail, judging nothing) and the latest observation of
- *    each hostname of their union, as standing state.
+ * 2. Read every catalogue (one missing: fail, judging nothing) and the current state of each
+ *    hostname of their union (`AFTER_EVERY_RUN`, in batches), as standing state.
  * 3. Load the current range matchers (the new snapshot, or the last good one after a rejection).
  * 4. Per catalogue, in turn (its own hostnames and vendor document): compare, commit the change events (feed-ranges-changed, feed-rejected, and standing
  *    conditions such as resolution-failed that no run has committed yet), rewrite changed

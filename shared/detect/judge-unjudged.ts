@@ -205,7 +205,6 @@ export async function judgeUnjudged(
   return judged;
 }
 
-/** Step 1: the unjudged DNS runs no invocation holds a live lease on. */
 /**
  * The standing state of the hostnames a group did not save. For a DNS run, their state just
  * before it (`previousObservations`: the runs it followed, read in batches). A run killed while
@@ -224,6 +223,7 @@ async function standingStates(
   return observations.previousObservations(missing, before);
 }
 
+/** Step 1: the unjudged DNS runs no invocation holds a live lease on. */
 async function runsToJudge(deps: JudgeUnjudgedDeps, input: JudgeUnjudgedInput): Promise<DnsRun[]> {
   const now = input.now ?? Date.now();
   const runs: DnsRun[] = [];
