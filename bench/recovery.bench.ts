@@ -24,7 +24,12 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateEstate } from "#shared/catalogue/generate/generate-estate";
 import { ESTATE_FILES, estateFiles } from "#shared/catalogue/generate/zone-files";
-import { type DetectRunResult, detectArgs, detectRun } from "./scale/detect-run";
+import {
+  type DetectProfileLine,
+  type DetectRunResult,
+  detectArgs,
+  detectRun,
+} from "./scale/detect-run";
 import { ensureNsd, startNsd } from "./scale/nsd-server";
 
 const { values } = parseArgs({
@@ -46,23 +51,21 @@ async function currentStateChild(mode: string, dir: string): Promise<void> {
   );
   const { AFTER_EVERY_RUN } = await import("#shared/observe/dns/observation-store");
   const { openRuntime } = await import("#cli/runtime");
-  const catalogue = JSON.parse(await readFile(join(dir, ESTATE_FILES.catalogue), "utf8")) as {
-    endpoints: { hostname?: string }[];
-  };
-  const hostnames = catalogue.endpoints.flatMap((e) => (e.hostname ? [e.hostname] : []));
+  const { detectProfile, PROFILE_PREFIX } = await import("#cli/detect-profile");
+  const { parseCatalogue } = await import("#shared/catalogue/load");
+  const { resolvableHostnames } = await import("#shared/catalogue/schema");
+  const path = join(dir, ESTATE_FILES.catalogue);
+  const hostnames = resolvableHostnames(
+    parseCatalogue(JSON.parse(await readFile(path, "utf8")), path),
+  );
   const runtime = await openRuntime({ stateDir: join(dir, "state"), env: {} });
   const store = createDynamoObservationStore({
     documents: runtime.clients.documents,
     tableName: runtime.tableName,
   });
-  let queries = 0;
-  runtime.clients.dynamodb.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName === "QueryCommand") queries++;
-      return next(args);
-    },
-    { step: "initialize", name: "benchQueryCounter" },
-  );
+  // The detect profile's counter of AWS calls (cli/detect-profile.ts), from here on.
+  const profile = detectProfile({ DRIFTWATCH_PROFILE: "1" });
+  profile.countAwsCalls(runtime.clients);
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   const found =
@@ -70,14 +73,15 @@ async function currentStateChild(mode: string, dir: string): Promise<void> {
       ? await store.latestObservations(hostnames)
       : await store.previousObservations(hostnames, AFTER_EVERY_RUN);
   const ms = performance.now() - started;
+  const counted = JSON.parse(profile.report().slice(PROFILE_PREFIX.length)) as DetectProfileLine;
   const line = {
     mode,
     hostnames: hostnames.length,
     found: found.size,
     ms: Math.round(ms),
-    queries,
+    queries: counted.aws.operations.dynamodb?.QueryCommand?.calls ?? 0,
     rssGrowthMb: Math.round((process.memoryUsage().rss - rssBefore) / 1_048_576),
-    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    maxRssMb: counted.maxRssMb,
   };
   await runtime.close();
   console.log(JSON.stringify(line));
@@ -144,9 +148,8 @@ async function main(): Promise<void> {
     const killAt = (steady.profile.phases["last dns answer"] ?? 4000) + 150;
     await killedDetect(args, killAt);
     const next = await detectRun({ cwd: root, args });
-    const leftUnjudged = Object.keys(next.profile.aws.byPhase?.["store opened"] ?? {}).some(
-      (op) => op === "dynamodb.BatchGetItem",
-    );
+    const leftUnjudged =
+      "dynamodb.BatchGetItem" in (next.profile.aws.byPhase?.["store opened"] ?? {});
     log(`killed a detect at ${(killAt / 1000).toFixed(2)} s (SIGKILL)`);
     log(summary(`the next detect (killed run left unjudged: ${leftUnjudged})`, next));
     log(summary("the one after", await detectRun({ cwd: root, args })));

@@ -100,11 +100,11 @@ export async function judgeFeedIngest(
   const catalogues = await loadCatalogues(deps.catalogues, input.catalogueIds);
   // Every hostname's current state, in batches (at 10,000 hostnames, one query each took 10,000
   // queries for every feed change).
-  const latest = await deps.observations.previousObservations(
+  const current = await deps.observations.previousObservations(
     unionHostnames(catalogues),
     AFTER_EVERY_RUN,
   );
-  const observations = [...latest.values()].map(standingObservation);
+  const observations = [...current.values()].map(standingObservation);
   // 3.
   const { matchers, unreadable } = await loadCurrentRanges({
     archive: deps.archive,

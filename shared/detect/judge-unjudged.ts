@@ -159,11 +159,11 @@ export async function judgeUnjudged(
             group.run.hostnames,
           );
     const missing = hostnames.filter((hostname) => !saved.has(hostname));
-    const latest = await standingStates(deps.observations, group.run, missing);
+    const standingOf = await standingStates(deps.observations, group.run, missing);
     const observations = hostnames.flatMap((hostname) => {
       const own = saved.get(hostname);
       if (own !== undefined) return [own];
-      const standing = latest.get(hostname);
+      const standing = standingOf.get(hostname);
       return standing === undefined ? [] : [standingObservation(standing)];
     });
     ranges ??= await loadCurrentRanges({
